@@ -1,0 +1,20 @@
+//! Steward's domain: pure types and rules shared by every other crate.
+//!
+//! - [`channel`]: the channels customers write on and their per-channel rules.
+//! - [`identity`]: how a sender is identified (E.164 phones, emails) and normalised.
+//! - [`envelope`]: the versioned protobuf envelope carried on Kafka, and the
+//!   validated [`envelope::InboundMessage`] the ticket workflow receives.
+//! - [`ticket`]: ticket status, conversation keys and workflow ids.
+//!
+//! Nothing here does I/O or depends on an async runtime, so workflow code
+//! (which must be deterministic) can use all of it.
+
+pub mod channel;
+pub mod envelope;
+pub mod identity;
+pub mod ticket;
+
+pub use channel::Channel;
+pub use envelope::{EnvelopeError, InboundMessage, MediaItem};
+pub use identity::{Identity, IdentityError, IdentityKind};
+pub use ticket::{TicketStatus, ticket_workflow_id};

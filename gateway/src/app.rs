@@ -1,0 +1,128 @@
+//! The gateway's HTTP surface. Built by [`router`] from an [`AppState`], so
+//! tests run exactly this router on port 0.
+
+use crate::config::GatewayConfig;
+use crate::error::ApiError;
+use crate::producer::InboundProducer;
+use crate::readiness::Readiness;
+use crate::twilio;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Empty TwiML: "received, no automatic reply" (replies are sent by the
+/// workflow through the Messages API, not in the webhook response).
+const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
+const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<GatewayConfig>,
+    pub producer: InboundProducer,
+    pub readiness: Readiness,
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/webhooks/twilio/whatsapp", post(twilio_whatsapp))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        // The limit is enforced while reading the body; the handler maps the
+        // rejection to 413 with our error shape.
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+async fn health() -> impl IntoResponse {
+    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let report = state.readiness.report().await;
+    let status = if report.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(report))
+}
+
+/// The correlation id of a request: the caller's `X-Request-Id` (or Twilio's
+/// idempotency token) when present, otherwise a new one.
+fn correlation_id(headers: &HeaderMap) -> String {
+    ["x-request-id", "i-twilio-idempotency-token"]
+        .iter()
+        .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(str::to_owned)
+        .unwrap_or_else(|| Uuid::new_v4().to_string())
+}
+
+fn require_form(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case(FORM_CONTENT_TYPE) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            content_type.to_owned(),
+            FORM_CONTENT_TYPE,
+        ))
+    }
+}
+
+#[tracing::instrument(skip_all, fields(correlation_id))]
+async fn twilio_whatsapp(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    require_form(&headers)?;
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(state.config.max_body_bytes),
+        _ => ApiError::BadRequest(rejection.body_text()),
+    })?;
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let signed_url = format!(
+        "{}{}",
+        state.config.public_base_url.trim_end_matches('/'),
+        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    );
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::Forbidden)?;
+    let token = state.config.twilio_auth_token.expose_secret().as_bytes();
+    if !twilio::verify(token, &signed_url, &params, signature) {
+        tracing::warn!(url = %signed_url, "rejected Twilio webhook with a bad signature");
+        return Err(ApiError::Forbidden);
+    }
+    let correlation_id = correlation_id(&headers);
+    tracing::Span::current().record("correlation_id", correlation_id.as_str());
+    let message = twilio::whatsapp_message(
+        &params,
+        Uuid::new_v4().to_string(),
+        correlation_id,
+        chrono::Utc::now().timestamp_millis(),
+    )
+    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    state
+        .producer
+        .publish(&message)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    tracing::info!(provider_message_id = %message.provider_message_id, "whatsapp message accepted");
+    Ok(([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], EMPTY_TWIML))
+}

@@ -1,0 +1,21 @@
+//! Steward's edge: everything between the providers and Temporal.
+//!
+//! - [`config`]: the gateway's and intake's own settings.
+//! - [`error`]: the one HTTP error type (client errors explain, 5xx hide details).
+//! - [`twilio`]: `X-Twilio-Signature` verification and the WhatsApp webhook form.
+//! - [`producer`]: the idempotent `acks=all` Kafka producer of inbound envelopes.
+//! - [`readiness`]: the dependency checks behind `/ready`.
+//! - [`app`]: the axum router and its handlers (`/webhooks/...`, `/health`, `/ready`).
+//! - [`intake`]: the Kafka consumer that signal-with-starts ticket workflows
+//!   and stores offsets only after Temporal accepted each message.
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod intake;
+pub mod producer;
+pub mod readiness;
+pub mod twilio;
+
+pub use app::{AppState, router};
+pub use config::{GatewayConfig, IntakeConfig, KafkaConfig};

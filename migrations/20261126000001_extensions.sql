@@ -1,0 +1,2 @@
+-- pgvector for knowledge-base embeddings. Provisioned by scripts/provision.sh.
+CREATE EXTENSION IF NOT EXISTS vector;

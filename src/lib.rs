@@ -1,0 +1,20 @@
+//! The `steward` binary's library: everything `main` wires together, and
+//! what the end-to-end tests build the app with.
+//!
+//! - [`settings`]: the one typed settings struct (defaults → file → `STEWARD_*`).
+//! - [`telemetry`]: logging (pretty or JSON).
+//! - [`temporal`]: the Temporal client.
+//! - [`worker`]: the Temporal worker (ticket workflows + activities).
+//! - [`app`]: starts the roles (gateway, intake, worker) and stops them cleanly.
+//! - [`stack`]: supervised local servers (Temporal dev server, tansu) and topics.
+//! - [`dev`]: `steward dev`, the whole stack in one command.
+//! - [`webhook_sign`]: signed test webhooks for trying the stack by hand.
+
+pub mod app;
+pub mod dev;
+pub mod settings;
+pub mod stack;
+pub mod telemetry;
+pub mod temporal;
+pub mod webhook_sign;
+pub mod worker;

@@ -1,0 +1,78 @@
+//! `steward`: telemetry, then config, then build the app, then run.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use steward::app::{self, Roles};
+use steward::settings::Settings;
+use steward::{dev, telemetry, webhook_sign};
+
+#[derive(Parser)]
+#[command(name = "steward", version, about = "A 24/7 customer-success agent")]
+struct Cli {
+    /// A TOML settings file (default: ./steward.toml when present).
+    #[arg(long, global = true, env = "STEWARD_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The whole stack with embedded defaults: Temporal, broker, migrations, all roles.
+    Dev,
+    /// The webhook gateway (HTTP).
+    Gateway,
+    /// The Kafka → Temporal intake consumer.
+    Intake,
+    /// The Temporal worker (ticket workflows and activities).
+    Worker,
+    /// Creates the database if needed and applies the migrations.
+    Migrate,
+    /// Prints a curl command posting a correctly signed WhatsApp webhook.
+    SignWhatsapp {
+        #[arg(long, default_value = "+14155550100")]
+        from: String,
+        #[arg(long, default_value = "+14155550199")]
+        to: String,
+        #[arg(long, default_value = "Hello, I need help with my order.")]
+        body: String,
+        #[arg(long, default_value = "Ana Customer")]
+        name: String,
+        /// The MessageSid; reuse one to simulate a Twilio retry.
+        #[arg(long)]
+        sid: Option<String>,
+        /// The gateway's public base URL (default: settings, else http://127.0.0.1:8080).
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref()).context("loading settings")?;
+    telemetry::init(&settings.log);
+    match cli.command {
+        Command::Dev => dev::run(settings).await,
+        Command::Gateway => app::start(&settings, Roles::GATEWAY).await?.run_until_stopped().await,
+        Command::Intake => app::start(&settings, Roles::INTAKE).await?.run_until_stopped().await,
+        Command::Worker => app::start(&settings, Roles::WORKER).await?.run_until_stopped().await,
+        Command::Migrate => {
+            steward_activities::db::ensure_database(settings.database.url()).await?;
+            let pool = steward_activities::db::pool(settings.database.url(), 1)?;
+            steward_activities::db::migrate(&pool).await?;
+            println!("database migrated");
+            Ok(())
+        }
+        Command::SignWhatsapp { from, to, body, name, sid, url } => {
+            let sid = sid.unwrap_or_else(|| format!("SM{}", uuid::Uuid::new_v4().simple()));
+            let base = url
+                .or_else(|| Some(settings.gateway.public_base_url.clone()).filter(|u| !u.is_empty()))
+                .unwrap_or_else(|| format!("http://{}", settings.gateway.listen));
+            let form = webhook_sign::whatsapp_form(&from, &to, &body, &sid, &name);
+            println!("{}", webhook_sign::curl_command(&settings.gateway, &base, &form));
+            Ok(())
+        }
+    }
+}

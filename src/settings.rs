@@ -1,0 +1,157 @@
+//! One typed settings struct for every role, layered: built-in defaults, then
+//! an optional TOML file (`--config`, or `steward.toml` when present), then
+//! `STEWARD_*` environment variables (`__` separates levels:
+//! `STEWARD_GATEWAY__PUBLIC_BASE_URL`). Secrets are `SecretString`, so they
+//! print as `[REDACTED]` in logs and `Debug` output.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use steward_gateway::{GatewayConfig, IntakeConfig, KafkaConfig};
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub kafka: KafkaConfig,
+    pub gateway: GatewayConfig,
+    pub intake: IntakeConfig,
+    pub temporal: TemporalSettings,
+    pub dev: DevSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: SecretString::from("postgres://postgres@127.0.0.1:5432/steward"),
+            max_connections: 10,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    pub fn url(&self) -> &str {
+        self.url.expose_secret()
+    }
+}
+
+/// The Temporal frontend. When `address` is unset, the SDK's own environment
+/// configuration applies (`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, a
+/// `temporal.toml` profile), defaulting to `localhost:7233`.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct TemporalSettings {
+    pub address: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// What `steward dev` starts and where it keeps its state.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct DevSettings {
+    /// Project-local state: Temporal's and the broker's databases, logs.
+    pub state_dir: PathBuf,
+    pub temporal_port: u16,
+    pub temporal_ui_port: u16,
+    pub kafka_port: u16,
+    /// The Temporal CLI; found on PATH (or pip's scripts folder) when unset.
+    pub temporal_bin: Option<PathBuf>,
+    /// The tansu broker; `STEWARD_TANSU_BIN` from the provisioning scripts.
+    pub tansu_bin: Option<PathBuf>,
+}
+
+impl Default for DevSettings {
+    fn default() -> Self {
+        Self {
+            state_dir: PathBuf::from(".steward"),
+            temporal_port: 7233,
+            temporal_ui_port: 8233,
+            kafka_port: 9092,
+            temporal_bin: None,
+            tansu_bin: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, for a terminal.
+    #[default]
+    Pretty,
+    /// One JSON object per line, for production log pipelines.
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// An `EnvFilter` directive; `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Pretty,
+            filter: "info,sqlx=warn,rdkafka=warn,temporalio_sdk_core=warn".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then the file (if any), then `STEWARD_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+        // Defaults come from `#[serde(default)]` on every struct.
+        let mut figment = Figment::new();
+        match file {
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => figment = figment.merge(Toml::file("steward.toml")),
+        }
+        figment
+            .merge(Env::prefixed("STEWARD_").split("__").ignore(&["config"]))
+            .extract()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_file_and_secrets_stay_redacted() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "steward.toml",
+                r#"
+                [gateway]
+                public_base_url = "https://from-file.example"
+                twilio_auth_token = "file-token"
+                [kafka]
+                brokers = "file:9092"
+                "#,
+            )?;
+            jail.set_env("STEWARD_KAFKA__BROKERS", "env:9092");
+            jail.set_env("STEWARD_DATABASE__URL", "postgres://u:hunter2@db/steward");
+            let s = Settings::load(None)?;
+            assert_eq!(s.gateway.public_base_url, "https://from-file.example");
+            assert_eq!(s.kafka.brokers, "env:9092");
+            assert_eq!(s.kafka.inbound_topic, "steward.inbound");
+            assert_eq!(s.database.url(), "postgres://u:hunter2@db/steward");
+            let printed = format!("{s:?}");
+            assert!(!printed.contains("hunter2") && !printed.contains("file-token"), "{printed}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,64 @@
+//! The Temporal worker: ticket workflows and their activities on one task queue.
+//!
+//! The SDK's `Worker::run` future is not `Send`, so the worker gets its own
+//! thread and Tokio runtime; it opens its own Temporal connection and
+//! database pool there, so no I/O resource crosses runtimes.
+
+use crate::settings::Settings;
+use crate::temporal;
+use anyhow::{Context, anyhow};
+use steward_activities::TicketActivities;
+use steward_workflows::TicketWorkflow;
+use temporalio_sdk::{Runtime, Worker, WorkerOptions};
+use tokio_util::sync::CancellationToken;
+
+/// Starts the worker on its own thread; the future resolves when it stops
+/// (after `shutdown` is cancelled and in-flight tasks are done, or on error).
+pub fn spawn(
+    settings: Settings,
+    shutdown: CancellationToken,
+) -> impl Future<Output = anyhow::Result<()>> + Send + 'static {
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("temporal-worker".into())
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("temporal-worker-rt")
+                .enable_all()
+                .build()
+                .context("building the worker runtime")
+                .and_then(|rt| rt.block_on(run(settings, shutdown)));
+            let _ = done_tx.send(result);
+        });
+    async move {
+        spawned.context("spawning the worker thread")?;
+        done_rx
+            .await
+            .unwrap_or_else(|_| Err(anyhow!("the worker thread panicked")))
+    }
+}
+
+async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let client = temporal::connect(&settings.temporal).await?;
+    let pool = steward_activities::db::pool(
+        settings.database.url(),
+        settings.database.max_connections,
+    )?;
+    let runtime = Runtime::from_current_tokio(Default::default())
+        .context("creating the Temporal worker runtime")?;
+    let task_queue = settings.intake.task_queue.clone();
+    let options = WorkerOptions::new(task_queue.as_str())
+        .register_workflow::<TicketWorkflow>()?
+        .register_activities(TicketActivities::new(pool))
+        .build();
+    let mut worker = Worker::new(&runtime, client, options).context("creating the worker")?;
+    let stop = worker.shutdown_handle();
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        tracing::info!("worker shutting down");
+        stop();
+    });
+    tracing::info!(%task_queue, "worker polling");
+    worker.run().await.context("worker stopped with an error")
+}

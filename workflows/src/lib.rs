@@ -1,0 +1,19 @@
+//! Steward's Temporal workflows. Everything here is deterministic: no I/O,
+//! no clock, no randomness outside the SDK's workflow context.
+//!
+//! - [`contracts`]: the activity contracts (names, inputs, outputs) the
+//!   workflows call; the `steward-activities` crate implements them, and this
+//!   crate cannot reach the implementations or their I/O crates.
+//! - [`search_attributes`]: the custom search attributes ops query in the
+//!   Temporal Web UI (`TicketStatus = 'escalated' AND SlaDeadline < now`).
+//! - [`ticket`]: `TicketWorkflow`, one per open ticket, started or signalled
+//!   by intake with signal-with-start.
+
+pub mod contracts;
+pub mod search_attributes;
+pub mod ticket;
+
+pub use ticket::{TicketStart, TicketView, TicketWorkflow};
+
+/// The task queue the ticket workflows and their activities run on by default.
+pub const DEFAULT_TASK_QUEUE: &str = "steward-tickets";
