@@ -47,6 +47,8 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<()> {
         "127.0.0.1",
         "--log-level",
         "warn",
+        // This machine kind has no outside network; the UI would keep trying.
+        "--ui-disable-news-fetch",
     ]
     .map(OsString::from)
     .to_vec();

@@ -12,10 +12,10 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use tokio::process::{Child, Command};
 
 /// Stops the child when our end of stdin closes (EOF) or on SIGTERM/SIGINT.
 const SUPERVISOR: &str = r#"
@@ -57,10 +57,13 @@ impl Supervised {
             .arg(program)
             .args(args)
             .current_dir(cwd)
+            // Its own process group: a terminal's Ctrl-C (SIGINT to the whole
+            // foreground group) must reach only us, so that the servers stay
+            // up while we drain, and stop after.
+            .process_group(0)
             .stdin(Stdio::piped())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)
-            .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("starting {name} ({})", program.display()))?;
         tracing::info!(name, program = %program.display(), log = %log.display(), "started");
@@ -75,13 +78,17 @@ impl Supervised {
     /// Graceful stop: close stdin, let the supervisor SIGTERM the child.
     pub async fn stop(mut self) {
         drop(self.child.stdin.take());
-        match tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await {
-            Ok(_) => tracing::info!(name = self.name, "stopped"),
-            Err(_) => {
-                tracing::warn!(name = self.name, "did not stop in time; killing");
-                let _ = self.child.kill().await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while tokio::time::Instant::now() < deadline {
+            if self.exited() {
+                tracing::info!(name = self.name, "stopped");
+                return;
             }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        tracing::warn!(name = self.name, "did not stop in time; killing");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -22,6 +22,7 @@ use steward_workflows::{TicketStart, TicketWorkflow};
 use temporalio_client::errors::WorkflowStartError;
 use temporalio_client::{Client, WorkflowIdConflictPolicy, WorkflowStartOptions};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// Commits what was stored before partitions are taken away, so the next
 /// owner starts exactly after the last message Temporal accepted.
@@ -33,7 +34,10 @@ impl ConsumerContext for IntakeContext {
     fn pre_rebalance(&self, consumer: &rdkafka::consumer::BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         if let Rebalance::Revoke(partitions) = rebalance {
             tracing::info!(count = partitions.count(), "partitions revoked; committing stored offsets");
-            if let Err(err) = consumer.commit_consumer_state(CommitMode::Sync) {
+            // Async: this runs on the poll path and must not block it when the
+            // broker is gone (librdkafka also commits stored offsets itself on
+            // revoke when auto-commit is on; this only makes it prompt).
+            if let Err(err) = consumer.commit_consumer_state(CommitMode::Async) {
                 // NoOffset just means nothing was stored since the last commit.
                 tracing::debug!(%err, "commit on revoke");
             }
@@ -67,6 +71,8 @@ impl Intake {
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
             .set("session.timeout.ms", "10000")
+            // Bounds how long a commit or close can block when the broker is down.
+            .set("socket.timeout.ms", "10000")
             .set("client.id", "steward-intake")
             .create_with_context(IntakeContext)?;
         consumer.subscribe(&[&kafka.inbound_topic])?;
@@ -122,10 +128,14 @@ impl Intake {
         };
         let workflow_id = ticket_workflow_id(inbound.channel, &inbound.conversation_key);
         let span = tracing::info_span!("intake", correlation_id = %inbound.correlation_id, %workflow_id);
-        let _guard = span.enter();
+        self.deliver(&workflow_id, &inbound, shutdown).instrument(span).await
+    }
+
+    /// Signal-with-start, retried with back-off while Temporal is unavailable.
+    async fn deliver(&self, workflow_id: &str, inbound: &InboundMessage, shutdown: &CancellationToken) -> Outcome {
         let mut backoff = Duration::from_millis(100);
         loop {
-            match self.signal_with_start(&workflow_id, &inbound).await {
+            match self.signal_with_start(workflow_id, inbound).await {
                 Ok(()) => {
                     tracing::info!(provider_message_id = %inbound.provider_message_id, "ticket signalled");
                     return Outcome::Accepted;

@@ -1,0 +1,251 @@
+//! Test harness: real Temporal and a real Kafka-compatible broker, started
+//! once per test binary by the project's own supervisor, and a fresh app per
+//! test (port 0, its own database, topics, consumer group and task queue).
+
+#![allow(dead_code, unreachable_pub)]
+
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+use steward::app::{self, Roles, RunningApp};
+use steward::settings::Settings;
+use steward::stack::{self, Supervised};
+use steward_workflows::search_attributes::REGISTRATION;
+use uuid::Uuid;
+
+pub const ADMIN_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub const TWILIO_TOKEN: &str = "test-twilio-auth-token";
+
+/// The servers shared by every test in this binary. Never dropped: when the
+/// test process exits, the supervisors see stdin close and stop them.
+pub struct Servers {
+    pub temporal_address: String,
+    pub kafka_brokers: String,
+    _children: Vec<Supervised>,
+    _state: PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+static SERVERS: OnceLock<Servers> = OnceLock::new();
+
+fn start_servers() -> Servers {
+    let state = std::env::temp_dir().join(format!("steward-test-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&state).unwrap();
+    let (temporal_port, kafka_port) = (free_port(), free_port());
+    let mut temporal_args: Vec<OsString> = vec![
+        "server".into(),
+        "start-dev".into(),
+        "--headless".into(),
+        "--ip".into(),
+        "127.0.0.1".into(),
+        "--log-level".into(),
+        "error".into(),
+        "--port".into(),
+        temporal_port.to_string().into(),
+        "--http-port".into(),
+        free_port().to_string().into(),
+        "--metrics-port".into(),
+        free_port().to_string().into(),
+    ];
+    for (name, kind) in REGISTRATION {
+        temporal_args.push("--search-attribute".into());
+        temporal_args.push(format!("{name}={kind}").into());
+    }
+    let temporal = Supervised::spawn(
+        "temporal",
+        &stack::temporal_binary(None).expect("Temporal CLI (run scripts/provision.sh)"),
+        &temporal_args,
+        &state,
+        &state.join("temporal.log"),
+    )
+    .unwrap();
+    let kafka_url = format!("tcp://127.0.0.1:{kafka_port}");
+    let tansu_args: Vec<OsString> = vec![
+        "broker".into(),
+        "--storage-engine".into(),
+        "sqlite://tansu.db".into(),
+        "--listener-url".into(),
+        kafka_url.clone().into(),
+        "--advertised-listener-url".into(),
+        kafka_url.into(),
+    ];
+    let tansu = Supervised::spawn(
+        "tansu",
+        &stack::tansu_binary(None).expect("tansu (run scripts/provision.sh)"),
+        &tansu_args,
+        &state,
+        &state.join("tansu.log"),
+    )
+    .unwrap();
+    Servers {
+        temporal_address: format!("127.0.0.1:{temporal_port}"),
+        kafka_brokers: format!("127.0.0.1:{kafka_port}"),
+        _children: vec![temporal, tansu],
+        _state: state,
+    }
+}
+
+pub async fn servers() -> &'static Servers {
+    let servers = SERVERS.get_or_init(start_servers);
+    stack::wait_for_port(&servers.kafka_brokers, Duration::from_secs(60))
+        .await
+        .unwrap();
+    stack::wait_for_port(&servers.temporal_address, Duration::from_secs(90))
+        .await
+        .unwrap();
+    servers
+}
+
+/// One test's own slice of the stack.
+pub struct TestApp {
+    pub settings: Settings,
+    pub running: Option<RunningApp>,
+    pub base_url: String,
+    pub database_name: String,
+    pub pool: sqlx::PgPool,
+    pub http: reqwest::Client,
+}
+
+/// Settings for a test: its own database, topics, group and task queue.
+pub async fn test_settings() -> Settings {
+    let servers = servers().await;
+    let id = Uuid::new_v4().simple().to_string();
+    let mut settings = Settings::default();
+    settings.database.url = format!("postgres://postgres@127.0.0.1:5432/steward_test_{id}").into();
+    settings.database.max_connections = 4;
+    settings.kafka.brokers = servers.kafka_brokers.clone();
+    settings.kafka.inbound_topic = format!("steward.inbound.{id}");
+    settings.kafka.dlq_topic = format!("steward.inbound.dlq.{id}");
+    settings.kafka.produce_timeout_ms = 5_000;
+    settings.gateway.listen = "127.0.0.1:0".into();
+    settings.gateway.twilio_auth_token = TWILIO_TOKEN.into();
+    settings.intake.group_id = format!("steward-intake-{id}");
+    settings.intake.task_queue = format!("steward-test-{id}");
+    settings.intake.max_backoff_ms = 1_000;
+    settings.temporal.address = Some(servers.temporal_address.clone());
+    settings
+}
+
+/// Creates the database and topics, then starts the roles.
+pub async fn spawn_app_with(settings: Settings, roles: Roles) -> TestApp {
+    init_logging();
+    steward_activities::db::ensure_database(settings.database.url())
+        .await
+        .unwrap();
+    let pool = steward_activities::db::pool(settings.database.url(), 2).unwrap();
+    steward_activities::db::migrate(&pool).await.unwrap();
+    if roles.intake || roles.worker {
+        stack::ensure_topics(
+            &settings.kafka.brokers,
+            &[
+                (&settings.kafka.inbound_topic, 3),
+                (&settings.kafka.dlq_topic, 1),
+            ],
+        )
+        .await
+        .unwrap();
+        steward::temporal::wait_until_serving(&settings.temporal, Duration::from_secs(90))
+            .await
+            .unwrap();
+    }
+    let running = app::start(&settings, roles).await.unwrap();
+    let base_url = running.public_base_url.clone().unwrap_or_default();
+    let database_name = settings.database.url().rsplit('/').next().unwrap().to_owned();
+    TestApp {
+        settings,
+        running: Some(running),
+        base_url,
+        database_name,
+        pool,
+        http: reqwest::Client::new(),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(test_settings().await, Roles::ALL).await
+}
+
+impl TestApp {
+    /// Stops the app and drops its database.
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+        self.pool.close().await;
+        let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
+        let _ = sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            self.database_name
+        ))
+        .execute(&admin)
+        .await;
+    }
+
+    /// Total messages ever written to `topic` (sum of high watermarks).
+    pub fn topic_message_count(&self, topic: &str) -> i64 {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.settings.kafka.brokers)
+            .set("group.id", format!("watermarks-{}", Uuid::new_v4()))
+            .create()
+            .unwrap();
+        let metadata = consumer
+            .fetch_metadata(Some(topic), Duration::from_secs(5))
+            .unwrap();
+        let partitions = metadata.topics()[0].partitions().len() as i32;
+        (0..partitions)
+            .map(|p| {
+                let (low, high) = consumer
+                    .fetch_watermarks(topic, p, Duration::from_secs(5))
+                    .unwrap();
+                high - low.min(high)
+            })
+            .sum()
+    }
+}
+
+/// A phone number no other test uses (so workflow ids never collide).
+pub fn unique_phone() -> String {
+    let n = Uuid::new_v4().as_u128() % 10_000_000;
+    format!("+1555{n:07}")
+}
+
+pub fn init_logging() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| "warn,librdkafka=off,rdkafka=off".into()),
+            )
+            .with_test_writer()
+            .try_init();
+    });
+}
+
+/// Polls `check` until it returns `Some`, or panics after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
