@@ -61,8 +61,9 @@ pub struct RunningApp {
 pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningApp> {
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    let pool = steward_activities::db::pool(settings.database.url(), settings.database.max_connections)
-        .context("database settings")?;
+    let pool =
+        steward_activities::db::pool(settings.database.url(), settings.database.max_connections)
+            .context("database settings")?;
     // The gateway alone needs no Temporal (Kafka buffers while Temporal is
     // down), so `/ready` checks Temporal only where intake runs in-process.
     let client = if roles.intake {
@@ -76,8 +77,12 @@ pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningA
         tasks.spawn(async move { ("worker", running.await) });
     }
     if roles.intake {
-        let intake = Intake::new(&settings.kafka, settings.intake.clone(), client.clone().unwrap())
-            .context("creating the intake consumer")?;
+        let intake = Intake::new(
+            &settings.kafka,
+            settings.intake.clone(),
+            client.clone().unwrap(),
+        )
+        .context("creating the intake consumer")?;
         let token = shutdown.clone();
         tasks.spawn(async move { ("intake", intake.run(token).await) });
     }
@@ -92,7 +97,8 @@ pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningA
         if config.public_base_url.is_empty() {
             config.public_base_url = format!("http://{addr}");
         }
-        let inbound = InboundProducer::new(&settings.kafka).context("creating the Kafka producer")?;
+        let inbound =
+            InboundProducer::new(&settings.kafka).context("creating the Kafka producer")?;
         let state = AppState {
             config: Arc::new(config.clone()),
             producer: inbound.clone(),
@@ -149,12 +155,17 @@ impl RunningApp {
             while let Some(joined) = self.tasks.join_next().await {
                 match joined {
                     Ok((role, Ok(()))) => tracing::info!(role, "stopped"),
-                    Ok((role, Err(err))) => tracing::warn!(role, error = ?err, "stopped with an error"),
+                    Ok((role, Err(err))) => {
+                        tracing::warn!(role, error = ?err, "stopped with an error")
+                    }
                     Err(err) => tracing::warn!(%err, "role task failed"),
                 }
             }
         };
-        if tokio::time::timeout(Duration::from_secs(30), drain).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(30), drain)
+            .await
+            .is_err()
+        {
             tracing::warn!("roles did not stop within 30 s; aborting them");
             self.tasks.abort_all();
         }

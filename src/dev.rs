@@ -26,7 +26,10 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<()> {
     let state_dir = std::fs::canonicalize(&dev.state_dir)?;
     let lock = File::create(state_dir.join("dev.lock"))?;
     lock.try_lock().map_err(|_| {
-        anyhow!("another `steward dev` is already using {}", state_dir.display())
+        anyhow!(
+            "another `steward dev` is already using {}",
+            state_dir.display()
+        )
     })?;
     for (port, what) in [
         (dev.temporal_port, "Temporal"),
@@ -34,7 +37,9 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<()> {
         (dev.kafka_port, "Kafka"),
     ] {
         if stack::port_in_use(port) {
-            bail!("port {port} for {what} is already taken; stop whatever uses it or set STEWARD_DEV__*_PORT");
+            bail!(
+                "port {port} for {what} is already taken; stop whatever uses it or set STEWARD_DEV__*_PORT"
+            );
         }
     }
 
@@ -114,7 +119,9 @@ async fn run_with_children(
         .await
         .context("creating the database (is Postgres running? scripts/provision.sh starts it)")?;
     let pool = steward_activities::db::pool(settings.database.url(), 2)?;
-    steward_activities::db::migrate(&pool).await.context("migrating")?;
+    steward_activities::db::migrate(&pool)
+        .await
+        .context("migrating")?;
     stack::ensure_topics(
         kafka_addr,
         &[
@@ -126,7 +133,10 @@ async fn run_with_children(
     crate::temporal::wait_until_serving(&settings.temporal, Duration::from_secs(90)).await?;
 
     let running = app::start(settings, Roles::ALL).await?;
-    print_banner(settings, running.public_base_url.as_deref().unwrap_or_default());
+    print_banner(
+        settings,
+        running.public_base_url.as_deref().unwrap_or_default(),
+    );
     running.run_until_stopped().await
 }
 

@@ -55,9 +55,24 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(&settings.log);
     match cli.command {
         Command::Dev => dev::run(settings).await,
-        Command::Gateway => app::start(&settings, Roles::GATEWAY).await?.run_until_stopped().await,
-        Command::Intake => app::start(&settings, Roles::INTAKE).await?.run_until_stopped().await,
-        Command::Worker => app::start(&settings, Roles::WORKER).await?.run_until_stopped().await,
+        Command::Gateway => {
+            app::start(&settings, Roles::GATEWAY)
+                .await?
+                .run_until_stopped()
+                .await
+        }
+        Command::Intake => {
+            app::start(&settings, Roles::INTAKE)
+                .await?
+                .run_until_stopped()
+                .await
+        }
+        Command::Worker => {
+            app::start(&settings, Roles::WORKER)
+                .await?
+                .run_until_stopped()
+                .await
+        }
         Command::Migrate => {
             steward_activities::db::ensure_database(settings.database.url()).await?;
             let pool = steward_activities::db::pool(settings.database.url(), 1)?;
@@ -65,13 +80,25 @@ async fn main() -> anyhow::Result<()> {
             println!("database migrated");
             Ok(())
         }
-        Command::SignWhatsapp { from, to, body, name, sid, url } => {
+        Command::SignWhatsapp {
+            from,
+            to,
+            body,
+            name,
+            sid,
+            url,
+        } => {
             let sid = sid.unwrap_or_else(|| format!("SM{}", uuid::Uuid::new_v4().simple()));
             let base = url
-                .or_else(|| Some(settings.gateway.public_base_url.clone()).filter(|u| !u.is_empty()))
+                .or_else(|| {
+                    Some(settings.gateway.public_base_url.clone()).filter(|u| !u.is_empty())
+                })
                 .unwrap_or_else(|| format!("http://{}", settings.gateway.listen));
             let form = webhook_sign::whatsapp_form(&from, &to, &body, &sid, &name);
-            println!("{}", webhook_sign::curl_command(&settings.gateway, &base, &form));
+            println!(
+                "{}",
+                webhook_sign::curl_command(&settings.gateway, &base, &form)
+            );
             Ok(())
         }
     }

@@ -112,7 +112,7 @@ impl Default for LogSettings {
 
 impl Settings {
     /// Defaults, then the file (if any), then `STEWARD_*` variables.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         // Defaults come from `#[serde(default)]` on every struct.
         let mut figment = Figment::new();
         match file {
@@ -122,6 +122,7 @@ impl Settings {
         figment
             .merge(Env::prefixed("STEWARD_").split("__").ignore(&["config"]))
             .extract()
+            .map_err(Box::new)
     }
 }
 
@@ -130,6 +131,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature
     fn environment_overrides_file_and_secrets_stay_redacted() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
@@ -144,13 +146,16 @@ mod tests {
             )?;
             jail.set_env("STEWARD_KAFKA__BROKERS", "env:9092");
             jail.set_env("STEWARD_DATABASE__URL", "postgres://u:hunter2@db/steward");
-            let s = Settings::load(None)?;
+            let s = Settings::load(None).map_err(|e| *e)?;
             assert_eq!(s.gateway.public_base_url, "https://from-file.example");
             assert_eq!(s.kafka.brokers, "env:9092");
             assert_eq!(s.kafka.inbound_topic, "steward.inbound");
             assert_eq!(s.database.url(), "postgres://u:hunter2@db/steward");
             let printed = format!("{s:?}");
-            assert!(!printed.contains("hunter2") && !printed.contains("file-token"), "{printed}");
+            assert!(
+                !printed.contains("hunter2") && !printed.contains("file-token"),
+                "{printed}"
+            );
             Ok(())
         });
     }

@@ -99,7 +99,10 @@ pub fn temporal_binary(configured: Option<&Path>) -> anyhow::Result<PathBuf> {
         return Ok(path.to_owned());
     }
     let scripts = std::process::Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('scripts'))",
+        ])
         .output()
         .ok()
         .filter(|o| o.status.success())
@@ -119,7 +122,9 @@ pub fn tansu_binary(configured: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("STEWARD_TANSU_BIN").map(PathBuf::from) {
         return Ok(path);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let cached = home.join(".cache/steward/tansu-0.6.0/bin/tansu");
     if cached.is_file() {
         return Ok(cached);

@@ -9,7 +9,13 @@ use steward_gateway::twilio;
 pub const WHATSAPP_PATH: &str = "/webhooks/twilio/whatsapp";
 
 /// The form Twilio posts for an inbound WhatsApp text message.
-pub fn whatsapp_form(from: &str, to: &str, body: &str, sid: &str, name: &str) -> Vec<(String, String)> {
+pub fn whatsapp_form(
+    from: &str,
+    to: &str,
+    body: &str,
+    sid: &str,
+    name: &str,
+) -> Vec<(String, String)> {
     [
         ("MessageSid", sid),
         ("SmsMessageSid", sid),
@@ -42,7 +48,10 @@ pub fn curl_command(config: &GatewayConfig, base_url: &str, params: &[(String, S
         quote(&format!("X-Twilio-Signature: {signature}"))
     );
     for (k, v) in params {
-        cmd.push_str(&format!(" \\\n  --data-urlencode {}", quote(&format!("{k}={v}"))));
+        cmd.push_str(&format!(
+            " \\\n  --data-urlencode {}",
+            quote(&format!("{k}={v}"))
+        ));
     }
     cmd
 }

@@ -41,10 +41,8 @@ pub fn spawn(
 
 async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
     let client = temporal::connect(&settings.temporal).await?;
-    let pool = steward_activities::db::pool(
-        settings.database.url(),
-        settings.database.max_connections,
-    )?;
+    let pool =
+        steward_activities::db::pool(settings.database.url(), settings.database.max_connections)?;
     let runtime = Runtime::from_current_tokio(Default::default())
         .context("creating the Temporal worker runtime")?;
     let task_queue = settings.intake.task_queue.clone();

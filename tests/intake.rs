@@ -26,7 +26,9 @@ async fn undecodable_envelope_goes_to_the_dlq_with_a_reason_and_the_next_one_is_
     // Same key, same partition: the good message waits behind the bad one.
     producer
         .send(
-            FutureRecord::to(&kafka.inbound_topic).key(&phone).payload(&b"\xffnot protobuf"[..]),
+            FutureRecord::to(&kafka.inbound_topic)
+                .key(&phone)
+                .payload(&b"\xffnot protobuf"[..]),
             Timeout::After(Duration::from_secs(5)),
         )
         .await
@@ -47,7 +49,9 @@ async fn undecodable_envelope_goes_to_the_dlq_with_a_reason_and_the_next_one_is_
     };
     producer
         .send(
-            FutureRecord::to(&kafka.inbound_topic).key(&phone).payload(&good.encode_envelope()),
+            FutureRecord::to(&kafka.inbound_topic)
+                .key(&phone)
+                .payload(&good.encode_envelope()),
             Timeout::After(Duration::from_secs(5)),
         )
         .await
@@ -76,16 +80,22 @@ async fn undecodable_envelope_goes_to_the_dlq_with_a_reason_and_the_next_one_is_
     assert!(reason.contains("protobuf"), "{reason}");
     assert!(headers.iter().any(|h| h.key == "dlq-source"));
 
-    let client = steward::temporal::connect(&app.settings.temporal).await.unwrap();
+    let client = steward::temporal::connect(&app.settings.temporal)
+        .await
+        .unwrap();
     let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
-    eventually("the good message behind the poison to be recorded", Duration::from_secs(30), || async {
-        client
-            .get_workflow_handle::<TicketWorkflow>(workflow_id.as_str())
-            .query(TicketWorkflow::status, (), WorkflowQueryOptions::default())
-            .await
-            .ok()
-            .filter(|v| v.messages_recorded == 1)
-    })
+    eventually(
+        "the good message behind the poison to be recorded",
+        Duration::from_secs(30),
+        || async {
+            client
+                .get_workflow_handle::<TicketWorkflow>(workflow_id.as_str())
+                .query(TicketWorkflow::status, (), WorkflowQueryOptions::default())
+                .await
+                .ok()
+                .filter(|v| v.messages_recorded == 1)
+        },
+    )
     .await;
     app.stop().await;
 }

@@ -27,7 +27,11 @@ impl TestApp {
         format!("{}{WHATSAPP_PATH}", self.base_url)
     }
 
-    async fn post_whatsapp(&self, params: &[(String, String)], signature: &str) -> reqwest::Response {
+    async fn post_whatsapp(
+        &self,
+        params: &[(String, String)],
+        signature: &str,
+    ) -> reqwest::Response {
         self.http
             .post(self.webhook_url())
             .header("content-type", "application/x-www-form-urlencoded")
@@ -44,7 +48,9 @@ impl TestApp {
     }
 
     async fn ticket_status(&self, workflow_id: &str) -> Option<TicketView> {
-        let client = steward::temporal::connect(&self.settings.temporal).await.ok()?;
+        let client = steward::temporal::connect(&self.settings.temporal)
+            .await
+            .ok()?;
         client
             .get_workflow_handle::<TicketWorkflow>(workflow_id)
             .query(TicketWorkflow::status, (), WorkflowQueryOptions::default())
@@ -53,7 +59,9 @@ impl TestApp {
     }
 
     async fn workflow_ids_matching(&self, query: &str) -> Vec<String> {
-        let client = steward::temporal::connect(&self.settings.temporal).await.unwrap();
+        let client = steward::temporal::connect(&self.settings.temporal)
+            .await
+            .unwrap();
         client
             .list_workflows(query, WorkflowListOptions::default())
             .filter_map(|w| async move { w.ok().map(|w| w.id().to_owned()) })
@@ -72,30 +80,54 @@ async fn signed_whatsapp_webhook_becomes_a_running_ticket_with_a_stored_message(
     let phone = unique_phone();
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
 
-    let response = app.post_signed_whatsapp(&message(&phone, &sid, "My invoice is wrong")).await;
+    let response = app
+        .post_signed_whatsapp(&message(&phone, &sid, "My invoice is wrong"))
+        .await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/xml"));
-    assert!(response.text().await.unwrap().contains("<Response></Response>"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/xml")
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<Response></Response>")
+    );
 
     let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
-    let view = eventually("the ticket workflow to record the message", WAIT, || async {
-        app.ticket_status(&workflow_id).await.filter(|v| v.messages_recorded == 1)
-    })
+    let view = eventually(
+        "the ticket workflow to record the message",
+        WAIT,
+        || async {
+            app.ticket_status(&workflow_id)
+                .await
+                .filter(|v| v.messages_recorded == 1)
+        },
+    )
     .await;
     let ticket_id = view.ticket_id.clone().unwrap();
     assert!(ticket_id.starts_with("TKT-"), "{ticket_id}");
     assert_eq!(view.status, steward_domain::TicketStatus::Open);
 
-    let (body, channel, sender, correlation_id, ticket_number): (String, String, String, String, String) =
-        sqlx::query_as(
-            "SELECT m.body, m.channel, m.sender, m.correlation_id, t.ticket_number
+    let (body, channel, sender, correlation_id, ticket_number): (
+        String,
+        String,
+        String,
+        String,
+        String,
+    ) = sqlx::query_as(
+        "SELECT m.body, m.channel, m.sender, m.correlation_id, t.ticket_number
              FROM messages m JOIN tickets t ON t.id = m.ticket_id
              WHERE m.provider_message_id = $1",
-        )
-        .bind(&sid)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    )
+    .bind(&sid)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(body, "My invoice is wrong");
     assert_eq!(channel, "whatsapp");
     assert_eq!(sender, phone);
@@ -118,9 +150,16 @@ async fn signed_whatsapp_webhook_becomes_a_running_ticket_with_a_stored_message(
         .args(["--query", "TicketStatus='open'", "-o", "json"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let listed = String::from_utf8_lossy(&output.stdout);
-    assert!(listed.contains(&workflow_id), "temporal workflow list did not show {workflow_id}: {listed}");
+    assert!(
+        listed.contains(&workflow_id),
+        "temporal workflow list did not show {workflow_id}: {listed}"
+    );
     app.stop().await;
 }
 
@@ -137,7 +176,12 @@ async fn redelivered_webhook_creates_no_second_message_or_workflow() {
     assert_eq!(app.post_signed_whatsapp(&retried).await.status(), 200);
     // A later, different message on the same conversation: same partition,
     // so once it is recorded the duplicate before it has been handled too.
-    assert_eq!(app.post_signed_whatsapp(&message(&phone, &second, "Order 42")).await.status(), 200);
+    assert_eq!(
+        app.post_signed_whatsapp(&message(&phone, &second, "Order 42"))
+            .await
+            .status(),
+        200
+    );
 
     let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
     let view = eventually("both distinct messages to be recorded", WAIT, || async {
@@ -148,12 +192,11 @@ async fn redelivered_webhook_creates_no_second_message_or_workflow() {
     .await;
     assert_eq!(view.messages_recorded, 2);
 
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT provider_message_id FROM messages ORDER BY received_at",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT provider_message_id FROM messages ORDER BY received_at")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(rows, vec![(first.clone(),), (second.clone(),)]);
     let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
         .fetch_one(&app.pool)
@@ -166,22 +209,32 @@ async fn redelivered_webhook_creates_no_second_message_or_workflow() {
         .await;
     assert_eq!(runs.len(), 1, "{runs:?}");
     // All three deliveries are on Kafka: dedup happens after durability.
-    assert_eq!(app.topic_message_count(&app.settings.kafka.inbound_topic), 3);
+    assert_eq!(
+        app.topic_message_count(&app.settings.kafka.inbound_topic),
+        3
+    );
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_or_missing_signatures_are_403_and_enqueue_nothing() {
     let app = spawn_app_with(test_settings().await, Roles::GATEWAY).await;
-    steward::stack::ensure_topics(&app.settings.kafka.brokers, &[(&app.settings.kafka.inbound_topic, 3)])
-        .await
-        .unwrap();
+    steward::stack::ensure_topics(
+        &app.settings.kafka.brokers,
+        &[(&app.settings.kafka.inbound_topic, 3)],
+    )
+    .await
+    .unwrap();
     let params = message(&unique_phone(), "SMforged", "give me a refund");
 
     let wrong_key = twilio::signature(b"not-the-token", &app.webhook_url(), &params);
     assert_eq!(app.post_whatsapp(&params, &wrong_key).await.status(), 403);
     // Signed for another URL (a proxy rewriting the host must be configured).
-    let wrong_url = twilio::signature(TWILIO_TOKEN.as_bytes(), "https://evil.example/hook", &params);
+    let wrong_url = twilio::signature(
+        TWILIO_TOKEN.as_bytes(),
+        "https://evil.example/hook",
+        &params,
+    );
     assert_eq!(app.post_whatsapp(&params, &wrong_url).await.status(), 403);
     // Valid signature, but a parameter changed after signing.
     let good = twilio::signature(TWILIO_TOKEN.as_bytes(), &app.webhook_url(), &params);
@@ -200,10 +253,16 @@ async fn forged_or_missing_signatures_are_403_and_enqueue_nothing() {
     let body: serde_json::Value = unsigned.json().await.unwrap();
     assert_eq!(body["error"], "forbidden");
 
-    assert_eq!(app.topic_message_count(&app.settings.kafka.inbound_topic), 0);
+    assert_eq!(
+        app.topic_message_count(&app.settings.kafka.inbound_topic),
+        0
+    );
     // The correctly signed original is accepted, proving the topic works.
     assert_eq!(app.post_whatsapp(&params, &good).await.status(), 200);
-    assert_eq!(app.topic_message_count(&app.settings.kafka.inbound_topic), 1);
+    assert_eq!(
+        app.topic_message_count(&app.settings.kafka.inbound_topic),
+        1
+    );
     app.stop().await;
 }
 
@@ -212,9 +271,12 @@ async fn wrong_content_type_is_415_oversized_is_413_malformed_is_400() {
     let mut settings = test_settings().await;
     settings.gateway.max_body_bytes = 2048;
     let app = spawn_app_with(settings, Roles::GATEWAY).await;
-    steward::stack::ensure_topics(&app.settings.kafka.brokers, &[(&app.settings.kafka.inbound_topic, 3)])
-        .await
-        .unwrap();
+    steward::stack::ensure_topics(
+        &app.settings.kafka.brokers,
+        &[(&app.settings.kafka.inbound_topic, 3)],
+    )
+    .await
+    .unwrap();
 
     let json = app
         .http
@@ -239,9 +301,15 @@ async fn wrong_content_type_is_415_oversized_is_413_malformed_is_400() {
     let response = app.post_signed_whatsapp(&no_sid).await;
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert!(body["message"].as_str().unwrap().contains("MessageSid"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("MessageSid"),
+        "{body}"
+    );
 
-    assert_eq!(app.topic_message_count(&app.settings.kafka.inbound_topic), 0);
+    assert_eq!(
+        app.topic_message_count(&app.settings.kafka.inbound_topic),
+        0
+    );
     app.stop().await;
 }
 
@@ -265,7 +333,12 @@ async fn kafka_down_answers_503_never_200() {
     // Internal details (broker addresses, librdkafka errors) stay in the logs.
     assert!(!body.to_string().contains("127.0.0.1"), "{body}");
 
-    let ready = app.http.get(format!("{}/ready", app.base_url)).send().await.unwrap();
+    let ready = app
+        .http
+        .get(format!("{}/ready", app.base_url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503);
     let report: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(report["ready"], false);
@@ -277,17 +350,30 @@ async fn kafka_down_answers_503_never_200() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_ready_report_every_dependency() {
     let app = spawn_app().await;
-    let health = app.http.get(format!("{}/health", app.base_url)).send().await.unwrap();
+    let health = app
+        .http
+        .get(format!("{}/health", app.base_url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     let health: serde_json::Value = health.json().await.unwrap();
     assert_eq!(health["status"], "ok");
 
-    let ready = app.http.get(format!("{}/ready", app.base_url)).send().await.unwrap();
+    let ready = app
+        .http
+        .get(format!("{}/ready", app.base_url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     let report: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(report["ready"], true, "{report}");
     for dependency in ["kafka", "postgres", "temporal"] {
-        assert_eq!(report["checks"][dependency]["up"], true, "{dependency}: {report}");
+        assert_eq!(
+            report["checks"][dependency]["up"], true,
+            "{dependency}: {report}"
+        );
     }
     app.stop().await;
 }

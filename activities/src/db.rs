@@ -1,8 +1,8 @@
 //! The Postgres connection pool and the embedded migrations.
 
+use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -45,7 +45,10 @@ pub async fn ensure_database(url: &str) -> Result<(), sqlx::Error> {
     if !exists {
         // Identifiers cannot be bound as parameters; quote it ourselves.
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-        match sqlx::query(&format!("CREATE DATABASE {quoted}")).execute(&mut admin).await {
+        match sqlx::query(&format!("CREATE DATABASE {quoted}"))
+            .execute(&mut admin)
+            .await
+        {
             Ok(_) => tracing::info!(database = %name, "database created"),
             // Another process created it between our check and our create.
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}

@@ -111,15 +111,30 @@ mod tests {
 
     #[test]
     fn phones_without_country_code_are_rejected() {
-        for bad in ["4155550100", "+0123456789", "+12", "+1415555010a", "whatsapp:"] {
+        for bad in [
+            "4155550100",
+            "+0123456789",
+            "+12",
+            "+1415555010a",
+            "whatsapp:",
+        ] {
             assert!(Identity::phone(bad).is_err(), "{bad} accepted");
         }
     }
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(Identity::email(" Ana@Example.COM ").unwrap().value, "ana@example.com");
-        for bad in ["", "no-at.example.com", "@example.com", "a@localhost", "a b@example.com"] {
+        assert_eq!(
+            Identity::email(" Ana@Example.COM ").unwrap().value,
+            "ana@example.com"
+        );
+        for bad in [
+            "",
+            "no-at.example.com",
+            "@example.com",
+            "a@localhost",
+            "a b@example.com",
+        ] {
             assert!(Identity::email(bad).is_err(), "{bad} accepted");
         }
     }

@@ -124,5 +124,8 @@ async fn twilio_whatsapp(
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     tracing::info!(provider_message_id = %message.provider_message_id, "whatsapp message accepted");
-    Ok(([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], EMPTY_TWIML))
+    Ok((
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        EMPTY_TWIML,
+    ))
 }

@@ -54,7 +54,8 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut response = (status, Json(json!({ "error": code, "message": message }))).into_response();
+        let mut response =
+            (status, Json(json!({ "error": code, "message": message }))).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()

@@ -31,9 +31,16 @@ struct IntakeContext;
 impl ClientContext for IntakeContext {}
 
 impl ConsumerContext for IntakeContext {
-    fn pre_rebalance(&self, consumer: &rdkafka::consumer::BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+    fn pre_rebalance(
+        &self,
+        consumer: &rdkafka::consumer::BaseConsumer<Self>,
+        rebalance: &Rebalance<'_>,
+    ) {
         if let Rebalance::Revoke(partitions) = rebalance {
-            tracing::info!(count = partitions.count(), "partitions revoked; committing stored offsets");
+            tracing::info!(
+                count = partitions.count(),
+                "partitions revoked; committing stored offsets"
+            );
             // Async: this runs on the poll path and must not block it when the
             // broker is gone (librdkafka also commits stored offsets itself on
             // revoke when auto-commit is on; this only makes it prompt).
@@ -76,8 +83,11 @@ impl Intake {
             .set("client.id", "steward-intake")
             .create_with_context(IntakeContext)?;
         consumer.subscribe(&[&kafka.inbound_topic])?;
-        let dlq = durable_producer_config(&kafka.brokers, Duration::from_millis(kafka.produce_timeout_ms))
-            .create()?;
+        let dlq = durable_producer_config(
+            &kafka.brokers,
+            Duration::from_millis(kafka.produce_timeout_ms),
+        )
+        .create()?;
         Ok(Self {
             consumer,
             dlq,
@@ -127,12 +137,20 @@ impl Intake {
             Err(err) => return Outcome::DeadLetter(err.to_string()),
         };
         let workflow_id = ticket_workflow_id(inbound.channel, &inbound.conversation_key);
-        let span = tracing::info_span!("intake", correlation_id = %inbound.correlation_id, %workflow_id);
-        self.deliver(&workflow_id, &inbound, shutdown).instrument(span).await
+        let span =
+            tracing::info_span!("intake", correlation_id = %inbound.correlation_id, %workflow_id);
+        self.deliver(&workflow_id, &inbound, shutdown)
+            .instrument(span)
+            .await
     }
 
     /// Signal-with-start, retried with back-off while Temporal is unavailable.
-    async fn deliver(&self, workflow_id: &str, inbound: &InboundMessage, shutdown: &CancellationToken) -> Outcome {
+    async fn deliver(
+        &self,
+        workflow_id: &str,
+        inbound: &InboundMessage,
+        shutdown: &CancellationToken,
+    ) -> Outcome {
         let mut backoff = Duration::from_millis(100);
         loop {
             match self.signal_with_start(workflow_id, inbound).await {
@@ -153,10 +171,15 @@ impl Intake {
         }
     }
 
-    async fn signal_with_start(&self, workflow_id: &str, inbound: &InboundMessage) -> Result<(), WorkflowStartError> {
-        let options = WorkflowStartOptions::new(self.config.task_queue.clone(), workflow_id.to_owned())
-            .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
-            .build();
+    async fn signal_with_start(
+        &self,
+        workflow_id: &str,
+        inbound: &InboundMessage,
+    ) -> Result<(), WorkflowStartError> {
+        let options =
+            WorkflowStartOptions::new(self.config.task_queue.clone(), workflow_id.to_owned())
+                .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+                .build();
         self.client
             .signal_with_start_workflow(
                 TicketWorkflow::run,
@@ -171,18 +194,37 @@ impl Intake {
 
     /// Copies the message to the DLQ with the reason; false if shutting down
     /// before the DLQ acknowledged it (the offset is then not stored).
-    async fn dead_letter(&self, message: &BorrowedMessage<'_>, reason: &str, shutdown: &CancellationToken) -> bool {
-        let source = format!("{}/{}/{}", message.topic(), message.partition(), message.offset());
+    async fn dead_letter(
+        &self,
+        message: &BorrowedMessage<'_>,
+        reason: &str,
+        shutdown: &CancellationToken,
+    ) -> bool {
+        let source = format!(
+            "{}/{}/{}",
+            message.topic(),
+            message.partition(),
+            message.offset()
+        );
         tracing::error!(%reason, %source, "message sent to the dead-letter topic");
         let mut dlq_headers = OwnedHeaders::new();
         if let Some(original) = message.headers() {
             for h in original.iter() {
-                dlq_headers = dlq_headers.insert(Header { key: h.key, value: h.value });
+                dlq_headers = dlq_headers.insert(Header {
+                    key: h.key,
+                    value: h.value,
+                });
             }
         }
         let dlq_headers = dlq_headers
-            .insert(Header { key: headers::DLQ_REASON, value: Some(reason) })
-            .insert(Header { key: headers::DLQ_SOURCE, value: Some(source.as_str()) });
+            .insert(Header {
+                key: headers::DLQ_REASON,
+                value: Some(reason),
+            })
+            .insert(Header {
+                key: headers::DLQ_SOURCE,
+                value: Some(source.as_str()),
+            });
         loop {
             let mut record = FutureRecord::to(&self.dlq_topic)
                 .payload(message.payload().unwrap_or_default())

@@ -91,10 +91,14 @@ impl Readiness {
             }
         };
         let (kafka, postgres, temporal) = tokio::join!(kafka, postgres, temporal);
-        let checks: BTreeMap<_, _> = [("kafka", kafka), ("postgres", postgres), ("temporal", temporal)]
-            .into_iter()
-            .filter_map(|(name, result)| result.map(|r| (name, r)))
-            .collect();
+        let checks: BTreeMap<_, _> = [
+            ("kafka", kafka),
+            ("postgres", postgres),
+            ("temporal", temporal),
+        ]
+        .into_iter()
+        .filter_map(|(name, result)| result.map(|r| (name, r)))
+        .collect();
         ReadinessReport {
             ready: checks.values().all(|c| c.up),
             checks,

@@ -127,9 +127,24 @@ mod tests {
             signature(b"12345", url, &params),
             "RSOYDt4T1cUTdK1PDd93/VVr8B8="
         );
-        assert!(verify(b"12345", url, &params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
-        assert!(!verify(b"12345", url, &params, "RSOYDt4T1cUTdK1PDd93/VVr8B8"));
-        assert!(!verify(b"wrong", url, &params, "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+        assert!(verify(
+            b"12345",
+            url,
+            &params,
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        ));
+        assert!(!verify(
+            b"12345",
+            url,
+            &params,
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8"
+        ));
+        assert!(!verify(
+            b"wrong",
+            url,
+            &params,
+            "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+        ));
     }
 
     #[test]
@@ -160,12 +175,20 @@ mod tests {
             whatsapp_message(&no_sid, "e".into(), "c".into(), 0),
             Err(FormError::Missing("MessageSid"))
         );
-        let bad_from = p(&[("MessageSid", "SM1"), ("From", "whatsapp:12"), ("Body", "x")]);
+        let bad_from = p(&[
+            ("MessageSid", "SM1"),
+            ("From", "whatsapp:12"),
+            ("Body", "x"),
+        ]);
         assert!(matches!(
             whatsapp_message(&bad_from, "e".into(), "c".into(), 0),
             Err(FormError::Invalid("From", _))
         ));
-        let empty = p(&[("MessageSid", "SM1"), ("From", "whatsapp:+14155550100"), ("Body", " ")]);
+        let empty = p(&[
+            ("MessageSid", "SM1"),
+            ("From", "whatsapp:+14155550100"),
+            ("Body", " "),
+        ]);
         assert_eq!(
             whatsapp_message(&empty, "e".into(), "c".into(), 0),
             Err(FormError::Missing("Body"))

@@ -39,7 +39,9 @@ fn free_port() -> u16 {
 static SERVERS: OnceLock<Servers> = OnceLock::new();
 
 fn start_servers() -> Servers {
-    let state = std::env::temp_dir().join(format!("steward-test-{}", Uuid::new_v4().simple()));
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("steward-stack");
+    remove_stale_state(&root);
+    let state = root.join(Uuid::new_v4().simple().to_string());
     std::fs::create_dir_all(&state).unwrap();
     let (temporal_port, kafka_port) = (free_port(), free_port());
     let mut temporal_args: Vec<OsString> = vec![
@@ -92,6 +94,24 @@ fn start_servers() -> Servers {
         kafka_brokers: format!("127.0.0.1:{kafka_port}"),
         _children: vec![temporal, tansu],
         _state: state,
+    }
+}
+
+/// Earlier runs' state folders (their servers stopped with their processes).
+fn remove_stale_state(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600));
+        if old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
@@ -160,7 +180,13 @@ pub async fn spawn_app_with(settings: Settings, roles: Roles) -> TestApp {
     }
     let running = app::start(&settings, roles).await.unwrap();
     let base_url = running.public_base_url.clone().unwrap_or_default();
-    let database_name = settings.database.url().rsplit('/').next().unwrap().to_owned();
+    let database_name = settings
+        .database
+        .url()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     TestApp {
         settings,
         running: Some(running),

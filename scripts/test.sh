@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The README's test command (and all that .ci/run does): provisions what is
+# missing, then formatting, lints, the layering rule, and every test against
+# real Postgres, a real Kafka-compatible broker and a real Temporal server.
+source "$(dirname "$0")/lib.sh"
+cd "$STEWARD_ROOT"
+
+"$STEWARD_ROOT/scripts/provision.sh"
+
+log "cargo fmt --check"
+cargo fmt --all --check
+
+log "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Workflow code must not be able to reach I/O: the deterministic crates may
+# not depend on database, Kafka or HTTP client crates, even transitively.
+log "layering: domain and workflows have no I/O dependencies"
+for crate in steward-domain steward-workflows; do
+  forbidden="$(cargo tree -p "$crate" -e normal --prefix none --locked \
+    | grep -E '^(sqlx|rdkafka|reqwest|hyper|axum|tokio-postgres|steward-activities|steward-gateway) ' || true)"
+  if [ -n "$forbidden" ]; then
+    log "$crate depends on I/O crates:"; echo "$forbidden" | sort -u; exit 1
+  fi
+done
+
+log "cargo test"
+cargo test --workspace --locked
+log "all checks passed"
