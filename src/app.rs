@@ -64,10 +64,19 @@ pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningA
     let pool =
         steward_activities::db::pool(settings.database.url(), settings.database.max_connections)
             .context("database settings")?;
-    // The gateway alone needs no Temporal (Kafka buffers while Temporal is
-    // down), so `/ready` checks Temporal only where intake runs in-process.
+    // Intake needs Temporal to start. The gateway alone does not (Kafka
+    // buffers while Temporal is down): it connects if it can, for the ticket
+    // API and `/ready`, and starts anyway if not.
     let client = if roles.intake {
         Some(temporal::connect(&settings.temporal).await?)
+    } else if roles.gateway {
+        match temporal::connect(&settings.temporal).await {
+            Ok(client) => Some(client),
+            Err(err) => {
+                tracing::warn!(error = %err, "Temporal unreachable; the ticket API answers 503 until restart");
+                None
+            }
+        }
     } else {
         None
     };

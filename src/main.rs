@@ -29,6 +29,11 @@ enum Command {
     Worker,
     /// Creates the database if needed and applies the migrations.
     Migrate,
+    /// Knowledge-base maintenance.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
     /// Prints a curl command posting a correctly signed WhatsApp webhook.
     SignWhatsapp {
         #[arg(long, default_value = "+14155550100")]
@@ -46,6 +51,14 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Imports the Markdown articles in DIR (unchanged articles are skipped).
+    Import { dir: PathBuf },
+    /// Prints the passages a query retrieves, with scores.
+    Search { query: String },
 }
 
 #[tokio::main]
@@ -78,6 +91,24 @@ async fn main() -> anyhow::Result<()> {
             let pool = steward_activities::db::pool(settings.database.url(), 1)?;
             steward_activities::db::migrate(&pool).await?;
             println!("database migrated");
+            Ok(())
+        }
+        Command::Kb { command } => {
+            let pool = steward_activities::db::pool(settings.database.url(), 2)?;
+            steward_activities::db::migrate(&pool).await?;
+            match command {
+                KbCommand::Import { dir } => {
+                    let (changed, unchanged) = steward_activities::kb::import_dir(&pool, &dir).await?;
+                    println!("imported {changed} article(s), {unchanged} unchanged");
+                }
+                KbCommand::Search { query } => {
+                    let results = steward_activities::kb::search(&pool, &query, 5).await?;
+                    println!("confidence {:.2}", results.confidence);
+                    for p in results.passages {
+                        println!("{:>7.3}  {}  {}", p.score, p.article_slug, p.title);
+                    }
+                }
+            }
             Ok(())
         }
         Command::SignWhatsapp {

@@ -9,6 +9,7 @@ use figment::providers::{Env, Format, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use steward_activities::ActivitySettings;
 use steward_gateway::{GatewayConfig, IntakeConfig, KafkaConfig};
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -18,6 +19,7 @@ pub struct Settings {
     pub kafka: KafkaConfig,
     pub gateway: GatewayConfig,
     pub intake: IntakeConfig,
+    pub activities: ActivitySettings,
     pub temporal: TemporalSettings,
     pub dev: DevSettings,
     pub log: LogSettings,

@@ -48,7 +48,7 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
     let task_queue = settings.intake.task_queue.clone();
     let options = WorkerOptions::new(task_queue.as_str())
         .register_workflow::<TicketWorkflow>()?
-        .register_activities(TicketActivities::new(pool))
+        .register_activities(TicketActivities::new(pool, settings.activities.clone()))
         .build();
     let mut worker = Worker::new(&runtime, client, options).context("creating the worker")?;
     let stop = worker.shutdown_handle();

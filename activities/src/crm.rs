@@ -124,3 +124,69 @@ pub async fn insert_inbound_message(
     .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Inserts an escalation row (one per tier) and marks the ticket escalated.
+pub async fn record_escalation(
+    pool: &sqlx::PgPool,
+    input: &steward_workflows::contracts::EscalateInput,
+) -> Result<(), sqlx::Error> {
+    let ack_due = DateTime::<Utc>::from_timestamp_millis(input.ack_due_unix_ms);
+    sqlx::query(
+        "INSERT INTO escalations (id, ticket_id, reason, tier, ack_due_at, breached)
+         SELECT $1, t.id, $3, $4, $5, $4 > 1 FROM tickets t WHERE t.ticket_key = $2
+           -- A retried activity must not add a second row for the same tier and deadline.
+           AND NOT EXISTS (SELECT 1 FROM escalations e
+                           WHERE e.ticket_id = t.id AND e.tier = $4 AND e.ack_due_at = $5)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(&input.ticket_key)
+    .bind(input.reason.as_str())
+    .bind(input.tier as i32)
+    .bind(ack_due)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Applies a ticket event to the ticket row and appends it to the audit log.
+pub async fn record_ticket_event(
+    pool: &sqlx::PgPool,
+    event: &steward_workflows::contracts::TicketEvent,
+) -> Result<(), sqlx::Error> {
+    let at = |ms: Option<i64>| ms.and_then(DateTime::<Utc>::from_timestamp_millis);
+    let mut tx = pool.begin().await?;
+    let ticket: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE tickets SET status = $2, owner = $3, sla_breached = $4,
+             first_response_due_at = COALESCE($5, first_response_due_at),
+             first_responded_at = CASE WHEN $6 THEN COALESCE(first_responded_at, now()) ELSE first_responded_at END,
+             resolution_due_at = $7,
+             resolved_at = CASE WHEN $2 IN ('resolved', 'closed') THEN COALESCE(resolved_at, now()) ELSE NULL END,
+             resolved_autonomously = $8, csat_score = $9, csat_comment = $10,
+             prompt_tokens = $11, completion_tokens = $12, updated_at = now()
+         WHERE ticket_key = $1 RETURNING id",
+    )
+    .bind(&event.ticket_key)
+    .bind(&event.status)
+    .bind(&event.owner)
+    .bind(event.sla_breached)
+    .bind(at(event.first_response_due_unix_ms))
+    .bind(event.first_responded)
+    .bind(at(event.resolution_due_unix_ms))
+    .bind(event.resolved_autonomously)
+    .bind(event.csat_score)
+    .bind(&event.csat_comment)
+    .bind(event.prompt_tokens as i32)
+    .bind(event.completion_tokens as i32)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(ticket) = ticket {
+        sqlx::query("INSERT INTO ticket_events (ticket_id, event, status, detail) VALUES ($1, $2, $3, $4)")
+            .bind(ticket)
+            .bind(&event.event)
+            .bind(&event.status)
+            .bind(&event.detail)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}

@@ -1,12 +1,25 @@
 //! Steward's activities: the I/O half of the ticket workflow.
 //!
+//! - [`config`]: the activities' settings (policy, human queue, LLM, Twilio).
 //! - [`db`]: the Postgres pool and the embedded migrations.
-//! - [`crm`]: customers, identities, tickets and messages in Postgres.
-//! - [`ticket`]: [`TicketActivities`], the activity implementations bound to
-//!   the contracts declared in `steward_workflows::contracts`.
+//! - [`crm`]: customers, identities, tickets, messages, escalations, events.
+//! - [`kb`]: knowledge-base import and search.
+//! - [`responder`]: the offline, retrieval-grounded responder.
+//! - [`llm`]: one chat-completions round with tools (the LLM path).
+//! - [`channels`]: delivery on WhatsApp (Twilio), web, or the dev outbox.
+//! - [`ledger`]: the send ledger that makes sends happen at most once.
+//! - [`ticket`]: [`TicketActivities`], bound to the contracts declared in
+//!   `steward_workflows::contracts`.
 
+pub mod channels;
+pub mod config;
 pub mod crm;
 pub mod db;
+pub mod kb;
+pub mod ledger;
+pub mod llm;
+pub mod responder;
 pub mod ticket;
 
+pub use config::ActivitySettings;
 pub use ticket::TicketActivities;

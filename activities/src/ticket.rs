@@ -1,26 +1,68 @@
 //! The ticket activities, bound to the contracts in `steward_workflows::contracts`.
 
-use crate::crm;
+use crate::channels::{Channels, DeliveryError};
+use crate::config::ActivitySettings;
+use crate::ledger::{self, SendError};
+use crate::llm::{Llm, LlmError};
+use crate::{crm, kb, responder};
+use serde_json::json;
 use sqlx::PgPool;
 use std::sync::Arc;
-use steward_workflows::contracts::{RecordInboundInput, RecordedInbound};
+use steward_domain::guardrails::{self, Triage};
+use steward_domain::reply_check::{self, ReplyProblem};
+use steward_workflows::contracts::*;
+use temporalio_sdk::ApplicationFailure;
 use temporalio_macros::activities;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
-/// Activities that read and write the CRM; the SDK shares one instance
-/// (behind an `Arc`) between concurrent activity tasks.
+/// Every activity a ticket uses; the SDK shares one instance (behind an
+/// `Arc`) between concurrent activity tasks.
 pub struct TicketActivities {
     pool: PgPool,
+    settings: ActivitySettings,
+    channels: Channels,
+    llm: Llm,
+    http: reqwest::Client,
 }
 
 impl TicketActivities {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub fn new(pool: PgPool, settings: ActivitySettings) -> Self {
+        Self {
+            channels: Channels::new(settings.twilio.clone()),
+            llm: Llm::new(settings.llm.clone()),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+            pool,
+            settings,
+        }
     }
+
+    /// Posts a Slack-compatible message to the human queue, if configured.
+    async fn post_to_queue(&self, payload: serde_json::Value) -> Result<(), ActivityError> {
+        let Some(url) = &self.settings.human_queue_webhook else {
+            return Ok(());
+        };
+        let response = self.http.post(url).json(&payload).send().await?;
+        if !response.status().is_success() {
+            return Err(anyhow::anyhow!("human queue answered {}", response.status()).into());
+        }
+        Ok(())
+    }
+}
+
+fn permanent(err: impl std::fmt::Display) -> ActivityError {
+    ActivityError::application(ApplicationFailure::non_retryable(anyhow::anyhow!("{err}")))
 }
 
 #[activities]
 impl TicketActivities {
+    #[activity(definition = steward_workflows::contracts::LoadPolicy)]
+    pub async fn load_policy(self: Arc<Self>, _ctx: ActivityContext) -> Result<TicketPolicy, ActivityError> {
+        Ok(self.settings.policy.clone())
+    }
+
     /// Customer, ticket and message in one transaction, so a retry after a
     /// crash either finds everything or nothing.
     #[activity(definition = steward_workflows::contracts::RecordInbound)]
@@ -36,8 +78,7 @@ impl TicketActivities {
     ) -> Result<RecordedInbound, ActivityError> {
         let message = &input.message;
         let mut tx = self.pool.begin().await?;
-        let customer_id =
-            crm::customer_for_identity(&mut tx, &message.sender, &message.sender_name).await?;
+        let customer_id = crm::customer_for_identity(&mut tx, &message.sender, &message.sender_name).await?;
         let (ticket_row, ticket_number) = crm::ticket_for_key(
             &mut tx,
             &input.ticket_key,
@@ -55,5 +96,83 @@ impl TicketActivities {
             customer_id: customer_id.to_string(),
             inserted,
         })
+    }
+
+    #[activity(definition = steward_workflows::contracts::TriageMessage)]
+    pub async fn triage_message(self: Arc<Self>, _ctx: ActivityContext, input: TriageInput) -> Result<Triage, ActivityError> {
+        let triage = guardrails::triage(&input.subject, &input.body);
+        tracing::info!(ticket = %input.ticket_id, escalate = ?triage.escalate, evidence = ?triage.evidence, "triaged");
+        Ok(triage)
+    }
+
+    #[activity(definition = steward_workflows::contracts::SearchKb)]
+    pub async fn search_kb(self: Arc<Self>, _ctx: ActivityContext, input: KbQuery) -> Result<KbResults, ActivityError> {
+        Ok(kb::search(&self.pool, &input.query, input.limit).await?)
+    }
+
+    #[activity(definition = steward_workflows::contracts::DraftReply)]
+    pub async fn draft_reply(self: Arc<Self>, _ctx: ActivityContext, input: DraftInput) -> Result<Draft, ActivityError> {
+        Ok(responder::draft(&input))
+    }
+
+    #[activity(definition = steward_workflows::contracts::LlmComplete)]
+    pub async fn llm_complete(self: Arc<Self>, _ctx: ActivityContext, input: LlmInput) -> Result<LlmOutput, ActivityError> {
+        match self.llm.complete(&input).await {
+            Ok(out) => Ok(out),
+            Err(err @ LlmError::Rejected(_)) => Err(permanent(err)),
+            Err(err) => Err(anyhow::Error::from(err).into()),
+        }
+    }
+
+    #[activity(definition = steward_workflows::contracts::CheckReply)]
+    pub async fn check_reply(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: CheckReplyInput,
+    ) -> Result<Vec<ReplyProblem>, ActivityError> {
+        Ok(reply_check::check_reply(input.channel, &input.text))
+    }
+
+    #[activity(definition = steward_workflows::contracts::SendReply)]
+    #[tracing::instrument(skip_all, fields(ticket = %input.ticket_id, key = %input.idempotency_key, correlation_id = %input.correlation_id))]
+    pub async fn send_reply(self: Arc<Self>, _ctx: ActivityContext, input: SendInput) -> Result<SendOutcome, ActivityError> {
+        match ledger::send(&self.pool, &self.channels, &input).await {
+            Ok(outcome) => Ok(outcome),
+            Err(SendError::Delivery(err @ DeliveryError::Permanent(_))) => Err(permanent(err)),
+            Err(err) => Err(anyhow::Error::from(err).into()),
+        }
+    }
+
+    #[activity(definition = steward_workflows::contracts::Escalate)]
+    pub async fn escalate(self: Arc<Self>, _ctx: ActivityContext, input: EscalateInput) -> Result<(), ActivityError> {
+        crm::record_escalation(&self.pool, &input).await?;
+        let due = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(input.ack_due_unix_ms).unwrap_or_default();
+        self.post_to_queue(json!({
+            "text": format!("[tier {}] {} escalated ({}): respond by {}. {}", input.tier, input.ticket_id,
+                input.reason.as_str(), due.to_rfc3339(), input.summary.chars().take(300).collect::<String>()),
+            "ticket_id": input.ticket_id,
+            "reason": input.reason.as_str(),
+            "tier": input.tier,
+            "ack_due": due.to_rfc3339(),
+        }))
+        .await
+    }
+
+    #[activity(definition = steward_workflows::contracts::NotifyHumans)]
+    pub async fn notify_humans(self: Arc<Self>, _ctx: ActivityContext, input: NoticeInput) -> Result<(), ActivityError> {
+        let kind = serde_json::to_value(input.kind)?;
+        self.post_to_queue(json!({
+            "text": format!("[tier {}] {} {}: {}", input.tier, input.ticket_id, kind.as_str().unwrap_or(""),
+                input.text.chars().take(300).collect::<String>()),
+            "ticket_id": input.ticket_id,
+            "kind": kind,
+            "tier": input.tier,
+        }))
+        .await
+    }
+
+    #[activity(definition = steward_workflows::contracts::RecordTicketEvent)]
+    pub async fn record_ticket_event(self: Arc<Self>, _ctx: ActivityContext, input: TicketEvent) -> Result<(), ActivityError> {
+        Ok(crm::record_ticket_event(&self.pool, &input).await?)
     }
 }

@@ -13,6 +13,8 @@ pub enum TicketStatus {
     New,
     Open,
     Escalated,
+    /// A human agent owns the ticket.
+    Human,
     Resolved,
     Closed,
 }
@@ -23,8 +25,22 @@ impl TicketStatus {
             TicketStatus::New => "new",
             TicketStatus::Open => "open",
             TicketStatus::Escalated => "escalated",
+            TicketStatus::Human => "human",
             TicketStatus::Resolved => "resolved",
             TicketStatus::Closed => "closed",
+        }
+    }
+}
+
+impl From<crate::lifecycle::Phase> for TicketStatus {
+    fn from(phase: crate::lifecycle::Phase) -> Self {
+        use crate::lifecycle::Phase;
+        match phase {
+            Phase::Bot | Phase::AwaitingCustomer => TicketStatus::Open,
+            Phase::Escalated => TicketStatus::Escalated,
+            Phase::Human => TicketStatus::Human,
+            Phase::Resolved => TicketStatus::Resolved,
+            Phase::Closed => TicketStatus::Closed,
         }
     }
 }

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     Router::new()
         .route("/webhooks/twilio/whatsapp", post(twilio_whatsapp))
+        .route("/api/tickets/{id}", get(crate::tickets_api::get_ticket))
         .route("/health", get(health))
         .route("/ready", get(ready))
         // The limit is enforced while reading the body; the handler maps the

@@ -35,6 +35,8 @@ pub struct GatewayConfig {
     pub public_base_url: String,
     pub twilio_auth_token: SecretString,
     pub max_body_bytes: usize,
+    /// Signs ticket status links (`?token=`); rotate to revoke every link.
+    pub ticket_link_secret: SecretString,
 }
 
 impl Default for GatewayConfig {
@@ -46,6 +48,7 @@ impl Default for GatewayConfig {
             // production sets STEWARD_GATEWAY__TWILIO_AUTH_TOKEN.
             twilio_auth_token: SecretString::from("steward-dev-twilio-auth-token"),
             max_body_bytes: 1024 * 1024,
+            ticket_link_secret: SecretString::from("steward-dev-ticket-link-secret"),
         }
     }
 }

@@ -18,6 +18,8 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("{0}")]
     BadRequest(String),
+    #[error("not found")]
+    NotFound,
     /// A dependency is down; the caller should retry (providers do).
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
@@ -34,6 +36,7 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -6,6 +6,7 @@
 //! - [`producer`]: the idempotent `acks=all` Kafka producer of inbound envelopes.
 //! - [`readiness`]: the dependency checks behind `/ready`.
 //! - [`app`]: the axum router and its handlers (`/webhooks/...`, `/health`, `/ready`).
+//! - [`tickets_api`]: `GET /api/tickets/{id}`, backed by the workflow's queries.
 //! - [`intake`]: the Kafka consumer that signal-with-starts ticket workflows
 //!   and stores offsets only after Temporal accepted each message.
 
@@ -15,6 +16,7 @@ pub mod error;
 pub mod intake;
 pub mod producer;
 pub mod readiness;
+pub mod tickets_api;
 pub mod twilio;
 
 pub use app::{AppState, router};

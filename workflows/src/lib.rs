@@ -13,7 +13,8 @@ pub mod contracts;
 pub mod search_attributes;
 pub mod ticket;
 
-pub use ticket::{TicketStart, TicketView, TicketWorkflow};
+pub use ticket::state::{TicketState, TicketView};
+pub use ticket::{TicketStart, TicketWorkflow};
 
 /// The task queue the ticket workflows and their activities run on by default.
 pub const DEFAULT_TASK_QUEUE: &str = "steward-tickets";

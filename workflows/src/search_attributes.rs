@@ -2,12 +2,13 @@
 //! the server (`steward dev` passes `--search-attribute` for each of
 //! [`REGISTRATION`]), or upserting them fails the workflow task.
 
-use temporalio_workflow::common::search_attributes::SearchAttributeKey;
+use temporalio_workflow::common::search_attributes::{SearchAttributeKey, Timestamp};
 
 pub const TICKET_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("TicketId");
 pub const TICKET_STATUS: SearchAttributeKey<String> = SearchAttributeKey::keyword("TicketStatus");
 pub const CHANNEL: SearchAttributeKey<String> = SearchAttributeKey::keyword("Channel");
 pub const CUSTOMER_ID: SearchAttributeKey<String> = SearchAttributeKey::keyword("CustomerId");
+pub const SLA_DEADLINE: SearchAttributeKey<Timestamp> = SearchAttributeKey::datetime("SlaDeadline");
 pub const SLA_BREACHED: SearchAttributeKey<bool> = SearchAttributeKey::bool("SlaBreached");
 pub const ESCALATION_REASON: SearchAttributeKey<String> =
     SearchAttributeKey::keyword("EscalationReason");

@@ -1,0 +1,67 @@
+//! Settings the activities need: ticket policy, the human queue, the LLM and
+//! the channel providers. The binary's `Settings` nests this as `[activities]`.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use steward_workflows::contracts::TicketPolicy;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct ActivitySettings {
+    pub policy: TicketPolicy,
+    /// A Slack-compatible incoming-webhook URL (JSON `{"text": ...}`) for
+    /// escalations and SLA notices; unset: recorded in Postgres only.
+    pub human_queue_webhook: Option<String>,
+    pub llm: LlmSettings,
+    pub twilio: TwilioSettings,
+}
+
+/// Any OpenAI-compatible chat-completions endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LlmSettings {
+    pub base_url: String,
+    pub api_key: SecretString,
+    pub model: String,
+    /// Used when the main model keeps failing (rate limits, 5xx).
+    pub fallback_model: Option<String>,
+    /// Attempts per model before falling back.
+    pub max_attempts: u32,
+    pub timeout_secs: u64,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        Self {
+            base_url: std::env::var("OPENAI_BASE_URL").unwrap_or_else(|_| "https://api.openai.com/v1".into()),
+            api_key: std::env::var("OPENAI_API_KEY").unwrap_or_default().into(),
+            model: "gpt-4o-mini".into(),
+            fallback_model: None,
+            max_attempts: 3,
+            timeout_secs: 60,
+        }
+    }
+}
+
+/// Twilio's Messages API for WhatsApp replies. Without an account SID the
+/// replies go to the development outbox (logged and stored, never sent).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct TwilioSettings {
+    pub api_base: String,
+    pub account_sid: String,
+    pub auth_token: SecretString,
+    /// Our WhatsApp sender number, E.164.
+    pub whatsapp_from: String,
+}
+
+impl Default for TwilioSettings {
+    fn default() -> Self {
+        Self {
+            api_base: "https://api.twilio.com".into(),
+            account_sid: String::new(),
+            auth_token: SecretString::from(""),
+            whatsapp_from: "+14155238886".into(),
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! The knowledge base in Postgres: import of Markdown articles, and search.
+//!
+//! Search here is Postgres full text: the question's lexemes OR-ed together,
+//! ranked with `ts_rank_cd`. Its confidence is the share of the question's
+//! lexemes the best passage contains (1.0: every content word is there),
+//! which is what the responder compares with its threshold.
+
+use sha1::{Digest, Sha1};
+use sqlx::PgPool;
+use std::path::Path;
+use steward_workflows::contracts::{KbResults, Passage};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KbError {
+    #[error("reading {0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("{0}: the first line must be `# Title`")]
+    NoTitle(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub category: String,
+    pub body: String,
+}
+
+/// `# Title`, an optional `category:` line, then the body.
+pub fn parse_article(slug: &str, text: &str) -> Result<Article, KbError> {
+    let mut lines = text.lines();
+    let title = lines
+        .next()
+        .and_then(|l| l.strip_prefix("# "))
+        .ok_or_else(|| KbError::NoTitle(slug.to_owned()))?
+        .trim()
+        .to_owned();
+    let rest: Vec<&str> = lines.collect();
+    let (category, body_lines) = match rest.iter().position(|l| !l.trim().is_empty()) {
+        Some(i) if rest[i].starts_with("category:") => (rest[i]["category:".len()..].trim().to_owned(), &rest[i + 1..]),
+        _ => (String::new(), &rest[..]),
+    };
+    Ok(Article {
+        slug: slug.to_owned(),
+        title,
+        category,
+        body: body_lines.join("\n").trim().to_owned(),
+    })
+}
+
+/// Passages: paragraphs, with short ones merged into the next so that a
+/// list's lead-in stays with its items.
+pub fn passages(body: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for paragraph in body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+        if !current.is_empty() {
+            current.push_str("\n\n");
+        }
+        current.push_str(paragraph);
+        if current.len() >= 200 {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn hash(text: &str) -> String {
+    Sha1::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Imports every `*.md` file in `dir`; unchanged articles are skipped, a
+/// changed one has its passages replaced in one transaction. Returns
+/// (articles imported or updated, articles unchanged).
+pub async fn import_dir(pool: &PgPool, dir: &Path) -> Result<(usize, usize), KbError> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| KbError::Io(dir.display().to_string(), e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    paths.sort();
+    let (mut changed, mut unchanged) = (0, 0);
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|e| KbError::Io(path.display().to_string(), e))?;
+        let slug = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        if upsert_article(pool, &parse_article(&slug, &text)?).await? {
+            changed += 1;
+        } else {
+            unchanged += 1;
+        }
+    }
+    Ok((changed, unchanged))
+}
+
+async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbError> {
+    let content_hash = hash(&format!("{}\n{}\n{}", article.title, article.category, article.body));
+    let mut tx = pool.begin().await?;
+    let existing: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, content_hash FROM kb_articles WHERE slug = $1 FOR UPDATE")
+            .bind(&article.slug)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if existing.as_ref().is_some_and(|(_, h)| *h == content_hash) {
+        return Ok(false);
+    }
+    let id = existing.map(|(id, _)| id).unwrap_or_else(Uuid::new_v4);
+    sqlx::query(
+        "INSERT INTO kb_articles (id, slug, title, category, content_hash, body) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (slug) DO UPDATE SET title = $3, category = $4, content_hash = $5, body = $6, updated_at = now()",
+    )
+    .bind(id)
+    .bind(&article.slug)
+    .bind(&article.title)
+    .bind(&article.category)
+    .bind(&content_hash)
+    .bind(&article.body)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM kb_chunks WHERE article_id = $1").bind(id).execute(&mut *tx).await?;
+    for (ordinal, content) in passages(&article.body).iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO kb_chunks (id, article_id, ordinal, heading, content, content_hash) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(id)
+        .bind(ordinal as i32)
+        .bind(&article.title)
+        .bind(content)
+        .bind(hash(content))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Full-text search with a coverage confidence.
+#[tracing::instrument(skip(pool))]
+pub async fn search(pool: &PgPool, query: &str, limit: u32) -> Result<KbResults, sqlx::Error> {
+    let lexemes: Vec<String> =
+        sqlx::query_scalar("SELECT unnest(tsvector_to_array(to_tsvector('english', $1)))")
+            .bind(query)
+            .fetch_all(pool)
+            .await?;
+    if lexemes.is_empty() {
+        return Ok(KbResults::default());
+    }
+    let rows: Vec<(String, String, String, String, f32, Vec<String>)> = sqlx::query_as(
+        "WITH q AS (SELECT to_tsquery('english', array_to_string($1::text[], ' | ')) AS q)
+         SELECT a.slug, a.title, c.heading, c.content, ts_rank_cd(c.search, q.q, 1)::real,
+                tsvector_to_array(c.search)
+         FROM kb_chunks c JOIN kb_articles a ON a.id = c.article_id, q
+         WHERE c.search @@ q.q
+         ORDER BY 5 DESC, a.slug, c.ordinal
+         LIMIT $2",
+    )
+    .bind(lexemes.iter().map(|l| l.replace('\'', "")).collect::<Vec<_>>())
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await?;
+    let coverage = |chunk: &[String]| {
+        lexemes.iter().filter(|l| chunk.contains(l)).count() as f32 / lexemes.len() as f32
+    };
+    let confidence = rows.first().map(|r| coverage(&r.5)).unwrap_or(0.0);
+    Ok(KbResults {
+        passages: rows
+            .into_iter()
+            .map(|(article_slug, title, heading, content, score, _)| Passage {
+                article_slug,
+                title,
+                heading,
+                content,
+                score,
+            })
+            .collect(),
+        confidence,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn articles_parse_title_category_and_body() {
+        let a = parse_article("kb-1", "# Reset your password\ncategory: account\n\nOpen Settings.\n\nThen Security.").unwrap();
+        assert_eq!((a.title.as_str(), a.category.as_str()), ("Reset your password", "account"));
+        assert_eq!(a.body, "Open Settings.\n\nThen Security.");
+        assert!(parse_article("x", "no title").is_err());
+    }
+
+    #[test]
+    fn short_paragraphs_merge_into_passages() {
+        let body = format!("Intro:\n\n{}\n\nTail.", "x".repeat(250));
+        let p = passages(&body);
+        assert_eq!(p.len(), 2);
+        assert!(p[0].starts_with("Intro:"));
+    }
+}

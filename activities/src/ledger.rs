@@ -1,0 +1,109 @@
+//! The outbound send ledger: at most one delivery per idempotency key.
+//!
+//! Before calling a provider the row moves to `sending` (committed); after,
+//! to `sent` with the provider id, and the outbound message row is written.
+//! A retry that finds `sent` returns it; one that finds `sending` knows an
+//! earlier attempt died mid-call and cannot tell whether the provider got
+//! it, so it does not resend (never twice) and reports `uncertain`.
+
+use crate::channels::{Channels, DeliveryError};
+use sqlx::PgPool;
+use steward_workflows::contracts::{SendInput, SendOutcome, SendStatus};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("ticket {0} has no row")]
+    UnknownTicket(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+}
+
+pub async fn send(pool: &PgPool, channels: &Channels, input: &SendInput) -> Result<SendOutcome, SendError> {
+    let mut tx = pool.begin().await?;
+    let ticket: Option<Uuid> = sqlx::query_scalar("SELECT id FROM tickets WHERE ticket_key = $1")
+        .bind(&input.ticket_key)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let ticket = ticket.ok_or_else(|| SendError::UnknownTicket(input.ticket_id.clone()))?;
+    sqlx::query(
+        "INSERT INTO outbound_sends (idempotency_key, ticket_id, channel, recipient, body, kind)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(&input.idempotency_key)
+    .bind(ticket)
+    .bind(input.channel.as_str())
+    .bind(&input.recipient)
+    .bind(&input.text)
+    .bind(input.kind.as_str())
+    .execute(&mut *tx)
+    .await?;
+    let (state, provider_id): (String, Option<String>) = sqlx::query_as(
+        "SELECT state, provider_message_id FROM outbound_sends WHERE idempotency_key = $1 FOR UPDATE",
+    )
+    .bind(&input.idempotency_key)
+    .fetch_one(&mut *tx)
+    .await?;
+    match state.as_str() {
+        "sent" => {
+            return Ok(SendOutcome { status: SendStatus::AlreadySent, provider_message_id: provider_id });
+        }
+        "sending" | "uncertain" => {
+            sqlx::query("UPDATE outbound_sends SET state = 'uncertain' WHERE idempotency_key = $1")
+                .bind(&input.idempotency_key)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::warn!(key = %input.idempotency_key, "earlier send attempt died mid-call; not resending");
+            return Ok(SendOutcome { status: SendStatus::Uncertain, provider_message_id: None });
+        }
+        _ => {}
+    }
+    sqlx::query("UPDATE outbound_sends SET state = 'sending', attempts = attempts + 1 WHERE idempotency_key = $1")
+        .bind(&input.idempotency_key)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+
+    match channels.deliver(input.channel, &input.recipient, &input.text).await {
+        Ok(provider_message_id) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE outbound_sends SET state = 'sent', provider_message_id = $2, sent_at = now(), last_error = NULL
+                 WHERE idempotency_key = $1",
+            )
+            .bind(&input.idempotency_key)
+            .bind(&provider_message_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO messages (id, ticket_id, direction, channel, provider_message_id, sender, body,
+                                       correlation_id, received_at)
+                 VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, now())
+                 ON CONFLICT (channel, provider_message_id) DO NOTHING",
+            )
+            .bind(Uuid::new_v4())
+            .bind(ticket)
+            .bind(input.channel.as_str())
+            .bind(&provider_message_id)
+            .bind(&input.author)
+            .bind(&input.text)
+            .bind(&input.correlation_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(SendOutcome { status: SendStatus::Sent, provider_message_id: Some(provider_message_id) })
+        }
+        Err(err) => {
+            // Nothing reached the provider (or it refused): a retry may send.
+            sqlx::query("UPDATE outbound_sends SET state = 'failed', last_error = $2 WHERE idempotency_key = $1")
+                .bind(&input.idempotency_key)
+                .bind(err.to_string())
+                .execute(pool)
+                .await?;
+            Err(err.into())
+        }
+    }
+}

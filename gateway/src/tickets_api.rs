@@ -1,0 +1,71 @@
+//! `GET /api/tickets/{id}?token=…`: a ticket's state and conversation, for
+//! the customer's status page. Backed by the workflow's `status` and
+//! `transcript` queries (the workflow is the source of truth), readable
+//! without login but only with the ticket's unguessable link token.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha1::Sha1;
+use steward_workflows::{TicketView, TicketWorkflow, ticket::state::TranscriptLine};
+use subtle::ConstantTimeEq;
+use temporalio_client::WorkflowQueryOptions;
+
+/// The link token of a ticket: HMAC of its number under the server secret.
+pub fn ticket_token(secret: &[u8], ticket_id: &str) -> String {
+    let mut mac = Hmac::<Sha1>::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(ticket_id.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Serialize)]
+pub struct TicketResponse {
+    pub ticket: TicketView,
+    pub transcript: Vec<TranscriptLine>,
+}
+
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    Path(ticket_id): Path<String>,
+    Query(query): Query<TokenQuery>,
+) -> Result<Json<TicketResponse>, ApiError> {
+    use secrecy::ExposeSecret;
+    let expected = ticket_token(state.config.ticket_link_secret.expose_secret().as_bytes(), &ticket_id);
+    if !bool::from(expected.as_bytes().ct_eq(query.token.as_bytes())) {
+        // Same answer for unknown tickets and bad tokens: ids are not probeable.
+        return Err(ApiError::NotFound);
+    }
+    let pool = state.readiness.postgres.as_ref().ok_or(ApiError::NotFound)?;
+    let workflow_id: Option<String> = sqlx::query_scalar("SELECT workflow_id FROM tickets WHERE ticket_number = $1")
+        .bind(&ticket_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let workflow_id = workflow_id.ok_or(ApiError::NotFound)?;
+    let client = state
+        .readiness
+        .temporal
+        .as_ref()
+        .ok_or_else(|| ApiError::Unavailable("no Temporal client in this process".into()))?;
+    let handle = client.get_workflow_handle::<TicketWorkflow>(workflow_id);
+    let ticket = handle
+        .query(TicketWorkflow::status, (), WorkflowQueryOptions::default())
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let transcript = handle
+        .query(TicketWorkflow::transcript, (), WorkflowQueryOptions::default())
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(Json(TicketResponse { ticket, transcript }))
+}

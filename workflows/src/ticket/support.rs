@@ -1,0 +1,179 @@
+//! Workflow-side helpers: deterministic time, racing work against a
+//! deadline, activity options, search-attribute upserts.
+
+use super::TicketWorkflow;
+use crate::search_attributes as sa;
+use std::pin::pin;
+use std::time::{Duration, UNIX_EPOCH};
+use temporalio_workflow::common::search_attributes::Timestamp;
+use temporalio_workflow::{
+    ActivityOptions, CancellableFuture, RetryPolicy, WorkflowContext, WorkflowResult, select,
+};
+
+pub(super) type Ctx = WorkflowContext<TicketWorkflow>;
+
+/// Workflow time (deterministic: the time of the current workflow task).
+pub(super) fn now_ms(ctx: &Ctx) -> i64 {
+    ctx.workflow_time()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// Idempotent local work (policy, records, triage, checks): retried until
+/// it succeeds (a database outage delays the ticket, never loses it).
+pub(super) fn quick() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(200))
+                .maximum_interval(Duration::from_secs(10))
+                .build(),
+        )
+        .build()
+}
+
+/// Notifications to the human queue: a few attempts; a queue that is down
+/// must not stop the ticket (the failure is recorded as an event).
+pub(super) fn notify() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(15))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .maximum_attempts(4)
+                .build(),
+        )
+        .build()
+}
+
+/// Drafting and LLM calls: slower, fewer attempts (the activity itself
+/// retries rate limits and falls back to a second model).
+pub(super) fn drafting() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(90))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_secs(1))
+                .maximum_attempts(3)
+                .build(),
+        )
+        .build()
+}
+
+/// Sends: retried until they succeed; the send ledger makes that safe. The
+/// short timeout is what detects a worker that died mid-send.
+pub(super) fn sending() -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(10))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(500))
+                .maximum_interval(Duration::from_secs(30))
+                .maximum_attempts(20)
+                .build(),
+        )
+        .build()
+}
+
+/// Sleeps until the ticket has work (a message, an action, feedback) or its
+/// nearest deadline is due. The losing timer is cancelled, never left live.
+pub(super) async fn wait_for_work_or_deadline(ctx: &Ctx) -> WorkflowResult<()> {
+    if ctx.state(|w| w.s.has_work()) {
+        return Ok(());
+    }
+    let now = now_ms(ctx);
+    match ctx.state(|w| w.s.view.deadlines.earliest()) {
+        Some(at) if at <= now => Ok(()),
+        Some(at) => {
+            let mut timer = pin!(ctx.timer(Duration::from_millis((at - now) as u64)));
+            let woke_by_work = select! {
+                woke = ctx.wait_condition(|w: &TicketWorkflow| w.s.has_work()) => { woke?; true },
+                _ = timer.as_mut() => false,
+            };
+            if woke_by_work {
+                timer.cancel();
+                timer.as_mut().await;
+            }
+            Ok(())
+        }
+        None => {
+            ctx.wait_condition(|w: &TicketWorkflow| w.s.has_work()).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Runs `start()`'s future unless `deadline_ms` passes first, in which case
+/// the work is cancelled and `None` returned. Used so that a slow draft
+/// cannot silently blow the first-response SLA.
+pub(super) async fn before_deadline<F>(
+    ctx: &Ctx,
+    deadline_ms: Option<i64>,
+    start: impl FnOnce() -> F,
+) -> Option<F::Output>
+where
+    F: CancellableFuture,
+{
+    let Some(deadline) = deadline_ms else {
+        return Some(start().await);
+    };
+    let now = now_ms(ctx);
+    if deadline <= now {
+        return None;
+    }
+    let mut work = pin!(start());
+    let mut timer = pin!(ctx.timer(Duration::from_millis((deadline - now) as u64)));
+    let finished = select! {
+        out = work.as_mut() => Some(out),
+        _ = timer.as_mut() => None,
+    };
+    match finished {
+        Some(out) => {
+            timer.cancel();
+            timer.as_mut().await;
+            Some(out)
+        }
+        None => {
+            work.cancel();
+            let _ = work.as_mut().await;
+            None
+        }
+    }
+}
+
+fn timestamp(unix_ms: i64) -> Timestamp {
+    Timestamp::new(unix_ms.div_euclid(1000), (unix_ms.rem_euclid(1000) * 1_000_000) as i32)
+}
+
+/// Upserts what ops query in the Web UI from the current view.
+pub(super) fn publish_search_attributes(ctx: &Ctx) {
+    let view = ctx.state(|w| w.s.view.clone());
+    let d = &view.deadlines;
+    let sla_deadline = match view.phase {
+        steward_domain::Phase::Escalated => d.ack_unix_ms,
+        steward_domain::Phase::Human => d.resolution_unix_ms,
+        steward_domain::Phase::Bot => d.first_response_unix_ms,
+        _ => None,
+    };
+    // Values are only ever set, not unset (this server rejects unsetting a
+    // keyword that was never set); a stale SlaDeadline or EscalationReason
+    // is harmless because ops queries always filter on TicketStatus too.
+    let mut updates = vec![
+        sa::TICKET_STATUS.value_set(view.status.as_str().to_owned()),
+        sa::SLA_BREACHED.value_set(view.sla_breached),
+    ];
+    if let Some(ms) = sla_deadline {
+        updates.push(sa::SLA_DEADLINE.value_set(timestamp(ms)));
+    }
+    if let Some(reason) = view.escalation_reason {
+        updates.push(sa::ESCALATION_REASON.value_set(reason.as_str().to_owned()));
+    }
+    if let Some(id) = view.ticket_id {
+        updates.push(sa::TICKET_ID.value_set(id));
+    }
+    if let Some(channel) = view.channel {
+        updates.push(sa::CHANNEL.value_set(channel.as_str().to_owned()));
+    }
+    if let Some(customer) = view.customer_id {
+        updates.push(sa::CUSTOMER_ID.value_set(customer));
+    }
+    ctx.upsert_search_attributes(updates);
+}
