@@ -111,6 +111,21 @@ impl Desk {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// With `STEWARD_RECORD_HISTORIES=dir`, saves the ticket's history there
+    /// (how `tests/histories/` for the replay test was produced).
+    async fn record_history(&self, workflow_id: &str, name: &str) {
+        if let Some(dir) = std::env::var_os("STEWARD_RECORD_HISTORIES") {
+            let client = steward::temporal::connect(&self.app.settings.temporal).await.unwrap();
+            let json = client
+                .get_workflow_handle::<TicketWorkflow>(workflow_id)
+                .fetch_history(Default::default())
+                .to_json()
+                .await
+                .unwrap();
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.json")), json).unwrap();
+        }
+    }
+
     fn signal(&self, workflow_id: &str, name: &str, json: &str) {
         self.cli(&["workflow", "signal", "--workflow-id", workflow_id, "--name", name, "--input", json]);
     }
@@ -150,6 +165,7 @@ async fn answered_from_the_kb_then_resolved_after_the_quiet_window_and_rated() {
             .unwrap();
     assert_eq!((status.as_str(), csat, autonomous), ("closed", Some(5), Some(true)));
     assert!(d.queue.posts().is_empty(), "nobody was paged: {:?}", d.queue.posts());
+    d.record_history(&workflow_id, "answered_resolved_rated").await;
     d.app.stop().await;
 }
 
@@ -218,6 +234,7 @@ async fn escalation_breach_human_reply_no_talk_over_resolve_and_csat() {
     assert_eq!((csat, comment.as_deref()), (Some(4), Some("quick")));
     let escalations: i64 = sqlx::query_scalar("SELECT count(*) FROM escalations").fetch_one(&d.app.pool).await.unwrap();
     assert_eq!(escalations, 2, "tier 1 and tier 2");
+    d.record_history(&workflow_id, "escalated_breached_human_resolved").await;
     d.app.stop().await;
 }
 
@@ -283,5 +300,6 @@ async fn llm_tool_calls_run_as_activities_in_the_history() {
         .await
         .unwrap();
     assert_eq!(tokens, (240, 60));
+    d.record_history(&workflow_id, "llm_tool_calls").await;
     d.app.stop().await;
 }

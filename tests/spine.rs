@@ -77,11 +77,14 @@ fn message(phone: &str, sid: &str, body: &str) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_whatsapp_webhook_becomes_a_running_ticket_with_a_stored_message() {
     let app = spawn_app().await;
+    let demo_kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-kb");
+    steward_activities::kb::import_dir(&app.pool, &demo_kb).await.unwrap();
     let phone = unique_phone();
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
+    let question = "How do I reset my password?";
 
     let response = app
-        .post_signed_whatsapp(&message(&phone, &sid, "My invoice is wrong"))
+        .post_signed_whatsapp(&message(&phone, &sid, question))
         .await;
     assert_eq!(response.status(), 200);
     assert!(
@@ -128,7 +131,7 @@ async fn signed_whatsapp_webhook_becomes_a_running_ticket_with_a_stored_message(
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    assert_eq!(body, "My invoice is wrong");
+    assert_eq!(body, question);
     assert_eq!(channel, "whatsapp");
     assert_eq!(sender, phone);
     assert!(!correlation_id.is_empty());
@@ -193,7 +196,7 @@ async fn redelivered_webhook_creates_no_second_message_or_workflow() {
     assert_eq!(view.messages_recorded, 2);
 
     let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT provider_message_id FROM messages ORDER BY received_at")
+        sqlx::query_as("SELECT provider_message_id FROM messages WHERE direction = 'inbound' ORDER BY received_at")
             .fetch_all(&app.pool)
             .await
             .unwrap();
