@@ -98,7 +98,8 @@ async fn main() -> anyhow::Result<()> {
             steward_activities::db::migrate(&pool).await?;
             match command {
                 KbCommand::Import { dir } => {
-                    let (changed, unchanged) = steward_activities::kb::import_dir(&pool, &dir).await?;
+                    let (changed, unchanged) =
+                        steward_activities::kb::import_dir(&pool, &dir).await?;
                     println!("imported {changed} article(s), {unchanged} unchanged");
                 }
                 KbCommand::Search { query } => {

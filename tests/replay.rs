@@ -17,7 +17,11 @@ async fn recorded_ticket_histories_replay_on_the_current_code() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 3, "expected recorded histories in {}", dir.display());
+    assert!(
+        files.len() >= 3,
+        "expected recorded histories in {}",
+        dir.display()
+    );
     let replayer = WorkflowReplayer::new(
         WorkflowReplayerOptions::new()
             .register_workflow::<TicketWorkflow>()

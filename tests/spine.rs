@@ -78,7 +78,9 @@ fn message(phone: &str, sid: &str, body: &str) -> Vec<(String, String)> {
 async fn signed_whatsapp_webhook_becomes_a_running_ticket_with_a_stored_message() {
     let app = spawn_app().await;
     let demo_kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-kb");
-    steward_activities::kb::import_dir(&app.pool, &demo_kb).await.unwrap();
+    steward_activities::kb::import_dir(&app.pool, &demo_kb)
+        .await
+        .unwrap();
     let phone = unique_phone();
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
     let question = "How do I reset my password?";
@@ -195,11 +197,12 @@ async fn redelivered_webhook_creates_no_second_message_or_workflow() {
     .await;
     assert_eq!(view.messages_recorded, 2);
 
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT provider_message_id FROM messages WHERE direction = 'inbound' ORDER BY received_at")
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT provider_message_id FROM messages WHERE direction = 'inbound' ORDER BY received_at",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(rows, vec![(first.clone(),), (second.clone(),)]);
     let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
         .fetch_one(&app.pool)

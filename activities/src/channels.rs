@@ -42,7 +42,10 @@ pub fn whatsapp_text(text: &str) -> String {
         return plain;
     }
     let cut: String = plain.chars().take(LIMIT - 1).collect();
-    let end = cut.rfind("\n\n").or_else(|| cut.rfind(". ").map(|i| i + 1)).unwrap_or(cut.len());
+    let end = cut
+        .rfind("\n\n")
+        .or_else(|| cut.rfind(". ").map(|i| i + 1))
+        .unwrap_or(cut.len());
     format!("{}…", cut[..end].trim_end())
 }
 
@@ -58,9 +61,16 @@ impl Channels {
     }
 
     /// Delivers `text`; returns the provider's message id.
-    pub async fn deliver(&self, channel: Channel, recipient: &str, text: &str) -> Result<String, DeliveryError> {
+    pub async fn deliver(
+        &self,
+        channel: Channel,
+        recipient: &str,
+        text: &str,
+    ) -> Result<String, DeliveryError> {
         match channel {
-            Channel::Whatsapp if !self.twilio.account_sid.is_empty() => self.twilio_whatsapp(recipient, text).await,
+            Channel::Whatsapp if !self.twilio.account_sid.is_empty() => {
+                self.twilio_whatsapp(recipient, text).await
+            }
             Channel::Web => Ok(format!("web-{}", Uuid::new_v4())),
             _ => {
                 tracing::info!(%channel, "no provider configured: reply stored in the outbox, not sent");
@@ -81,11 +91,16 @@ impl Channels {
             ("To", format!("whatsapp:{recipient}")),
             ("Body", whatsapp_text(text)),
         ];
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form).finish();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&form)
+            .finish();
         let response = self
             .http
             .post(&url)
-            .basic_auth(&self.twilio.account_sid, Some(self.twilio.auth_token.expose_secret()))
+            .basic_auth(
+                &self.twilio.account_sid,
+                Some(self.twilio.auth_token.expose_secret()),
+            )
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()

@@ -33,7 +33,8 @@ pub struct LlmSettings {
 impl Default for LlmSettings {
     fn default() -> Self {
         Self {
-            base_url: std::env::var("OPENAI_BASE_URL").unwrap_or_else(|_| "https://api.openai.com/v1".into()),
+            base_url: std::env::var("OPENAI_BASE_URL")
+                .unwrap_or_else(|_| "https://api.openai.com/v1".into()),
             api_key: std::env::var("OPENAI_API_KEY").unwrap_or_default().into(),
             model: "gpt-4o-mini".into(),
             fallback_model: None,

@@ -180,13 +180,15 @@ pub async fn record_ticket_event(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(ticket) = ticket {
-        sqlx::query("INSERT INTO ticket_events (ticket_id, event, status, detail) VALUES ($1, $2, $3, $4)")
-            .bind(ticket)
-            .bind(&event.event)
-            .bind(&event.status)
-            .bind(&event.detail)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO ticket_events (ticket_id, event, status, detail) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(ticket)
+        .bind(&event.event)
+        .bind(&event.status)
+        .bind(&event.detail)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await
 }

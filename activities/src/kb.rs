@@ -39,7 +39,10 @@ pub fn parse_article(slug: &str, text: &str) -> Result<Article, KbError> {
         .to_owned();
     let rest: Vec<&str> = lines.collect();
     let (category, body_lines) = match rest.iter().position(|l| !l.trim().is_empty()) {
-        Some(i) if rest[i].starts_with("category:") => (rest[i]["category:".len()..].trim().to_owned(), &rest[i + 1..]),
+        Some(i) if rest[i].starts_with("category:") => (
+            rest[i]["category:".len()..].trim().to_owned(),
+            &rest[i + 1..],
+        ),
         _ => (String::new(), &rest[..]),
     };
     Ok(Article {
@@ -71,7 +74,10 @@ pub fn passages(body: &str) -> Vec<String> {
 }
 
 fn hash(text: &str) -> String {
-    Sha1::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha1::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Imports every `*.md` file in `dir`; unchanged articles are skipped, a
@@ -86,8 +92,13 @@ pub async fn import_dir(pool: &PgPool, dir: &Path) -> Result<(usize, usize), KbE
     paths.sort();
     let (mut changed, mut unchanged) = (0, 0);
     for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|e| KbError::Io(path.display().to_string(), e))?;
-        let slug = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| KbError::Io(path.display().to_string(), e))?;
+        let slug = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         if upsert_article(pool, &parse_article(&slug, &text)?).await? {
             changed += 1;
         } else {
@@ -98,7 +109,10 @@ pub async fn import_dir(pool: &PgPool, dir: &Path) -> Result<(usize, usize), KbE
 }
 
 async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbError> {
-    let content_hash = hash(&format!("{}\n{}\n{}", article.title, article.category, article.body));
+    let content_hash = hash(&format!(
+        "{}\n{}\n{}",
+        article.title, article.category, article.body
+    ));
     let mut tx = pool.begin().await?;
     let existing: Option<(Uuid, String)> =
         sqlx::query_as("SELECT id, content_hash FROM kb_articles WHERE slug = $1 FOR UPDATE")
@@ -121,7 +135,10 @@ async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbErro
     .bind(&article.body)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM kb_chunks WHERE article_id = $1").bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM kb_chunks WHERE article_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     for (ordinal, content) in passages(&article.body).iter().enumerate() {
         sqlx::query(
             "INSERT INTO kb_chunks (id, article_id, ordinal, heading, content, content_hash) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -159,7 +176,12 @@ pub async fn search(pool: &PgPool, query: &str, limit: u32) -> Result<KbResults,
          ORDER BY 5 DESC, a.slug, c.ordinal
          LIMIT $2",
     )
-    .bind(lexemes.iter().map(|l| l.replace('\'', "")).collect::<Vec<_>>())
+    .bind(
+        lexemes
+            .iter()
+            .map(|l| l.replace('\'', ""))
+            .collect::<Vec<_>>(),
+    )
     .bind(limit as i64)
     .fetch_all(pool)
     .await?;
@@ -170,13 +192,15 @@ pub async fn search(pool: &PgPool, query: &str, limit: u32) -> Result<KbResults,
     Ok(KbResults {
         passages: rows
             .into_iter()
-            .map(|(article_slug, title, heading, content, score, _)| Passage {
-                article_slug,
-                title,
-                heading,
-                content,
-                score,
-            })
+            .map(
+                |(article_slug, title, heading, content, score, _)| Passage {
+                    article_slug,
+                    title,
+                    heading,
+                    content,
+                    score,
+                },
+            )
             .collect(),
         confidence,
     })
@@ -188,8 +212,15 @@ mod tests {
 
     #[test]
     fn articles_parse_title_category_and_body() {
-        let a = parse_article("kb-1", "# Reset your password\ncategory: account\n\nOpen Settings.\n\nThen Security.").unwrap();
-        assert_eq!((a.title.as_str(), a.category.as_str()), ("Reset your password", "account"));
+        let a = parse_article(
+            "kb-1",
+            "# Reset your password\ncategory: account\n\nOpen Settings.\n\nThen Security.",
+        )
+        .unwrap();
+        assert_eq!(
+            (a.title.as_str(), a.category.as_str()),
+            ("Reset your password", "account")
+        );
         assert_eq!(a.body, "Open Settings.\n\nThen Security.");
         assert!(parse_article("x", "no title").is_err());
     }

@@ -21,7 +21,11 @@ pub enum SendError {
     Delivery(#[from] DeliveryError),
 }
 
-pub async fn send(pool: &PgPool, channels: &Channels, input: &SendInput) -> Result<SendOutcome, SendError> {
+pub async fn send(
+    pool: &PgPool,
+    channels: &Channels,
+    input: &SendInput,
+) -> Result<SendOutcome, SendError> {
     let mut tx = pool.begin().await?;
     let ticket: Option<Uuid> = sqlx::query_scalar("SELECT id FROM tickets WHERE ticket_key = $1")
         .bind(&input.ticket_key)
@@ -48,7 +52,10 @@ pub async fn send(pool: &PgPool, channels: &Channels, input: &SendInput) -> Resu
     .await?;
     match state.as_str() {
         "sent" => {
-            return Ok(SendOutcome { status: SendStatus::AlreadySent, provider_message_id: provider_id });
+            return Ok(SendOutcome {
+                status: SendStatus::AlreadySent,
+                provider_message_id: provider_id,
+            });
         }
         "sending" | "uncertain" => {
             sqlx::query("UPDATE outbound_sends SET state = 'uncertain' WHERE idempotency_key = $1")
@@ -57,7 +64,10 @@ pub async fn send(pool: &PgPool, channels: &Channels, input: &SendInput) -> Resu
                 .await?;
             tx.commit().await?;
             tracing::warn!(key = %input.idempotency_key, "earlier send attempt died mid-call; not resending");
-            return Ok(SendOutcome { status: SendStatus::Uncertain, provider_message_id: None });
+            return Ok(SendOutcome {
+                status: SendStatus::Uncertain,
+                provider_message_id: None,
+            });
         }
         _ => {}
     }
@@ -67,7 +77,10 @@ pub async fn send(pool: &PgPool, channels: &Channels, input: &SendInput) -> Resu
         .await?;
     tx.commit().await?;
 
-    match channels.deliver(input.channel, &input.recipient, &input.text).await {
+    match channels
+        .deliver(input.channel, &input.recipient, &input.text)
+        .await
+    {
         Ok(provider_message_id) => {
             let mut tx = pool.begin().await?;
             sqlx::query(
@@ -94,7 +107,10 @@ pub async fn send(pool: &PgPool, channels: &Channels, input: &SendInput) -> Resu
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(SendOutcome { status: SendStatus::Sent, provider_message_id: Some(provider_message_id) })
+            Ok(SendOutcome {
+                status: SendStatus::Sent,
+                provider_message_id: Some(provider_message_id),
+            })
         }
         Err(err) => {
             // Nothing reached the provider (or it refused): a retry may send.

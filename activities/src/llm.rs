@@ -23,7 +23,9 @@ pub enum LlmError {
 
 fn system_prompt(channel: Channel) -> String {
     let style = match channel {
-        Channel::Whatsapp => "WhatsApp: short paragraphs, plain text, *bold* sparingly, no HTML, under 1,200 characters.",
+        Channel::Whatsapp => {
+            "WhatsApp: short paragraphs, plain text, *bold* sparingly, no HTML, under 1,200 characters."
+        }
         Channel::Email => "Email: a greeting, clear paragraphs, a short sign-off.",
         Channel::Web => "Web: clear paragraphs, plain text.",
     };
@@ -70,7 +72,9 @@ fn wire_message(turn: &ChatTurn) -> Value {
 fn parse_response(body: &Value, model: &str) -> Result<LlmOutput, LlmError> {
     let message = &body["choices"][0]["message"];
     if message.is_null() {
-        return Err(LlmError::Rejected(format!("no choices in the answer: {body}")));
+        return Err(LlmError::Rejected(format!(
+            "no choices in the answer: {body}"
+        )));
     }
     let tool_calls = message["tool_calls"]
         .as_array()
@@ -79,8 +83,14 @@ fn parse_response(body: &Value, model: &str) -> Result<LlmOutput, LlmError> {
                 .iter()
                 .map(|c| ToolCall {
                     id: c["id"].as_str().unwrap_or_default().to_owned(),
-                    name: c["function"]["name"].as_str().unwrap_or_default().to_owned(),
-                    arguments: c["function"]["arguments"].as_str().unwrap_or("{}").to_owned(),
+                    name: c["function"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    arguments: c["function"]["arguments"]
+                        .as_str()
+                        .unwrap_or("{}")
+                        .to_owned(),
                 })
                 .collect()
         })
@@ -138,8 +148,12 @@ impl Llm {
     async fn round(&self, input: &LlmInput, model: &str) -> Result<LlmOutput, LlmError> {
         let mut messages = vec![json!({"role": "system", "content": system_prompt(input.channel)})];
         messages.extend(input.turns.iter().map(wire_message));
-        let request = json!({"model": model, "messages": messages, "tools": tools(), "temperature": 0.2});
-        let url = format!("{}/chat/completions", self.settings.base_url.trim_end_matches('/'));
+        let request =
+            json!({"model": model, "messages": messages, "tools": tools(), "temperature": 0.2});
+        let url = format!(
+            "{}/chat/completions",
+            self.settings.base_url.trim_end_matches('/')
+        );
         let response = self
             .http
             .post(url)
@@ -173,6 +187,9 @@ mod tests {
         assert_eq!(out.message.tool_calls[0].name, "search_kb");
         assert_eq!((out.prompt_tokens, out.completion_tokens), (12, 3));
         let wire = wire_message(&out.message);
-        assert_eq!(wire["tool_calls"][0]["function"]["arguments"], "{\"query\":\"reset\"}");
+        assert_eq!(
+            wire["tool_calls"][0]["function"]["arguments"],
+            "{\"query\":\"reset\"}"
+        );
     }
 }

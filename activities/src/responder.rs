@@ -23,7 +23,8 @@ fn words(text: &str) -> HashSet<String> {
 fn sentences(passage: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in passage.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let starts_list = line.chars().next().is_some_and(|c| c.is_ascii_digit()) || line.starts_with('-');
+        let starts_list =
+            line.chars().next().is_some_and(|c| c.is_ascii_digit()) || line.starts_with('-');
         if starts_list {
             out.push(line.to_owned());
             continue;
@@ -72,15 +73,28 @@ pub fn draft(input: &DraftInput) -> Draft {
         chosen = (0..candidates.len().min(MAX_SENTENCES)).collect();
     }
     // A list item pulls in the rest of its list, so steps are never skipped.
-    if let Some(first_item) = chosen.iter().copied().filter(|i| is_item(&candidates[*i])).min() {
-        let end = (first_item..candidates.len()).take_while(|i| is_item(&candidates[*i])).last().unwrap_or(first_item);
+    if let Some(first_item) = chosen
+        .iter()
+        .copied()
+        .filter(|i| is_item(&candidates[*i]))
+        .min()
+    {
+        let end = (first_item..candidates.len())
+            .take_while(|i| is_item(&candidates[*i]))
+            .last()
+            .unwrap_or(first_item);
         chosen.extend(first_item..=end);
     }
     chosen.sort_unstable();
     chosen.dedup();
     let answer: Vec<&str> = chosen.iter().map(|i| candidates[*i].as_str()).collect();
     Draft {
-        text: Some(compose(input.channel, &input.customer_name, &answer, &best.title)),
+        text: Some(compose(
+            input.channel,
+            &input.customer_name,
+            &answer,
+            &best.title,
+        )),
         cited_articles: vec![best.article_slug.clone()],
         decline_reason: None,
     }
@@ -92,10 +106,20 @@ fn is_item(sentence: &str) -> bool {
 
 fn compose(channel: Channel, name: &str, answer: &[&str], title: &str) -> String {
     let first_name = name.split_whitespace().next().unwrap_or("");
-    let greeting = if first_name.is_empty() { "Hi,".to_owned() } else { format!("Hi {first_name},") };
+    let greeting = if first_name.is_empty() {
+        "Hi,".to_owned()
+    } else {
+        format!("Hi {first_name},")
+    };
     let mut body = String::new();
     for sentence in answer {
-        let separator = if is_item(sentence) { "\n" } else if body.is_empty() { "" } else { " " };
+        let separator = if is_item(sentence) {
+            "\n"
+        } else if body.is_empty() {
+            ""
+        } else {
+            " "
+        };
         body.push_str(separator);
         body.push_str(sentence);
     }
@@ -139,7 +163,10 @@ mod tests {
         let d = draft(&input(0.9));
         let text = d.text.unwrap();
         assert!(text.starts_with("Hi Ana,"), "{text}");
-        assert!(text.contains("1. Open the sign-in page.\n2. Click Forgot password."), "{text}");
+        assert!(
+            text.contains("1. Open the sign-in page.\n2. Click Forgot password."),
+            "{text}"
+        );
         assert!(text.contains("Reset your password"));
         assert_eq!(d.cited_articles, vec!["kb-007"]);
     }

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use steward_domain::guardrails::{self, Triage};
 use steward_domain::reply_check::{self, ReplyProblem};
 use steward_workflows::contracts::*;
-use temporalio_sdk::ApplicationFailure;
 use temporalio_macros::activities;
+use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 /// Every activity a ticket uses; the SDK shares one instance (behind an
@@ -59,7 +59,10 @@ fn permanent(err: impl std::fmt::Display) -> ActivityError {
 #[activities]
 impl TicketActivities {
     #[activity(definition = steward_workflows::contracts::LoadPolicy)]
-    pub async fn load_policy(self: Arc<Self>, _ctx: ActivityContext) -> Result<TicketPolicy, ActivityError> {
+    pub async fn load_policy(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+    ) -> Result<TicketPolicy, ActivityError> {
         Ok(self.settings.policy.clone())
     }
 
@@ -78,7 +81,8 @@ impl TicketActivities {
     ) -> Result<RecordedInbound, ActivityError> {
         let message = &input.message;
         let mut tx = self.pool.begin().await?;
-        let customer_id = crm::customer_for_identity(&mut tx, &message.sender, &message.sender_name).await?;
+        let customer_id =
+            crm::customer_for_identity(&mut tx, &message.sender, &message.sender_name).await?;
         let (ticket_row, ticket_number) = crm::ticket_for_key(
             &mut tx,
             &input.ticket_key,
@@ -99,24 +103,40 @@ impl TicketActivities {
     }
 
     #[activity(definition = steward_workflows::contracts::TriageMessage)]
-    pub async fn triage_message(self: Arc<Self>, _ctx: ActivityContext, input: TriageInput) -> Result<Triage, ActivityError> {
+    pub async fn triage_message(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: TriageInput,
+    ) -> Result<Triage, ActivityError> {
         let triage = guardrails::triage(&input.subject, &input.body);
         tracing::info!(ticket = %input.ticket_id, escalate = ?triage.escalate, evidence = ?triage.evidence, "triaged");
         Ok(triage)
     }
 
     #[activity(definition = steward_workflows::contracts::SearchKb)]
-    pub async fn search_kb(self: Arc<Self>, _ctx: ActivityContext, input: KbQuery) -> Result<KbResults, ActivityError> {
+    pub async fn search_kb(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: KbQuery,
+    ) -> Result<KbResults, ActivityError> {
         Ok(kb::search(&self.pool, &input.query, input.limit).await?)
     }
 
     #[activity(definition = steward_workflows::contracts::DraftReply)]
-    pub async fn draft_reply(self: Arc<Self>, _ctx: ActivityContext, input: DraftInput) -> Result<Draft, ActivityError> {
+    pub async fn draft_reply(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: DraftInput,
+    ) -> Result<Draft, ActivityError> {
         Ok(responder::draft(&input))
     }
 
     #[activity(definition = steward_workflows::contracts::LlmComplete)]
-    pub async fn llm_complete(self: Arc<Self>, _ctx: ActivityContext, input: LlmInput) -> Result<LlmOutput, ActivityError> {
+    pub async fn llm_complete(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: LlmInput,
+    ) -> Result<LlmOutput, ActivityError> {
         match self.llm.complete(&input).await {
             Ok(out) => Ok(out),
             Err(err @ LlmError::Rejected(_)) => Err(permanent(err)),
@@ -135,7 +155,11 @@ impl TicketActivities {
 
     #[activity(definition = steward_workflows::contracts::SendReply)]
     #[tracing::instrument(skip_all, fields(ticket = %input.ticket_id, key = %input.idempotency_key, correlation_id = %input.correlation_id))]
-    pub async fn send_reply(self: Arc<Self>, _ctx: ActivityContext, input: SendInput) -> Result<SendOutcome, ActivityError> {
+    pub async fn send_reply(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: SendInput,
+    ) -> Result<SendOutcome, ActivityError> {
         match ledger::send(&self.pool, &self.channels, &input).await {
             Ok(outcome) => Ok(outcome),
             Err(SendError::Delivery(err @ DeliveryError::Permanent(_))) => Err(permanent(err)),
@@ -144,9 +168,14 @@ impl TicketActivities {
     }
 
     #[activity(definition = steward_workflows::contracts::Escalate)]
-    pub async fn escalate(self: Arc<Self>, _ctx: ActivityContext, input: EscalateInput) -> Result<(), ActivityError> {
+    pub async fn escalate(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: EscalateInput,
+    ) -> Result<(), ActivityError> {
         crm::record_escalation(&self.pool, &input).await?;
-        let due = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(input.ack_due_unix_ms).unwrap_or_default();
+        let due = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(input.ack_due_unix_ms)
+            .unwrap_or_default();
         self.post_to_queue(json!({
             "text": format!("[tier {}] {} escalated ({}): respond by {}. {}", input.tier, input.ticket_id,
                 input.reason.as_str(), due.to_rfc3339(), input.summary.chars().take(300).collect::<String>()),
@@ -159,7 +188,11 @@ impl TicketActivities {
     }
 
     #[activity(definition = steward_workflows::contracts::NotifyHumans)]
-    pub async fn notify_humans(self: Arc<Self>, _ctx: ActivityContext, input: NoticeInput) -> Result<(), ActivityError> {
+    pub async fn notify_humans(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: NoticeInput,
+    ) -> Result<(), ActivityError> {
         let kind = serde_json::to_value(input.kind)?;
         self.post_to_queue(json!({
             "text": format!("[tier {}] {} {}: {}", input.tier, input.ticket_id, kind.as_str().unwrap_or(""),
@@ -172,7 +205,11 @@ impl TicketActivities {
     }
 
     #[activity(definition = steward_workflows::contracts::RecordTicketEvent)]
-    pub async fn record_ticket_event(self: Arc<Self>, _ctx: ActivityContext, input: TicketEvent) -> Result<(), ActivityError> {
+    pub async fn record_ticket_event(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: TicketEvent,
+    ) -> Result<(), ActivityError> {
         Ok(crm::record_ticket_event(&self.pool, &input).await?)
     }
 }

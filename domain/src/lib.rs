@@ -28,8 +28,8 @@ pub mod ticket;
 
 pub use channel::Channel;
 pub use envelope::{EnvelopeError, InboundMessage, MediaItem};
-pub use identity::{Identity, IdentityError, IdentityKind};
 pub use escalation::EscalationReason;
+pub use identity::{Identity, IdentityError, IdentityKind};
 pub use lifecycle::{HumanAction, Phase};
 pub use sla::SlaPolicy;
 pub use ticket::{TicketStatus, ticket_workflow_id};

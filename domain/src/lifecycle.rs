@@ -103,7 +103,10 @@ pub fn apply(
         }
         HumanAction::Resolve { .. } => match phase {
             Phase::Resolved => Err(TransitionError::WrongPhase(phase, "resolve")),
-            _ => Ok((Phase::Resolved, owner.map(str::to_owned).or(Some(agent.to_owned())))),
+            _ => Ok((
+                Phase::Resolved,
+                owner.map(str::to_owned).or(Some(agent.to_owned())),
+            )),
         },
         HumanAction::ReturnToBot { .. } => match phase {
             Phase::Human | Phase::Escalated => Ok((Phase::Bot, None)),
@@ -127,7 +130,13 @@ mod tests {
     fn escalated_ticket_goes_to_human_on_reply_and_back_to_bot() {
         let (phase, owner) = apply(Phase::Escalated, None, &reply("sam")).unwrap();
         assert_eq!((phase, owner.as_deref()), (Phase::Human, Some("sam")));
-        let back = apply(phase, owner.as_deref(), &HumanAction::ReturnToBot { agent: "sam".into() });
+        let back = apply(
+            phase,
+            owner.as_deref(),
+            &HumanAction::ReturnToBot {
+                agent: "sam".into(),
+            },
+        );
         assert_eq!(back, Ok((Phase::Bot, None)));
     }
 
@@ -138,19 +147,44 @@ mod tests {
             Err(TransitionError::OwnedByAnother { .. })
         ));
         // Reassignment is explicit, then the new owner may reply.
-        let (p, o) = apply(Phase::Human, Some("sam"), &HumanAction::Assign { agent: "kim".into() }).unwrap();
+        let (p, o) = apply(
+            Phase::Human,
+            Some("sam"),
+            &HumanAction::Assign {
+                agent: "kim".into(),
+            },
+        )
+        .unwrap();
         assert!(apply(p, o.as_deref(), &reply("kim")).is_ok());
         // Returning a bot ticket to the bot is refused, not looped.
-        assert!(apply(Phase::Bot, None, &HumanAction::ReturnToBot { agent: "sam".into() }).is_err());
+        assert!(
+            apply(
+                Phase::Bot,
+                None,
+                &HumanAction::ReturnToBot {
+                    agent: "sam".into()
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn closed_and_resolved_tickets_refuse_replies() {
         assert!(apply(Phase::Closed, None, &reply("sam")).is_err());
         assert!(apply(Phase::Resolved, Some("sam"), &reply("sam")).is_err());
-        let empty = HumanAction::AgentReply { agent: "sam".into(), text: " ".into() };
-        assert_eq!(apply(Phase::Human, Some("sam"), &empty), Err(TransitionError::EmptyReply));
+        let empty = HumanAction::AgentReply {
+            agent: "sam".into(),
+            text: " ".into(),
+        };
+        assert_eq!(
+            apply(Phase::Human, Some("sam"), &empty),
+            Err(TransitionError::EmptyReply)
+        );
         let nobody = HumanAction::Assign { agent: "".into() };
-        assert_eq!(apply(Phase::Escalated, None, &nobody), Err(TransitionError::NoAgent));
+        assert_eq!(
+            apply(Phase::Escalated, None, &nobody),
+            Err(TransitionError::NoAgent)
+        );
     }
 }

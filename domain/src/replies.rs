@@ -34,7 +34,11 @@ pub fn parse_csat(text: &str) -> Option<(i32, String)> {
     if rest.chars().next().is_some_and(|c| c.is_ascii_digit()) || rest.len() > 200 {
         return None;
     }
-    Some((score, rest.trim_start_matches(['-', ',', '.', '!', ' ']).to_owned()))
+    Some((
+        score,
+        rest.trim_start_matches(['-', ',', '.', '!', ' '])
+            .to_owned(),
+    ))
 }
 
 #[cfg(test)]
@@ -44,7 +48,10 @@ mod tests {
     #[test]
     fn scores_are_read_and_questions_are_not() {
         assert_eq!(parse_csat("5"), Some((5, String::new())));
-        assert_eq!(parse_csat(" 4/5 - quick answer"), Some((4, "quick answer".into())));
+        assert_eq!(
+            parse_csat(" 4/5 - quick answer"),
+            Some((4, "quick answer".into()))
+        );
         assert_eq!(parse_csat("12 projects are missing"), None);
         assert_eq!(parse_csat("0"), None);
         assert_eq!(parse_csat("How do I export?"), None);
@@ -53,6 +60,9 @@ mod tests {
     #[test]
     fn holding_message_names_the_deadline_and_ticket() {
         let text = holding_message("TKT-000007", 1_700_000_000_000);
-        assert!(text.contains("TKT-000007") && text.contains("22:13 UTC on Nov 14"), "{text}");
+        assert!(
+            text.contains("TKT-000007") && text.contains("22:13 UTC on Nov 14"),
+            "{text}"
+        );
     }
 }

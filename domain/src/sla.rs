@@ -110,7 +110,10 @@ mod tests {
     use super::*;
 
     fn nine_to_five() -> BusinessHours {
-        let day = Some((NaiveTime::from_hms_opt(9, 0, 0).unwrap(), NaiveTime::from_hms_opt(17, 0, 0).unwrap()));
+        let day = Some((
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        ));
         BusinessHours {
             utc_offset_minutes: 60,
             weekly: [day, day, day, day, day, None, None],
@@ -126,16 +129,28 @@ mod tests {
     fn deadlines_skip_nights_weekends_and_holidays() {
         let hours = nine_to_five();
         // Friday 16:50 local (+01:00) + 15 min → Monday 09:05 local.
-        assert_eq!(hours.add_business_time(ms("2026-11-27T15:50:00Z"), 900), ms("2026-11-30T08:05:00Z"));
+        assert_eq!(
+            hours.add_business_time(ms("2026-11-27T15:50:00Z"), 900),
+            ms("2026-11-30T08:05:00Z")
+        );
         // Thursday 24 Dec 16:55 local + 10 min → Saturday? no: 25th is a holiday → Monday 28th 09:05.
-        assert_eq!(hours.add_business_time(ms("2026-12-24T15:55:00Z"), 600), ms("2026-12-28T08:05:00Z"));
+        assert_eq!(
+            hours.add_business_time(ms("2026-12-24T15:55:00Z"), 600),
+            ms("2026-12-28T08:05:00Z")
+        );
         // Inside opening hours it is plain addition.
-        assert_eq!(hours.add_business_time(ms("2026-11-26T10:00:00Z"), 120), ms("2026-11-26T10:02:00Z"));
+        assert_eq!(
+            hours.add_business_time(ms("2026-11-26T10:00:00Z"), 120),
+            ms("2026-11-26T10:02:00Z")
+        );
     }
 
     #[test]
     fn without_a_calendar_deadlines_are_wall_clock() {
         let policy = SlaPolicy::default();
-        assert_eq!(policy.deadline_ms(1_000, policy.first_response_secs(Channel::Whatsapp)), 121_000);
+        assert_eq!(
+            policy.deadline_ms(1_000, policy.first_response_secs(Channel::Whatsapp)),
+            121_000
+        );
     }
 }

@@ -41,17 +41,25 @@ pub async fn get_ticket(
     Query(query): Query<TokenQuery>,
 ) -> Result<Json<TicketResponse>, ApiError> {
     use secrecy::ExposeSecret;
-    let expected = ticket_token(state.config.ticket_link_secret.expose_secret().as_bytes(), &ticket_id);
+    let expected = ticket_token(
+        state.config.ticket_link_secret.expose_secret().as_bytes(),
+        &ticket_id,
+    );
     if !bool::from(expected.as_bytes().ct_eq(query.token.as_bytes())) {
         // Same answer for unknown tickets and bad tokens: ids are not probeable.
         return Err(ApiError::NotFound);
     }
-    let pool = state.readiness.postgres.as_ref().ok_or(ApiError::NotFound)?;
-    let workflow_id: Option<String> = sqlx::query_scalar("SELECT workflow_id FROM tickets WHERE ticket_number = $1")
-        .bind(&ticket_id)
-        .fetch_optional(pool)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let pool = state
+        .readiness
+        .postgres
+        .as_ref()
+        .ok_or(ApiError::NotFound)?;
+    let workflow_id: Option<String> =
+        sqlx::query_scalar("SELECT workflow_id FROM tickets WHERE ticket_number = $1")
+            .bind(&ticket_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let workflow_id = workflow_id.ok_or(ApiError::NotFound)?;
     let client = state
         .readiness
@@ -64,7 +72,11 @@ pub async fn get_ticket(
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let transcript = handle
-        .query(TicketWorkflow::transcript, (), WorkflowQueryOptions::default())
+        .query(
+            TicketWorkflow::transcript,
+            (),
+            WorkflowQueryOptions::default(),
+        )
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(Json(TicketResponse { ticket, transcript }))

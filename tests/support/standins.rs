@@ -43,18 +43,30 @@ pub struct Twilio {
 impl Twilio {
     pub async fn start(self) -> String {
         let router = Router::new()
-            .route("/2010-04-01/Accounts/{sid}/Messages.json", post(twilio_messages))
+            .route(
+                "/2010-04-01/Accounts/{sid}/Messages.json",
+                post(twilio_messages),
+            )
             .with_state(self);
         serve(router).await
     }
 
     pub fn bodies(&self) -> Vec<String> {
-        self.sent.lock().unwrap().iter().map(|m| m.body.clone()).collect()
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| m.body.clone())
+            .collect()
     }
 }
 
 fn twilio_error(status: StatusCode, code: u32, message: &str) -> axum::response::Response {
-    (status, Json(json!({"code": code, "message": message, "status": status.as_u16()}))).into_response()
+    (
+        status,
+        Json(json!({"code": code, "message": message, "status": status.as_u16()})),
+    )
+        .into_response()
 }
 
 async fn twilio_messages(
@@ -68,7 +80,9 @@ async fn twilio_messages(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_AUTH}"))
     );
-    if sid != TWILIO_SID || headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+    if sid != TWILIO_SID
+        || headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str())
+    {
         return twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
     }
     if !headers
@@ -78,25 +92,49 @@ async fn twilio_messages(
     {
         return twilio_error(StatusCode::BAD_REQUEST, 20001, "form encoding required");
     }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let (Some(from), Some(to), Some(text)) = (get("From"), get("To"), get("Body")) else {
-        return twilio_error(StatusCode::BAD_REQUEST, 21604, "A 'To', 'From' and 'Body' are required");
+        return twilio_error(
+            StatusCode::BAD_REQUEST,
+            21604,
+            "A 'To', 'From' and 'Body' are required",
+        );
     };
-    let e164 = |a: &str| a.strip_prefix("whatsapp:+").is_some_and(|d| d.len() >= 8 && d.chars().all(|c| c.is_ascii_digit()));
+    let e164 = |a: &str| {
+        a.strip_prefix("whatsapp:+")
+            .is_some_and(|d| d.len() >= 8 && d.chars().all(|c| c.is_ascii_digit()))
+    };
     if !e164(&from) || !e164(&to) {
-        return twilio_error(StatusCode::BAD_REQUEST, 21211, "Invalid 'To' or 'From' WhatsApp address");
+        return twilio_error(
+            StatusCode::BAD_REQUEST,
+            21211,
+            "Invalid 'To' or 'From' WhatsApp address",
+        );
     }
     if text.trim().is_empty() || text.chars().count() > 1600 {
-        return twilio_error(StatusCode::BAD_REQUEST, 21617, "The concatenated message body exceeds the 1600 character limit");
+        return twilio_error(
+            StatusCode::BAD_REQUEST,
+            21617,
+            "The concatenated message body exceeds the 1600 character limit",
+        );
     }
     let delay = twilio.first_delay.lock().unwrap().take();
-    twilio.sent.lock().unwrap().push(SentWhatsapp { to: to.trim_start_matches("whatsapp:").to_owned(), body: text });
+    twilio.sent.lock().unwrap().push(SentWhatsapp {
+        to: to.trim_start_matches("whatsapp:").to_owned(),
+        body: text,
+    });
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
-    (StatusCode::CREATED, Json(json!({"sid": sid, "status": "queued"}))).into_response()
+    (
+        StatusCode::CREATED,
+        Json(json!({"sid": sid, "status": "queued"})),
+    )
+        .into_response()
 }
 
 #[derive(Clone, Default)]
@@ -106,7 +144,9 @@ pub struct HumanQueue {
 
 impl HumanQueue {
     pub async fn start(self) -> String {
-        let router = Router::new().route("/hook", post(human_queue)).with_state(self);
+        let router = Router::new()
+            .route("/hook", post(human_queue))
+            .with_state(self);
         format!("{}/hook", serve(router).await)
     }
 
@@ -120,7 +160,7 @@ async fn human_queue(State(queue): State<HumanQueue>, body: String) -> (StatusCo
     let Ok(value) = serde_json::from_str::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "invalid_payload");
     };
-    if !value["text"].as_str().is_some_and(|t| !t.is_empty()) {
+    if value["text"].as_str().is_none_or(|t| t.is_empty()) {
         return (StatusCode::BAD_REQUEST, "no_text");
     }
     queue.posts.lock().unwrap().push(value);
@@ -137,37 +177,65 @@ pub struct ChatModel {
 
 impl ChatModel {
     pub async fn start(self) -> String {
-        let router = Router::new().route("/v1/chat/completions", post(chat)).with_state(self);
+        let router = Router::new()
+            .route("/v1/chat/completions", post(chat))
+            .with_state(self);
         format!("{}/v1", serve(router).await)
     }
 }
 
-async fn chat(State(model): State<ChatModel>, headers: HeaderMap, body: String) -> axum::response::Response {
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {OPENAI_KEY}")) {
+async fn chat(
+    State(model): State<ChatModel>,
+    headers: HeaderMap,
+    body: String,
+) -> axum::response::Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {OPENAI_KEY}"))
+    {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}))).into_response();
     }
     let Ok(request) = serde_json::from_str::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "We could not parse the JSON body"}}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": "We could not parse the JSON body"}})),
+        )
+            .into_response();
     };
     let messages = request["messages"].as_array().cloned().unwrap_or_default();
     if request["model"].as_str().is_none() || messages.is_empty() {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "'model' and 'messages' are required"}}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": "'model' and 'messages' are required"}})),
+        )
+            .into_response();
     }
     model.requests.lock().unwrap().push(request.clone());
     if model.hang {
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
-    let tool_result = messages.iter().rev().find(|m| m["role"] == "tool").and_then(|m| m["content"].as_str());
+    let tool_result = messages
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "tool")
+        .and_then(|m| m["content"].as_str());
     let message = match tool_result {
-        None => json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
-            "function": {"name": "search_kb", "arguments": "{\"query\": \"reset password\"}"}}]}),
+        None => {
+            json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+            "function": {"name": "search_kb", "arguments": "{\"query\": \"reset password\"}"}}]})
+        }
         Some(result) => {
-            let title = if result.contains("Resetting your password") { "Resetting your password" } else { "no article" };
+            let title = if result.contains("Resetting your password") {
+                "Resetting your password"
+            } else {
+                "no article"
+            };
             json!({"role": "assistant", "content": format!("Click \"Forgot password?\" on the sign-in page (from: {title}).")})
         }
     };
-    Json(json!({"id": "chatcmpl-1", "object": "chat.completion", "model": request["model"],
+    Json(
+        json!({"id": "chatcmpl-1", "object": "chat.completion", "model": request["model"],
         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150}}))
+        "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150}}),
+    )
     .into_response()
 }

@@ -11,7 +11,9 @@ use temporalio_workflow::WorkflowResult;
 
 /// What drafting decided.
 enum Drafted {
-    Reply { text: String },
+    Reply {
+        text: String,
+    },
     Escalate(EscalationReason),
     /// The first-response deadline passed while drafting.
     Late,
@@ -102,7 +104,9 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
 async fn bot_answer(ctx: &Ctx, message: &InboundMessage) -> WorkflowResult<()> {
     let deadline = ctx.state(|w| w.s.view.deadlines.first_response_unix_ms);
     match draft(ctx, message, deadline).await? {
-        Drafted::Late => desk::escalate(ctx, EscalationReason::SlaFirstResponse, &message.body).await,
+        Drafted::Late => {
+            desk::escalate(ctx, EscalationReason::SlaFirstResponse, &message.body).await
+        }
         Drafted::Escalate(reason) => desk::escalate(ctx, reason, &message.body).await,
         Drafted::Reply { text } => {
             let check = CheckReplyInput {
@@ -122,7 +126,11 @@ async fn bot_answer(ctx: &Ctx, message: &InboundMessage) -> WorkflowResult<()> {
                 s.view.bot_replies += 1;
                 s.view.deadlines.first_response_unix_ms = None;
                 s.set_phase(Phase::AwaitingCustomer);
-                let quiet = s.policy.as_ref().map(|p| p.sla.quiet_window_secs).unwrap_or(86_400);
+                let quiet = s
+                    .policy
+                    .as_ref()
+                    .map(|p| p.sla.quiet_window_secs)
+                    .unwrap_or(86_400);
                 s.view.deadlines.quiet_until_unix_ms = Some(now + quiet as i64 * 1000);
             });
             support::publish_search_attributes(ctx);
@@ -131,7 +139,11 @@ async fn bot_answer(ctx: &Ctx, message: &InboundMessage) -> WorkflowResult<()> {
     }
 }
 
-async fn draft(ctx: &Ctx, message: &InboundMessage, deadline: Option<i64>) -> WorkflowResult<Drafted> {
+async fn draft(
+    ctx: &Ctx,
+    message: &InboundMessage,
+    deadline: Option<i64>,
+) -> WorkflowResult<Drafted> {
     let ticket_id = ctx.state(|w| w.s.view.ticket_id.clone().unwrap_or_default());
     let triage_input = TriageInput {
         ticket_id: ticket_id.clone(),
@@ -205,7 +217,9 @@ async fn offline_draft(
         return Ok(Drafted::Late);
     };
     Ok(match drafted {
-        Ok(Draft { text: Some(text), .. }) => Drafted::Reply { text },
+        Ok(Draft {
+            text: Some(text), ..
+        }) => Drafted::Reply { text },
         Ok(_) => Drafted::Escalate(EscalationReason::NoAnswerInKb),
         Err(_) => Drafted::Escalate(EscalationReason::BotFailure),
     })
@@ -228,7 +242,12 @@ async fn llm_draft(
             .take(6)
             .rev()
             .map(|line| ChatTurn {
-                role: if line.from == "customer" { "user" } else { "assistant" }.into(),
+                role: if line.from == "customer" {
+                    "user"
+                } else {
+                    "assistant"
+                }
+                .into(),
                 content: Some(line.text.clone()),
                 tool_calls: vec![],
                 tool_call_id: None,
@@ -273,7 +292,8 @@ async fn llm_draft(
                 "search_kb" => {
                     let query = KbQuery {
                         ticket_id: ticket_id.clone(),
-                        query: tool_argument(&call.arguments, "query").unwrap_or_else(|| question(message)),
+                        query: tool_argument(&call.arguments, "query")
+                            .unwrap_or_else(|| question(message)),
                         limit: 4,
                     };
                     let Some(kb) = before_deadline(ctx, deadline, || {
@@ -312,7 +332,11 @@ async fn llm_draft(
 fn tool_argument(arguments: &str, field: &str) -> Option<String> {
     let key = format!("\"{field}\"");
     let after = &arguments[arguments.find(&key)? + key.len()..];
-    let after = after.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    let after = after
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start()
+        .strip_prefix('"')?;
     let mut value = String::new();
     let mut chars = after.chars();
     while let Some(c) = chars.next() {
@@ -328,8 +352,14 @@ fn tool_argument(arguments: &str, field: &str) -> Option<String> {
 fn serde_json_free_reason(reason: &str) -> Option<EscalationReason> {
     use EscalationReason::*;
     [
-        SecurityIncident, Legal, AccountAccessVerification, Refund, Pricing, AngryCustomer,
-        HumanRequested, NoAnswerInKb,
+        SecurityIncident,
+        Legal,
+        AccountAccessVerification,
+        Refund,
+        Pricing,
+        AngryCustomer,
+        HumanRequested,
+        NoAnswerInKb,
     ]
     .into_iter()
     .find(|r| r.as_str() == reason)
@@ -341,7 +371,12 @@ fn kb_tool_result(kb: &KbResults) -> String {
     }
     kb.passages
         .iter()
-        .map(|p| format!("[{}] {} ({})\n{}", p.article_slug, p.title, p.heading, p.content))
+        .map(|p| {
+            format!(
+                "[{}] {} ({})\n{}",
+                p.article_slug, p.title, p.heading, p.content
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n\n")
 }
@@ -352,8 +387,14 @@ mod tests {
 
     #[test]
     fn tool_arguments_are_read_with_escapes() {
-        assert_eq!(tool_argument(r#"{"query": "reset \"password\""}"#, "query").as_deref(), Some(r#"reset "password""#));
-        assert_eq!(tool_argument(r#"{"reason":"refund"}"#, "reason").as_deref(), Some("refund"));
+        assert_eq!(
+            tool_argument(r#"{"query": "reset \"password\""}"#, "query").as_deref(),
+            Some(r#"reset "password""#)
+        );
+        assert_eq!(
+            tool_argument(r#"{"reason":"refund"}"#, "reason").as_deref(),
+            Some("refund")
+        );
         assert_eq!(tool_argument("{}", "query"), None);
     }
 }

@@ -18,7 +18,12 @@ fn warning_at(now: i64, due: i64, fraction: f64) -> Option<i64> {
 }
 
 /// Sends a reply through the ledger and records it in the transcript.
-pub(super) async fn send(ctx: &Ctx, kind: ReplyKind, author: &str, text: String) -> WorkflowResult<()> {
+pub(super) async fn send(
+    ctx: &Ctx,
+    kind: ReplyKind,
+    author: &str,
+    text: String,
+) -> WorkflowResult<()> {
     let input = ctx.state_mut(|w| {
         let idempotency_key = w.s.next_idempotency_key();
         SendInput {
@@ -49,7 +54,10 @@ pub(super) async fn send(ctx: &Ctx, kind: ReplyKind, author: &str, text: String)
             ticket_id,
             kind: NoticeKind::SendUncertain,
             tier: 1,
-            text: format!("A {} reply may not have reached the customer; please check.", kind.as_str()),
+            text: format!(
+                "A {} reply may not have reached the customer; please check.",
+                kind.as_str()
+            ),
         };
         notify_humans(ctx, notice).await?;
     }
@@ -58,15 +66,33 @@ pub(super) async fn send(ctx: &Ctx, kind: ReplyKind, author: &str, text: String)
 
 /// Tells the human queue; a queue that stays down is recorded, not fatal.
 pub(super) async fn notify_humans(ctx: &Ctx, notice: NoticeInput) -> WorkflowResult<()> {
-    if ctx.execute_activity(NotifyHumans, notice, support::notify()).await.is_err() {
-        record_event(ctx, "notify_failed", "the human queue did not accept a notice").await?;
+    if ctx
+        .execute_activity(NotifyHumans, notice, support::notify())
+        .await
+        .is_err()
+    {
+        record_event(
+            ctx,
+            "notify_failed",
+            "the human queue did not accept a notice",
+        )
+        .await?;
     }
     Ok(())
 }
 
 async fn notify_escalation(ctx: &Ctx, input: EscalateInput) -> WorkflowResult<()> {
-    if ctx.execute_activity(Escalate, input, support::notify()).await.is_err() {
-        record_event(ctx, "notify_failed", "the human queue did not accept an escalation").await?;
+    if ctx
+        .execute_activity(Escalate, input, support::notify())
+        .await
+        .is_err()
+    {
+        record_event(
+            ctx,
+            "notify_failed",
+            "the human queue did not accept an escalation",
+        )
+        .await?;
     }
     Ok(())
 }
@@ -101,7 +127,11 @@ pub(super) async fn record_event(ctx: &Ctx, event: &str, detail: &str) -> Workfl
 }
 
 /// Hands the ticket to humans: record + notify, holding message, SLA timer.
-pub(super) async fn escalate(ctx: &Ctx, reason: EscalationReason, summary: &str) -> WorkflowResult<()> {
+pub(super) async fn escalate(
+    ctx: &Ctx,
+    reason: EscalationReason,
+    summary: &str,
+) -> WorkflowResult<()> {
     let sla = policy(ctx).sla;
     let now = now_ms(ctx);
     let ack_due = sla.deadline_ms(now, sla.ack_secs);
@@ -130,7 +160,13 @@ pub(super) async fn escalate(ctx: &Ctx, reason: EscalationReason, summary: &str)
     let ticket_id = input.ticket_id.clone();
     notify_escalation(ctx, input).await?;
     support::publish_search_attributes(ctx);
-    send(ctx, ReplyKind::Holding, "steward", holding_message(&ticket_id, ack_due)).await?;
+    send(
+        ctx,
+        ReplyKind::Holding,
+        "steward",
+        holding_message(&ticket_id, ack_due),
+    )
+    .await?;
     record_event(ctx, "escalated", reason.as_str()).await
 }
 
@@ -170,7 +206,9 @@ pub(super) async fn human_action(ctx: &Ctx, action: HumanAction) -> WorkflowResu
             support::publish_search_attributes(ctx);
             record_event(ctx, "agent_replied", &agent).await
         }
-        HumanAction::Resolve { agent, note } => resolve(ctx, false, &format!("{agent}: {note}")).await,
+        HumanAction::Resolve { agent, note } => {
+            resolve(ctx, false, &format!("{agent}: {note}")).await
+        }
         HumanAction::Assign { agent } | HumanAction::ReturnToBot { agent } => {
             support::publish_search_attributes(ctx);
             record_event(ctx, action_name(next), &agent).await
@@ -179,7 +217,11 @@ pub(super) async fn human_action(ctx: &Ctx, action: HumanAction) -> WorkflowResu
 }
 
 fn action_name(next: Phase) -> &'static str {
-    if next == Phase::Bot { "returned_to_bot" } else { "assigned" }
+    if next == Phase::Bot {
+        "returned_to_bot"
+    } else {
+        "assigned"
+    }
 }
 
 async fn refuse(ctx: &Ctx, action: &HumanAction, err: TransitionError) -> WorkflowResult<()> {
@@ -202,12 +244,23 @@ pub(super) async fn resolve(ctx: &Ctx, autonomous: bool, detail: &str) -> Workfl
     });
     support::publish_search_attributes(ctx);
     record_event(ctx, "resolved", detail).await?;
-    send(ctx, ReplyKind::CsatRequest, "steward", csat_request(&ticket_id)).await
+    send(
+        ctx,
+        ReplyKind::CsatRequest,
+        "steward",
+        csat_request(&ticket_id),
+    )
+    .await
 }
 
 pub(super) async fn record_feedback(ctx: &Ctx, feedback: Feedback) -> WorkflowResult<()> {
-    if !matches!(ctx.state(|w| w.s.view.phase), Phase::Resolved) || !(1..=5).contains(&feedback.score) {
-        let line = format!("feedback {} refused: ticket not awaiting CSAT or score not 1-5", feedback.score);
+    if !matches!(ctx.state(|w| w.s.view.phase), Phase::Resolved)
+        || !(1..=5).contains(&feedback.score)
+    {
+        let line = format!(
+            "feedback {} refused: ticket not awaiting CSAT or score not 1-5",
+            feedback.score
+        );
         ctx.state_mut(|w| w.s.view.rejected_actions.push(line.clone()));
         return record_event(ctx, "action_refused", &line).await;
     }
@@ -229,18 +282,33 @@ async fn close(ctx: &Ctx) -> WorkflowResult<()> {
 pub(super) async fn fire_due_deadlines(ctx: &Ctx) -> WorkflowResult<()> {
     let now = now_ms(ctx);
     let due = |at: Option<i64>| at.is_some_and(|t| t <= now);
-    let (phase, d, tier, ticket_id) =
-        ctx.state(|w| (w.s.view.phase, w.s.view.deadlines.clone(), w.s.view.tier, w.s.view.ticket_id.clone().unwrap_or_default()));
+    let (phase, d, tier, ticket_id) = ctx.state(|w| {
+        (
+            w.s.view.phase,
+            w.s.view.deadlines.clone(),
+            w.s.view.tier,
+            w.s.view.ticket_id.clone().unwrap_or_default(),
+        )
+    });
     let sla = policy(ctx).sla;
     match phase {
         Phase::Bot if due(d.first_response_unix_ms) => {
-            escalate(ctx, EscalationReason::SlaFirstResponse, "no reply before the first-response deadline").await?;
+            escalate(
+                ctx,
+                EscalationReason::SlaFirstResponse,
+                "no reply before the first-response deadline",
+            )
+            .await?;
         }
         Phase::Escalated | Phase::Human => {
             let (warning, deadline, secs) = if phase == Phase::Escalated {
                 (d.ack_warning_unix_ms, d.ack_unix_ms, sla.ack_secs)
             } else {
-                (d.resolution_warning_unix_ms, d.resolution_unix_ms, sla.resolution_secs)
+                (
+                    d.resolution_warning_unix_ms,
+                    d.resolution_unix_ms,
+                    sla.resolution_secs,
+                )
             };
             if due(deadline) {
                 let next = sla.deadline_ms(now, secs);
@@ -249,9 +317,15 @@ pub(super) async fn fire_due_deadlines(ctx: &Ctx) -> WorkflowResult<()> {
                     s.view.sla_breached = true;
                     s.view.tier = tier + 1;
                     let (at, warn) = if phase == Phase::Escalated {
-                        (&mut s.view.deadlines.ack_unix_ms, &mut s.view.deadlines.ack_warning_unix_ms)
+                        (
+                            &mut s.view.deadlines.ack_unix_ms,
+                            &mut s.view.deadlines.ack_warning_unix_ms,
+                        )
                     } else {
-                        (&mut s.view.deadlines.resolution_unix_ms, &mut s.view.deadlines.resolution_warning_unix_ms)
+                        (
+                            &mut s.view.deadlines.resolution_unix_ms,
+                            &mut s.view.deadlines.resolution_warning_unix_ms,
+                        )
                     };
                     *at = Some(next);
                     *warn = warning_at(now, next, sla.warning_fraction);
@@ -260,14 +334,27 @@ pub(super) async fn fire_due_deadlines(ctx: &Ctx) -> WorkflowResult<()> {
                     ticket_key: w.s.ticket_key.clone(),
                     ticket_id: ticket_id.clone(),
                     channel: w.s.view.channel.unwrap_or(steward_domain::Channel::Web),
-                    reason: w.s.view.escalation_reason.unwrap_or(EscalationReason::HumanRequested),
+                    reason: w
+                        .s
+                        .view
+                        .escalation_reason
+                        .unwrap_or(EscalationReason::HumanRequested),
                     tier: tier + 1,
                     ack_due_unix_ms: next,
                     summary: format!("SLA breached in phase {phase:?}; now tier {}", tier + 1),
                 });
                 notify_escalation(ctx, input).await?;
                 support::publish_search_attributes(ctx);
-                record_event(ctx, "sla_breached", if phase == Phase::Escalated { "ack" } else { "resolution" }).await?;
+                record_event(
+                    ctx,
+                    "sla_breached",
+                    if phase == Phase::Escalated {
+                        "ack"
+                    } else {
+                        "resolution"
+                    },
+                )
+                .await?;
             } else if due(warning) {
                 ctx.state_mut(|w| {
                     if phase == Phase::Escalated {
@@ -280,13 +367,21 @@ pub(super) async fn fire_due_deadlines(ctx: &Ctx) -> WorkflowResult<()> {
                     ticket_id,
                     kind: NoticeKind::Warning,
                     tier: tier.max(1),
-                    text: format!("SLA deadline approaching at {}", deadline.unwrap_or_default()),
+                    text: format!(
+                        "SLA deadline approaching at {}",
+                        deadline.unwrap_or_default()
+                    ),
                 };
                 notify_humans(ctx, notice).await?;
             }
         }
         Phase::AwaitingCustomer if due(d.quiet_until_unix_ms) => {
-            resolve(ctx, true, "no reply from the customer within the quiet window").await?;
+            resolve(
+                ctx,
+                true,
+                "no reply from the customer within the quiet window",
+            )
+            .await?;
         }
         Phase::Resolved if due(d.csat_until_unix_ms) => close(ctx).await?,
         _ => {}

@@ -22,8 +22,7 @@ use state::{Feedback, TicketState, TicketView, TranscriptLine};
 use steward_domain::{HumanAction, InboundMessage, Phase};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_workflow::{
-    ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView,
-    WorkflowResult,
+    ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult,
 };
 
 /// The workflow input: empty for a new ticket; the carried state on

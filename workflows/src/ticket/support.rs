@@ -95,7 +95,8 @@ pub(super) async fn wait_for_work_or_deadline(ctx: &Ctx) -> WorkflowResult<()> {
             Ok(())
         }
         None => {
-            ctx.wait_condition(|w: &TicketWorkflow| w.s.has_work()).await?;
+            ctx.wait_condition(|w: &TicketWorkflow| w.s.has_work())
+                .await?;
             Ok(())
         }
     }
@@ -140,7 +141,10 @@ where
 }
 
 fn timestamp(unix_ms: i64) -> Timestamp {
-    Timestamp::new(unix_ms.div_euclid(1000), (unix_ms.rem_euclid(1000) * 1_000_000) as i32)
+    Timestamp::new(
+        unix_ms.div_euclid(1000),
+        (unix_ms.rem_euclid(1000) * 1_000_000) as i32,
+    )
 }
 
 /// Upserts what ops query in the Web UI from the current view.
