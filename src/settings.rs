@@ -148,8 +148,14 @@ mod tests {
             )?;
             jail.set_env("STEWARD_KAFKA__BROKERS", "env:9092");
             jail.set_env("STEWARD_DATABASE__URL", "postgres://u:hunter2@db/steward");
+            // Env values are parsed: a phone number or an all-digit token
+            // arrives as an integer and must still load as text.
+            jail.set_env("STEWARD_ACTIVITIES__TWILIO__WHATSAPP_FROM", "+14155550199");
+            jail.set_env("STEWARD_GATEWAY__TWILIO_AUTH_TOKEN", "123456789");
             let s = Settings::load(None).map_err(|e| *e)?;
             assert_eq!(s.gateway.public_base_url, "https://from-file.example");
+            assert_eq!(s.activities.twilio.whatsapp_from, "+14155550199");
+            assert_eq!(s.gateway.twilio_auth_token.expose_secret(), "123456789");
             assert_eq!(s.kafka.brokers, "env:9092");
             assert_eq!(s.kafka.inbound_topic, "steward.inbound");
             assert_eq!(s.database.url(), "postgres://u:hunter2@db/steward");

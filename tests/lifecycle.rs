@@ -507,3 +507,71 @@ async fn llm_tool_calls_run_as_activities_in_the_history() {
     d.record_history(&workflow_id, "llm_tool_calls").await;
     d.app.stop().await;
 }
+
+/// The worker as its own process, configured like the test's settings.
+fn spawn_worker_process(s: &steward::settings::Settings) -> std::process::Child {
+    use secrecy::ExposeSecret;
+    let twilio = &s.activities.twilio;
+    std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
+        .arg("worker")
+        .env("STEWARD_DATABASE__URL", s.database.url())
+        .env("STEWARD_TEMPORAL__ADDRESS", s.temporal.address.as_ref().unwrap())
+        .env("STEWARD_INTAKE__TASK_QUEUE", &s.intake.task_queue)
+        .env("STEWARD_ACTIVITIES__TWILIO__API_BASE", &twilio.api_base)
+        .env("STEWARD_ACTIVITIES__TWILIO__ACCOUNT_SID", &twilio.account_sid)
+        .env("STEWARD_ACTIVITIES__TWILIO__AUTH_TOKEN", twilio.auth_token.expose_secret())
+        .env("STEWARD_ACTIVITIES__TWILIO__WHATSAPP_FROM", &twilio.whatsapp_from)
+        .env("STEWARD_ACTIVITIES__HUMAN_QUEUE_WEBHOOK", s.activities.human_queue_webhook.as_ref().unwrap())
+        .env("STEWARD_LOG__FILTER", "warn")
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_killed_mid_send_restarts_and_the_customer_gets_exactly_one_reply() {
+    let twilio = Twilio::default();
+    *twilio.first_delay.lock().unwrap() = Some(Duration::from_secs(5));
+    let twilio_url = twilio.clone().start().await;
+    let queue = HumanQueue::default();
+    let queue_url = queue.clone().start().await;
+    let mut settings = test_settings().await;
+    settings.activities.twilio = TwilioSettings {
+        api_base: twilio_url,
+        account_sid: TWILIO_SID.into(),
+        auth_token: TWILIO_AUTH.into(),
+        whatsapp_from: "+14155550199".into(),
+    };
+    settings.activities.human_queue_webhook = Some(queue_url);
+    let roles = Roles { gateway: true, intake: true, worker: false };
+    let app = spawn_app_with(settings.clone(), roles).await;
+    let demo_kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-kb");
+    steward_activities::kb::import_dir(&app.pool, &demo_kb).await.unwrap();
+    let d = Desk { app, twilio, queue };
+
+    let mut worker = spawn_worker_process(&settings);
+    let phone = unique_phone();
+    let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
+    d.customer_writes(&phone, "How do I reset my password?").await;
+    // The reply reached Twilio, whose answer is held: kill the worker now.
+    d.sent(1).await;
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+
+    let mut restarted = spawn_worker_process(&settings);
+    let view = d.until("the ticket to finish its reply", &workflow_id, |v| v.bot_replies == 1).await;
+    assert_eq!(view.phase, Phase::AwaitingCustomer);
+    assert_eq!(d.twilio.bodies().len(), 1, "exactly one reply reached the customer");
+    assert_eq!(*d.twilio.requests.lock().unwrap(), 1, "the retry did not call Twilio again");
+    let state: String = sqlx::query_scalar("SELECT state FROM outbound_sends")
+        .fetch_one(&d.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "uncertain", "the ledger knows the first attempt died mid-call");
+    eventually("the team to be asked to check the send", WAIT, || async {
+        d.queue.posts().iter().any(|p| p["kind"] == "send_uncertain").then_some(())
+    })
+    .await;
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    d.app.stop().await;
+}

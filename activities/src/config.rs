@@ -21,6 +21,7 @@ pub struct ActivitySettings {
 #[serde(default)]
 pub struct LlmSettings {
     pub base_url: String,
+    #[serde(deserialize_with = "lenient_secret")]
     pub api_key: SecretString,
     pub model: String,
     /// Used when the main model keeps failing (rate limits, 5xx).
@@ -50,9 +51,12 @@ impl Default for LlmSettings {
 #[serde(default)]
 pub struct TwilioSettings {
     pub api_base: String,
+    #[serde(deserialize_with = "steward_domain::settings_serde::lenient_string")]
     pub account_sid: String,
+    #[serde(deserialize_with = "lenient_secret")]
     pub auth_token: SecretString,
     /// Our WhatsApp sender number, E.164.
+    #[serde(deserialize_with = "steward_domain::settings_serde::lenient_e164")]
     pub whatsapp_from: String,
 }
 
@@ -65,4 +69,9 @@ impl Default for TwilioSettings {
             whatsapp_from: "+14155238886".into(),
         }
     }
+}
+
+/// A secret that environment layering may have parsed as a number.
+pub fn lenient_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    steward_domain::settings_serde::lenient_string(d).map(SecretString::from)
 }

@@ -33,3 +33,36 @@ pub use identity::{Identity, IdentityError, IdentityKind};
 pub use lifecycle::{HumanAction, Phase};
 pub use sla::SlaPolicy;
 pub use ticket::{TicketStatus, ticket_workflow_id};
+
+/// Serde helpers for settings (no I/O; shared by every crate's config).
+pub mod settings_serde {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lenient {
+        Text(String),
+        Int(i64),
+        Float(f64),
+        Bool(bool),
+    }
+
+    /// A string setting that environment layering may have parsed as a
+    /// number (`STEWARD_..._WHATSAPP_FROM=+14155550199` arrives as an
+    /// integer; an all-digit token likewise): take it back as text.
+    pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Ok(match Lenient::deserialize(d)? {
+            Lenient::Text(s) => s,
+            Lenient::Int(i) => format!("{i:+}").trim_start_matches('+').to_owned(),
+            Lenient::Float(f) => f.to_string(),
+            Lenient::Bool(b) => b.to_string(),
+        })
+    }
+
+    /// [`lenient_string`] for a phone number in E.164: a parsed integer lost
+    /// its `+`, which E.164 always has.
+    pub fn lenient_e164<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let s = lenient_string(d)?;
+        Ok(if s.starts_with('+') { s } else { format!("+{s}") })
+    }
+}

@@ -33,9 +33,11 @@ pub struct GatewayConfig {
     /// host and port, and Twilio signs the URL it called). Empty means
     /// `http://` + the address the gateway bound to.
     pub public_base_url: String,
+    #[serde(deserialize_with = "lenient_secret")]
     pub twilio_auth_token: SecretString,
     pub max_body_bytes: usize,
     /// Signs ticket status links (`?token=`); rotate to revoke every link.
+    #[serde(deserialize_with = "lenient_secret")]
     pub ticket_link_secret: SecretString,
 }
 
@@ -70,4 +72,9 @@ impl Default for IntakeConfig {
             max_backoff_ms: 10_000,
         }
     }
+}
+
+/// A secret that environment layering may have parsed as a number.
+fn lenient_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    steward_domain::settings_serde::lenient_string(d).map(SecretString::from)
 }
