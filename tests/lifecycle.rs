@@ -515,13 +515,28 @@ fn spawn_worker_process(s: &steward::settings::Settings) -> std::process::Child 
     std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
         .arg("worker")
         .env("STEWARD_DATABASE__URL", s.database.url())
-        .env("STEWARD_TEMPORAL__ADDRESS", s.temporal.address.as_ref().unwrap())
+        .env(
+            "STEWARD_TEMPORAL__ADDRESS",
+            s.temporal.address.as_ref().unwrap(),
+        )
         .env("STEWARD_INTAKE__TASK_QUEUE", &s.intake.task_queue)
         .env("STEWARD_ACTIVITIES__TWILIO__API_BASE", &twilio.api_base)
-        .env("STEWARD_ACTIVITIES__TWILIO__ACCOUNT_SID", &twilio.account_sid)
-        .env("STEWARD_ACTIVITIES__TWILIO__AUTH_TOKEN", twilio.auth_token.expose_secret())
-        .env("STEWARD_ACTIVITIES__TWILIO__WHATSAPP_FROM", &twilio.whatsapp_from)
-        .env("STEWARD_ACTIVITIES__HUMAN_QUEUE_WEBHOOK", s.activities.human_queue_webhook.as_ref().unwrap())
+        .env(
+            "STEWARD_ACTIVITIES__TWILIO__ACCOUNT_SID",
+            &twilio.account_sid,
+        )
+        .env(
+            "STEWARD_ACTIVITIES__TWILIO__AUTH_TOKEN",
+            twilio.auth_token.expose_secret(),
+        )
+        .env(
+            "STEWARD_ACTIVITIES__TWILIO__WHATSAPP_FROM",
+            &twilio.whatsapp_from,
+        )
+        .env(
+            "STEWARD_ACTIVITIES__HUMAN_QUEUE_WEBHOOK",
+            s.activities.human_queue_webhook.as_ref().unwrap(),
+        )
         .env("STEWARD_LOG__FILTER", "warn")
         .spawn()
         .unwrap()
@@ -542,36 +557,114 @@ async fn worker_killed_mid_send_restarts_and_the_customer_gets_exactly_one_reply
         whatsapp_from: "+14155550199".into(),
     };
     settings.activities.human_queue_webhook = Some(queue_url);
-    let roles = Roles { gateway: true, intake: true, worker: false };
+    let roles = Roles {
+        gateway: true,
+        intake: true,
+        worker: false,
+    };
     let app = spawn_app_with(settings.clone(), roles).await;
     let demo_kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-kb");
-    steward_activities::kb::import_dir(&app.pool, &demo_kb).await.unwrap();
+    steward_activities::kb::import_dir(&app.pool, &demo_kb)
+        .await
+        .unwrap();
     let d = Desk { app, twilio, queue };
 
     let mut worker = spawn_worker_process(&settings);
     let phone = unique_phone();
     let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
-    d.customer_writes(&phone, "How do I reset my password?").await;
+    d.customer_writes(&phone, "How do I reset my password?")
+        .await;
     // The reply reached Twilio, whose answer is held: kill the worker now.
     d.sent(1).await;
     worker.kill().unwrap();
     worker.wait().unwrap();
 
     let mut restarted = spawn_worker_process(&settings);
-    let view = d.until("the ticket to finish its reply", &workflow_id, |v| v.bot_replies == 1).await;
+    let view = d
+        .until("the ticket to finish its reply", &workflow_id, |v| {
+            v.bot_replies == 1
+        })
+        .await;
     assert_eq!(view.phase, Phase::AwaitingCustomer);
-    assert_eq!(d.twilio.bodies().len(), 1, "exactly one reply reached the customer");
-    assert_eq!(*d.twilio.requests.lock().unwrap(), 1, "the retry did not call Twilio again");
+    assert_eq!(
+        d.twilio.bodies().len(),
+        1,
+        "exactly one reply reached the customer"
+    );
+    assert_eq!(
+        *d.twilio.requests.lock().unwrap(),
+        1,
+        "the retry did not call Twilio again"
+    );
     let state: String = sqlx::query_scalar("SELECT state FROM outbound_sends")
         .fetch_one(&d.app.pool)
         .await
         .unwrap();
-    assert_eq!(state, "uncertain", "the ledger knows the first attempt died mid-call");
+    assert_eq!(
+        state, "uncertain",
+        "the ledger knows the first attempt died mid-call"
+    );
     eventually("the team to be asked to check the send", WAIT, || async {
-        d.queue.posts().iter().any(|p| p["kind"] == "send_uncertain").then_some(())
+        d.queue
+            .posts()
+            .iter()
+            .any(|p| p["kind"] == "send_uncertain")
+            .then_some(())
     })
     .await;
     restarted.kill().unwrap();
     restarted.wait().unwrap();
+    d.app.stop().await;
+}
+
+/// Benchmark, not a test (nothing is asserted about time): p50/p95 from a
+/// webhook's 200 to the reply arriving at Twilio, offline responder, over
+/// 200 tickets posted 10 at a time. Run it with
+/// `cargo test --release --test lifecycle bench_ -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark; run explicitly"]
+async fn bench_inbound_to_reply_latency_offline_responder() {
+    // A long quiet window, so that only the answers (no CSAT requests) are sent.
+    let d = desk(|s| s.activities.policy.sla.quiet_window_secs = 3600).await;
+    let tickets = 200;
+    let phones: Vec<String> = (0..tickets).map(|_| unique_phone()).collect();
+    let mut accepted = std::collections::HashMap::new();
+    let desk_ref = &d;
+    for batch in phones.chunks(10) {
+        let posts = batch.iter().map(|phone| async move {
+            desk_ref
+                .customer_writes(phone, "How do I reset my password? I forgot it")
+                .await;
+            (phone.clone(), std::time::Instant::now())
+        });
+        accepted.extend(futures::future::join_all(posts).await);
+    }
+    eventually("every reply", Duration::from_secs(600), || async {
+        (d.twilio.sent.lock().unwrap().len() >= tickets).then_some(())
+    })
+    .await;
+    let mut first_reply = std::collections::HashSet::new();
+    let mut latencies: Vec<f64> = d
+        .twilio
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| first_reply.insert(m.to.clone()))
+        .filter_map(|m| {
+            accepted
+                .get(&m.to)
+                .map(|t| m.at.saturating_duration_since(*t).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+    println!(
+        "inbound→reply over {} tickets: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+        latencies.len(),
+        pct(0.5),
+        pct(0.95),
+        pct(1.0)
+    );
     d.app.stop().await;
 }

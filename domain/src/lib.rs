@@ -63,6 +63,10 @@ pub mod settings_serde {
     /// its `+`, which E.164 always has.
     pub fn lenient_e164<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         let s = lenient_string(d)?;
-        Ok(if s.starts_with('+') { s } else { format!("+{s}") })
+        Ok(if s.starts_with('+') {
+            s
+        } else {
+            format!("+{s}")
+        })
     }
 }

@@ -29,6 +29,7 @@ async fn serve(router: Router) -> String {
 pub struct SentWhatsapp {
     pub to: String,
     pub body: String,
+    pub at: std::time::Instant,
 }
 
 #[derive(Clone, Default)]
@@ -125,6 +126,7 @@ async fn twilio_messages(
     twilio.sent.lock().unwrap().push(SentWhatsapp {
         to: to.trim_start_matches("whatsapp:").to_owned(),
         body: text,
+        at: std::time::Instant::now(),
     });
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
