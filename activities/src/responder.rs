@@ -72,18 +72,17 @@ pub fn draft(input: &DraftInput) -> Draft {
     if chosen.is_empty() {
         chosen = (0..candidates.len().min(MAX_SENTENCES)).collect();
     }
-    // A list item pulls in the rest of its list, so steps are never skipped.
-    if let Some(first_item) = chosen
-        .iter()
-        .copied()
-        .filter(|i| is_item(&candidates[*i]))
-        .min()
-    {
-        let end = (first_item..candidates.len())
-            .take_while(|i| is_item(&candidates[*i]))
-            .last()
-            .unwrap_or(first_item);
-        chosen.extend(first_item..=end);
+    // A list item pulls in its whole list, so steps are never skipped.
+    if let Some(item) = chosen.iter().copied().find(|i| is_item(&candidates[*i])) {
+        let mut first = item;
+        while first > 0 && is_item(&candidates[first - 1]) {
+            first -= 1;
+        }
+        let mut last = item;
+        while last + 1 < candidates.len() && is_item(&candidates[last + 1]) {
+            last += 1;
+        }
+        chosen.extend(first..=last);
     }
     chosen.sort_unstable();
     chosen.dedup();
