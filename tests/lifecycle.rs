@@ -203,6 +203,50 @@ async fn answered_from_the_kb_then_resolved_after_the_quiet_window_and_rated() {
         replies[0].body
     );
 
+    // The customer's ticket API: the workflow's view, only with the link token.
+    let ticket_id = view.ticket_id.clone().unwrap();
+    let token = {
+        use secrecy::ExposeSecret;
+        steward_gateway::tickets_api::ticket_token(
+            d.app
+                .settings
+                .gateway
+                .ticket_link_secret
+                .expose_secret()
+                .as_bytes(),
+            &ticket_id,
+        )
+    };
+    let api = format!("{}/api/tickets/{ticket_id}", d.app.base_url);
+    let ok = d
+        .app
+        .http
+        .get(format!("{api}?token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let json: serde_json::Value = ok.json().await.unwrap();
+    assert_eq!(json["ticket"]["ticket_id"], ticket_id.as_str());
+    assert_eq!(json["transcript"][0]["from"], "customer");
+    assert_eq!(json["transcript"][1]["from"], "bot");
+    let forged = d
+        .app
+        .http
+        .get(format!("{api}?token=guess"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    let unknown = d
+        .app
+        .http
+        .get(format!("{}/api/tickets/TKT-999999?token=x", d.app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+
     // No answer from the customer within the quiet window: resolved by the bot alone.
     let view = d
         .until("resolution after the quiet window", &workflow_id, |v| {
