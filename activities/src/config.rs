@@ -28,7 +28,6 @@ pub struct LlmSettings {
     pub fallback_model: Option<String>,
     /// Attempts per model before falling back.
     pub max_attempts: u32,
-    pub timeout_secs: u64,
 }
 
 impl Default for LlmSettings {
@@ -40,7 +39,6 @@ impl Default for LlmSettings {
             model: "gpt-4o-mini".into(),
             fallback_model: None,
             max_attempts: 3,
-            timeout_secs: 60,
         }
     }
 }

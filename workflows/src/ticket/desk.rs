@@ -13,6 +13,10 @@ fn policy(ctx: &Ctx) -> TicketPolicy {
     ctx.state(|w| w.s.policy.clone().unwrap_or_default())
 }
 
+fn channel(ctx: &Ctx) -> steward_domain::Channel {
+    ctx.state(|w| w.s.view.channel.unwrap_or(steward_domain::Channel::Web))
+}
+
 fn warning_at(now: i64, due: i64, fraction: f64) -> Option<i64> {
     (fraction > 0.0 && fraction < 1.0).then(|| now + ((due - now) as f64 * fraction) as i64)
 }
@@ -134,7 +138,7 @@ pub(super) async fn escalate(
 ) -> WorkflowResult<()> {
     let sla = policy(ctx).sla;
     let now = now_ms(ctx);
-    let ack_due = sla.deadline_ms(now, sla.ack_secs);
+    let ack_due = sla.deadline_ms(channel(ctx), now, sla.ack_secs);
     let missed_first_response = reason == EscalationReason::SlaFirstResponse;
     let input = ctx.state_mut(|w| {
         let s = &mut w.s;
@@ -179,12 +183,13 @@ pub(super) async fn human_action(ctx: &Ctx, action: HumanAction) -> WorkflowResu
     };
     let sla = policy(ctx).sla;
     let now = now_ms(ctx);
+    let channel = channel(ctx);
     ctx.state_mut(|w| {
         let s = &mut w.s;
         s.view.human_touched = true;
         s.view.owner = next_owner.clone();
         if next == Phase::Human && phase != Phase::Human {
-            let due = sla.deadline_ms(now, sla.resolution_secs);
+            let due = sla.deadline_ms(channel, now, sla.resolution_secs);
             let d = &mut s.view.deadlines;
             d.ack_unix_ms = None;
             d.ack_warning_unix_ms = None;
@@ -311,7 +316,7 @@ pub(super) async fn fire_due_deadlines(ctx: &Ctx) -> WorkflowResult<()> {
                 )
             };
             if due(deadline) {
-                let next = sla.deadline_ms(now, secs);
+                let next = sla.deadline_ms(channel(ctx), now, secs);
                 ctx.state_mut(|w| {
                     let s = &mut w.s;
                     s.view.sla_breached = true;

@@ -1,0 +1,158 @@
+//! Handing one envelope to Temporal, or to the dead-letter topic.
+
+use super::Intake;
+use crate::producer::headers;
+use rdkafka::Message;
+use rdkafka::message::{Header, Headers, OwnedHeaders, OwnedMessage};
+use rdkafka::producer::FutureRecord;
+use rdkafka::util::Timeout;
+use std::time::Duration;
+use steward_domain::{InboundMessage, ticket_workflow_id};
+use steward_workflows::{TicketStart, TicketWorkflow};
+use temporalio_client::errors::WorkflowStartError;
+use temporalio_client::{WorkflowIdConflictPolicy, WorkflowStartOptions};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+/// What became of one message.
+pub(crate) enum Outcome {
+    /// Temporal accepted it, or the DLQ did: store the offset.
+    Done,
+    /// Shutting down before it was accepted: leave the offset alone.
+    Interrupted,
+}
+
+impl Intake {
+    pub(crate) async fn handle(
+        &self,
+        message: &OwnedMessage,
+        shutdown: &CancellationToken,
+    ) -> Outcome {
+        let inbound = match InboundMessage::decode_envelope(message.payload().unwrap_or_default()) {
+            Ok(m) => m,
+            Err(err) => return self.dead_letter(message, &err.to_string(), shutdown).await,
+        };
+        let workflow_id = ticket_workflow_id(inbound.channel, &inbound.conversation_key);
+        let span =
+            tracing::info_span!("intake", correlation_id = %inbound.correlation_id, %workflow_id);
+        match self
+            .deliver(&workflow_id, &inbound, shutdown)
+            .instrument(span)
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(reason) => self.dead_letter(message, &reason, shutdown).await,
+        }
+    }
+
+    /// Signal-with-start, retried with back-off while Temporal is
+    /// unavailable; `Err` with the reason when the message can never be taken.
+    async fn deliver(
+        &self,
+        workflow_id: &str,
+        inbound: &InboundMessage,
+        shutdown: &CancellationToken,
+    ) -> Result<Outcome, String> {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match self.signal_with_start(workflow_id, inbound).await {
+                Ok(()) => {
+                    tracing::info!(provider_message_id = %inbound.provider_message_id, "ticket signalled");
+                    return Ok(Outcome::Done);
+                }
+                Err(err) if is_permanent(&err) => return Err(err.to_string()),
+                Err(err) => {
+                    tracing::warn!(%err, ?backoff, "temporal unavailable; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return Ok(Outcome::Interrupted),
+                        _ = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_millis(self.config.max_backoff_ms));
+                }
+            }
+        }
+    }
+
+    async fn signal_with_start(
+        &self,
+        workflow_id: &str,
+        inbound: &InboundMessage,
+    ) -> Result<(), WorkflowStartError> {
+        let options =
+            WorkflowStartOptions::new(self.config.task_queue.clone(), workflow_id.to_owned())
+                .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+                .build();
+        self.client
+            .signal_with_start_workflow(
+                TicketWorkflow::run,
+                TicketStart::default(),
+                TicketWorkflow::customer_message,
+                inbound.clone(),
+                options,
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// Copies the message to the DLQ with the reason in a header.
+    async fn dead_letter(
+        &self,
+        message: &OwnedMessage,
+        reason: &str,
+        shutdown: &CancellationToken,
+    ) -> Outcome {
+        let source = format!(
+            "{}/{}/{}",
+            message.topic(),
+            message.partition(),
+            message.offset()
+        );
+        tracing::error!(%reason, %source, "message sent to the dead-letter topic");
+        let mut dlq_headers = OwnedHeaders::new();
+        if let Some(original) = message.headers() {
+            for h in original.iter() {
+                dlq_headers = dlq_headers.insert(Header {
+                    key: h.key,
+                    value: h.value,
+                });
+            }
+        }
+        let dlq_headers = dlq_headers
+            .insert(Header {
+                key: headers::DLQ_REASON,
+                value: Some(reason),
+            })
+            .insert(Header {
+                key: headers::DLQ_SOURCE,
+                value: Some(source.as_str()),
+            });
+        loop {
+            let mut record = FutureRecord::to(&self.dlq_topic)
+                .payload(message.payload().unwrap_or_default())
+                .headers(dlq_headers.clone());
+            if let Some(key) = message.key() {
+                record = record.key(key);
+            }
+            match self.dlq.send(record, Timeout::Never).await {
+                Ok(_) => return Outcome::Done,
+                Err((err, _)) => {
+                    tracing::warn!(%err, "dead-letter produce failed; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return Outcome::Interrupted,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Errors that a retry cannot fix: the payload itself is unacceptable.
+fn is_permanent(err: &WorkflowStartError) -> bool {
+    use temporalio_client::tonic::Code;
+    match err {
+        WorkflowStartError::PayloadConversion(_) => true,
+        WorkflowStartError::Rpc(status) => matches!(status.code(), Code::InvalidArgument),
+        _ => false,
+    }
+}
