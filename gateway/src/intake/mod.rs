@@ -127,15 +127,17 @@ impl Intake {
         while let Some(message) = rx.recv().await {
             let partition = message.partition();
             let outcome = self.handle(&message, &shutdown).await;
-            if matches!(outcome, Outcome::Done) {
-                if let Err(err) =
+            let stored = match outcome {
+                Outcome::Done => {
                     self.consumer
                         .store_offset(message.topic(), partition, message.offset())
-                {
-                    // The partition was revoked meanwhile: the next owner
-                    // redelivers, and the workflow drops the duplicate.
-                    tracing::warn!(%err, partition, "could not store offset");
                 }
+                Outcome::Interrupted => Ok(()),
+            };
+            if let Err(err) = stored {
+                // The partition was revoked meanwhile: the next owner
+                // redelivers, and the workflow drops the duplicate.
+                tracing::warn!(%err, partition, "could not store offset");
             }
             self.in_flight.finished(partition);
             if matches!(outcome, Outcome::Interrupted) {
