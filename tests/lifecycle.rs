@@ -725,3 +725,103 @@ async fn run_batch(d: &Desk, tickets: usize, paced: bool) -> (Vec<f64>, Duration
     latencies.sort_by(f64::total_cmp);
     (latencies, elapsed)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_conversations_continue_as_new_with_their_state() {
+    let d = desk(|s| s.activities.policy.max_history_events = 40).await;
+    let phone = unique_phone();
+    let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
+    let first_sid = format!("SM{}", uuid::Uuid::new_v4().simple());
+    let questions = [
+        "How do I reset my password?",
+        "And how do I change the email address on my account?",
+        "How can I track my order?",
+    ];
+    let send = |sid: String, body: &'static str| {
+        let params = whatsapp_form(&phone, "+14155550199", body, &sid, "Ana Lopez");
+        let url = format!("{}{WHATSAPP_PATH}", d.app.base_url);
+        let signature = twilio::signature(TWILIO_TOKEN.as_bytes(), &url, &params);
+        let http = d.app.http.clone();
+        async move {
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&params)
+                .finish();
+            let r = http
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-twilio-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+    };
+    for (i, question) in questions.iter().enumerate() {
+        let sid = if i == 0 {
+            first_sid.clone()
+        } else {
+            format!("SM{}", uuid::Uuid::new_v4().simple())
+        };
+        send(sid, question).await;
+        d.until("the answer", &workflow_id, |v| {
+            v.bot_replies as usize == i + 1
+        })
+        .await;
+    }
+    // Twilio retries the very first message after the run rolled over.
+    send(first_sid, questions[0]).await;
+    let runs = eventually("a continued-as-new run", WAIT, || async {
+        let listed = d.cli(&[
+            "workflow",
+            "list",
+            "--query",
+            &format!("WorkflowId = '{workflow_id}'"),
+            "-o",
+            "json",
+        ]);
+        (listed.matches("\"runId\"").count() >= 2).then_some(listed)
+    })
+    .await;
+    assert!(
+        runs.contains("ContinuedAsNew") || runs.contains("CONTINUED_AS_NEW"),
+        "{runs}"
+    );
+    let view = d
+        .until("the state after the roll-over", &workflow_id, |v| {
+            v.bot_replies == 3
+        })
+        .await;
+    assert_eq!(
+        view.messages_recorded, 3,
+        "the retried first message was not recorded again"
+    );
+    assert!(view.ticket_id.is_some());
+    let client = steward::temporal::connect(&d.app.settings.temporal)
+        .await
+        .unwrap();
+    let transcript = client
+        .get_workflow_handle::<TicketWorkflow>(workflow_id.as_str())
+        .query(
+            TicketWorkflow::transcript,
+            (),
+            WorkflowQueryOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        transcript.iter().filter(|l| l.from == "customer").count(),
+        3
+    );
+    assert_eq!(
+        d.twilio.bodies().len(),
+        3,
+        "one answer per question, none twice"
+    );
+    let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
+        .fetch_one(&d.app.pool)
+        .await
+        .unwrap();
+    assert_eq!(tickets, 1, "one ticket across runs");
+    d.app.stop().await;
+}

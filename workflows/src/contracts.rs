@@ -56,6 +56,9 @@ pub struct TicketPolicy {
     pub min_kb_confidence: f32,
     /// Upper bound of LLM ↔ tool round trips per reply.
     pub max_llm_rounds: u32,
+    /// A run continues as new past this many history events (Temporal's
+    /// hard limit is 51,200; staying far below keeps replays fast).
+    pub max_history_events: u32,
 }
 
 impl Default for TicketPolicy {
@@ -65,6 +68,7 @@ impl Default for TicketPolicy {
             drafting: DraftingMode::Offline,
             min_kb_confidence: 0.5,
             max_llm_rounds: 4,
+            max_history_events: 5_000,
         }
     }
 }

@@ -57,9 +57,6 @@ pub struct ResolveInput {
 /// `return_to_bot` signal input: `{"agent": "sam"}`.
 pub type ReturnToBotInput = AssignInput;
 
-/// A run's history stays far below Temporal's limits (50k events).
-const HISTORY_BUDGET: u32 = 5_000;
-
 #[workflow]
 #[derive(Default)]
 pub struct TicketWorkflow {
@@ -102,7 +99,8 @@ impl TicketWorkflow {
             }
             desk::fire_due_deadlines(ctx).await?;
             let idle = !ctx.state(|w| w.s.has_work());
-            if idle && (ctx.continue_as_new_suggested() || ctx.history_length() > HISTORY_BUDGET) {
+            let budget = ctx.state(|w| w.s.policy.as_ref().map_or(5_000, |p| p.max_history_events));
+            if idle && (ctx.continue_as_new_suggested() || ctx.history_length() > budget) {
                 let carried = ctx.state(|w| w.s.clone());
                 ctx.continue_as_new(
                     TicketStart {
