@@ -122,6 +122,15 @@ async fn run_with_children(
     steward_activities::db::migrate(&pool)
         .await
         .context("migrating")?;
+    // The repository's demo knowledge base, so the offline responder can
+    // answer at once (re-importing unchanged articles does nothing).
+    let demo_kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-kb");
+    if demo_kb.is_dir() {
+        let (changed, _) = steward_activities::kb::import_dir(&pool, &demo_kb).await?;
+        if changed > 0 {
+            tracing::info!(changed, "demo knowledge base imported");
+        }
+    }
     stack::ensure_topics(
         kafka_addr,
         &[
