@@ -96,6 +96,32 @@ pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningA
         tasks.spawn(async move { ("intake", intake.run(token).await) });
     }
 
+    if let (Some(listen), false) = (&settings.admin.listen, roles.gateway) {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding the admin endpoint to {listen}"))?;
+        let readiness = Readiness {
+            kafka: if roles.intake {
+                Some(InboundProducer::new(&settings.kafka).context("creating the Kafka check")?)
+            } else {
+                None
+            },
+            postgres: roles.worker.then(|| pool.clone()),
+            temporal: match &client {
+                Some(c) => Some(c.clone()),
+                None => temporal::connect(&settings.temporal).await.ok(),
+            },
+        };
+        let token = shutdown.clone();
+        tasks.spawn(async move {
+            let served = axum::serve(listener, steward_gateway::app::admin_router(readiness))
+                .with_graceful_shutdown(token.cancelled_owned())
+                .await
+                .context("admin endpoint");
+            ("admin", served)
+        });
+    }
+
     let (mut gateway_addr, mut public_base_url, mut producer) = (None, None, None);
     if roles.gateway {
         let listener = tokio::net::TcpListener::bind(&settings.gateway.listen)

@@ -23,6 +23,17 @@ pub struct Settings {
     pub temporal: TemporalSettings,
     pub dev: DevSettings,
     pub log: LogSettings,
+    pub admin: AdminSettings,
+}
+
+/// The operations endpoints of roles that do not serve the gateway.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct AdminSettings {
+    /// `/health`, `/ready`, `/metrics` for intake and worker (e.g. `0.0.0.0:9090`).
+    pub listen: Option<String>,
+    /// The Temporal SDK's own worker metrics (Prometheus), e.g. `0.0.0.0:9091`.
+    pub sdk_metrics_listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

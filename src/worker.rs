@@ -43,7 +43,7 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
     let client = temporal::connect(&settings.temporal).await?;
     let pool =
         steward_activities::db::pool(settings.database.url(), settings.database.max_connections)?;
-    let runtime = Runtime::from_current_tokio(Default::default())
+    let runtime = Runtime::from_current_tokio(runtime_options(&settings)?)
         .context("creating the Temporal worker runtime")?;
     let task_queue = settings.intake.task_queue.clone();
     let options = WorkerOptions::new(task_queue.as_str())
@@ -59,4 +59,34 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
     });
     tracing::info!(%task_queue, "worker polling");
     worker.run().await.context("worker stopped with an error")
+}
+
+/// With `admin.sdk_metrics_listen`, the SDK's own worker metrics (task
+/// latencies, slots, sticky cache, polls) are served there for Prometheus.
+fn runtime_options(settings: &Settings) -> anyhow::Result<temporalio_sdk::runtime::RuntimeOptions> {
+    use temporalio_common::telemetry::{
+        PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
+    };
+    let Some(listen) = &settings.admin.sdk_metrics_listen else {
+        return Ok(Default::default());
+    };
+    let exporter = start_prometheus_metric_exporter(
+        PrometheusExporterOptions::builder()
+            .socket_addr(listen.parse().context("admin.sdk_metrics_listen")?)
+            .counters_total_suffix(true)
+            .use_seconds_for_durations(true)
+            .build(),
+    )?;
+    tracing::info!(addr = %exporter.bound_addr, "Temporal SDK metrics exported");
+    temporalio_sdk::runtime::RuntimeOptions::builder()
+        .telemetry_options(
+            TelemetryOptions::builder()
+                .metrics(
+                    exporter.meter
+                        as std::sync::Arc<dyn temporalio_common::telemetry::metrics::CoreMeter>,
+                )
+                .build(),
+        )
+        .build()
+        .map_err(|e| anyhow::anyhow!("runtime options: {e}"))
 }

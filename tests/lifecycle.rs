@@ -284,6 +284,30 @@ async fn answered_from_the_kb_then_resolved_after_the_quiet_window_and_rated() {
         "nobody was paged: {:?}",
         d.queue.posts()
     );
+
+    // The scrape shows the run (this process's registry: counts accumulate
+    // across the tests of this binary, so only presence is checked).
+    let metrics = d
+        .app
+        .http
+        .get(format!("{}/metrics", d.app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let metrics = metrics.text().await.unwrap();
+    for series in [
+        r#"steward_webhook_requests_total{channel="whatsapp",status="200"}"#,
+        r#"steward_kafka_produce_duration_seconds_count{outcome="acked"}"#,
+        r#"steward_intake_messages_total{outcome="accepted"}"#,
+        r#"steward_tickets_total{channel="whatsapp",event="opened"}"#,
+        r#"steward_tickets_total{channel="whatsapp",event="resolved"}"#,
+        r#"steward_resolutions_total{autonomous="true",channel="whatsapp"}"#,
+        r#"steward_sla_total{kind="first_response",outcome="met"}"#,
+        r#"steward_reply_latency_seconds_count{channel="whatsapp",kind="bot"}"#,
+    ] {
+        assert!(metrics.contains(series), "{series} missing from /metrics");
+    }
     d.record_history(&workflow_id, "answered_resolved_rated")
         .await;
     d.app.stop().await;

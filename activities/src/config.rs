@@ -28,6 +28,9 @@ pub struct LlmSettings {
     pub fallback_model: Option<String>,
     /// Attempts per model before falling back.
     pub max_attempts: u32,
+    /// USD per 1,000 prompt and completion tokens, for the cost metric.
+    pub prompt_price_per_1k: f64,
+    pub completion_price_per_1k: f64,
 }
 
 impl Default for LlmSettings {
@@ -39,6 +42,8 @@ impl Default for LlmSettings {
             model: "gpt-4o-mini".into(),
             fallback_model: None,
             max_attempts: 3,
+            prompt_price_per_1k: 0.00015,
+            completion_price_per_1k: 0.0006,
         }
     }
 }

@@ -155,15 +155,21 @@ pub async fn record_ticket_event(
 ) -> Result<(), sqlx::Error> {
     let at = |ms: Option<i64>| ms.and_then(DateTime::<Utc>::from_timestamp_millis);
     let mut tx = pool.begin().await?;
-    let ticket: Option<Uuid> = sqlx::query_scalar(
-        "UPDATE tickets SET status = $2, owner = $3, sla_breached = $4,
+    // `previous` is the row before this event: it tells a first response
+    // from a later one, for the SLA metric.
+    let ticket: Option<(Uuid, String, bool)> = sqlx::query_as(
+        "WITH previous AS (SELECT id AS previous_id, first_responded_at AS previously_responded
+                           FROM tickets WHERE ticket_key = $1 FOR UPDATE)
+         UPDATE tickets SET status = $2, owner = $3, sla_breached = $4,
              first_response_due_at = COALESCE($5, first_response_due_at),
              first_responded_at = CASE WHEN $6 THEN COALESCE(first_responded_at, now()) ELSE first_responded_at END,
              resolution_due_at = $7,
              resolved_at = CASE WHEN $2 IN ('resolved', 'closed') THEN COALESCE(resolved_at, now()) ELSE NULL END,
              resolved_autonomously = $8, csat_score = $9, csat_comment = $10,
              prompt_tokens = $11, completion_tokens = $12, updated_at = now()
-         WHERE ticket_key = $1 RETURNING id",
+         FROM previous WHERE tickets.id = previous.previous_id
+         RETURNING tickets.id, tickets.channel,
+                   (previous.previously_responded IS NULL AND tickets.first_responded_at IS NOT NULL)",
     )
     .bind(&event.ticket_key)
     .bind(&event.status)
@@ -179,7 +185,8 @@ pub async fn record_ticket_event(
     .bind(event.completion_tokens as i32)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some(ticket) = ticket {
+    if let Some((ticket, channel, first_response)) = ticket {
+        crate::metrics::count_event(event, &channel, first_response);
         sqlx::query(
             "INSERT INTO ticket_events (ticket_id, event, status, detail) VALUES ($1, $2, $3, $4)",
         )

@@ -106,7 +106,19 @@ pub async fn send(
             .bind(&input.correlation_id)
             .execute(&mut *tx)
             .await?;
+            let last_inbound: Option<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
+                "SELECT max(received_at) FROM messages WHERE ticket_id = $1 AND direction = 'inbound'",
+            )
+            .bind(ticket)
+            .fetch_one(&mut *tx)
+            .await?;
             tx.commit().await?;
+            if let Some(at) = last_inbound {
+                let seconds = (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0;
+                crate::metrics::REPLY_SECONDS
+                    .with_label_values(&[input.channel.as_str(), input.kind.as_str()])
+                    .observe(seconds);
+            }
             Ok(SendOutcome {
                 status: SendStatus::Sent,
                 provider_message_id: Some(provider_message_id),

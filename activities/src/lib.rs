@@ -4,6 +4,7 @@
 //! - [`db`]: the Postgres pool and the embedded migrations.
 //! - [`crm`]: customers, identities, tickets, messages, escalations, events.
 //! - [`kb`]: knowledge-base import and search.
+//! - [`metrics`]: ticket, SLA, reply-latency and LLM metrics.
 //! - [`responder`]: the offline, retrieval-grounded responder.
 //! - [`llm`]: one chat-completions round with tools (the LLM path).
 //! - [`channels`]: delivery on WhatsApp (Twilio), web, or the dev outbox.
@@ -18,6 +19,7 @@ pub mod db;
 pub mod kb;
 pub mod ledger;
 pub mod llm;
+pub mod metrics;
 pub mod responder;
 pub mod ticket;
 

@@ -162,9 +162,20 @@ impl Llm {
             let mut backoff = Duration::from_millis(500);
             for attempt in 1..=self.settings.max_attempts.max(1) {
                 match self.round(input, &model).await {
-                    Ok(out) => return Ok(out),
-                    Err(LlmError::Rejected(e)) => return Err(LlmError::Rejected(e)),
+                    Ok(out) => {
+                        self.count_usage(&out);
+                        return Ok(out);
+                    }
+                    Err(LlmError::Rejected(e)) => {
+                        crate::metrics::LLM_ERRORS
+                            .with_label_values(&["rejected"])
+                            .inc();
+                        return Err(LlmError::Rejected(e));
+                    }
                     Err(err) => {
+                        crate::metrics::LLM_ERRORS
+                            .with_label_values(&["unavailable"])
+                            .inc();
                         tracing::warn!(%model, attempt, error = %err, "LLM call failed; backing off");
                         last = err;
                         tokio::time::sleep(backoff).await;
@@ -174,6 +185,19 @@ impl Llm {
             }
         }
         Err(last)
+    }
+
+    fn count_usage(&self, out: &LlmOutput) {
+        use crate::metrics::{LLM_COST, LLM_TOKENS};
+        LLM_TOKENS
+            .with_label_values(&[&out.model, "prompt"])
+            .inc_by(out.prompt_tokens as u64);
+        LLM_TOKENS
+            .with_label_values(&[&out.model, "completion"])
+            .inc_by(out.completion_tokens as u64);
+        let cost = out.prompt_tokens as f64 / 1000.0 * self.settings.prompt_price_per_1k
+            + out.completion_tokens as f64 / 1000.0 * self.settings.completion_price_per_1k;
+        LLM_COST.with_label_values(&[&out.model]).inc_by(cost);
     }
 
     async fn round(&self, input: &LlmInput, model: &str) -> Result<LlmOutput, LlmError> {

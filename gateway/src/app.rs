@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     Router::new()
         .route("/webhooks/twilio/whatsapp", post(twilio_whatsapp))
+        .route("/metrics", get(metrics))
         .route("/api/tickets/{id}", get(crate::tickets_api::get_ticket))
         .route("/health", get(health))
         .route("/ready", get(ready))
@@ -40,6 +41,13 @@ pub fn router(state: AppState) -> Router {
         // rejection to 413 with our error shape.
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
+}
+
+async fn metrics() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::metrics::render(),
+    )
 }
 
 async fn health() -> impl IntoResponse {
@@ -83,8 +91,28 @@ fn require_form(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-#[tracing::instrument(skip_all, fields(correlation_id))]
+/// Counts and times every WhatsApp webhook by its final status.
 async fn twilio_whatsapp(
+    state: State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let response = accept_whatsapp(state, uri, headers, body)
+        .await
+        .into_response();
+    crate::metrics::WEBHOOK_REQUESTS
+        .with_label_values(&["whatsapp", response.status().as_str()])
+        .inc();
+    crate::metrics::WEBHOOK_SECONDS
+        .with_label_values(&["whatsapp"])
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+#[tracing::instrument(skip_all, fields(correlation_id))]
+async fn accept_whatsapp(
     State(state): State<AppState>,
     uri: Uri,
     headers: HeaderMap,
@@ -129,4 +157,25 @@ async fn twilio_whatsapp(
         [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
         EMPTY_TWIML,
     ))
+}
+
+/// `/health`, `/ready` and `/metrics` for roles without the gateway (intake,
+/// worker), so every Deployment has the same probes and scrape target.
+pub fn admin_router(readiness: Readiness) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route(
+            "/ready",
+            get(|State(readiness): State<Readiness>| async move {
+                let report = readiness.report().await;
+                let status = if report.ready {
+                    StatusCode::OK
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
+                };
+                (status, Json(report))
+            }),
+        )
+        .route("/metrics", get(metrics))
+        .with_state(readiness)
 }

@@ -4,6 +4,7 @@
 //! - [`error`]: the one HTTP error type (client errors explain, 5xx hide details).
 //! - [`twilio`]: `X-Twilio-Signature` verification and the WhatsApp webhook form.
 //! - [`producer`]: the idempotent `acks=all` Kafka producer of inbound envelopes.
+//! - [`metrics`]: Prometheus metrics of the edge and `/metrics` rendering.
 //! - [`readiness`]: the dependency checks behind `/ready`.
 //! - [`app`]: the axum router and its handlers (`/webhooks/...`, `/health`, `/ready`).
 //! - [`tickets_api`]: `GET /api/tickets/{id}`, backed by the workflow's queries.
@@ -14,6 +15,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod intake;
+pub mod metrics;
 pub mod producer;
 pub mod readiness;
 pub mod tickets_api;

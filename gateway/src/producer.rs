@@ -81,10 +81,16 @@ impl InboundProducer {
             .key(&message.conversation_key)
             .payload(&payload)
             .headers(headers);
-        self.producer
+        let started = std::time::Instant::now();
+        let sent = self
+            .producer
             .send(record, Timeout::After(self.timeout))
-            .await
-            .map_err(|(err, _)| ProduceError::NotAcknowledged(err))?;
+            .await;
+        let outcome = if sent.is_ok() { "acked" } else { "failed" };
+        crate::metrics::KAFKA_PRODUCE_SECONDS
+            .with_label_values(&[outcome])
+            .observe(started.elapsed().as_secs_f64());
+        sent.map_err(|(err, _)| ProduceError::NotAcknowledged(err))?;
         Ok(())
     }
 

@@ -40,6 +40,12 @@ impl Intake {
             .instrument(span)
             .await
         {
+            Ok(Outcome::Done) => {
+                crate::metrics::INTAKE_MESSAGES
+                    .with_label_values(&["accepted"])
+                    .inc();
+                Outcome::Done
+            }
             Ok(outcome) => outcome,
             Err(reason) => self.dead_letter(message, &reason, shutdown).await,
         }
@@ -134,7 +140,12 @@ impl Intake {
                 record = record.key(key);
             }
             match self.dlq.send(record, Timeout::Never).await {
-                Ok(_) => return Outcome::Done,
+                Ok(_) => {
+                    crate::metrics::INTAKE_MESSAGES
+                        .with_label_values(&["dlq"])
+                        .inc();
+                    return Outcome::Done;
+                }
                 Err((err, _)) => {
                     tracing::warn!(%err, "dead-letter produce failed; retrying");
                     tokio::select! {

@@ -82,6 +82,7 @@ impl Intake {
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(group = %self.config.group_id, "intake consuming");
         let intake = Arc::new(self);
+        let lag = tokio::spawn(report_lag(intake.consumer.clone(), shutdown.clone()));
         let mut lanes: HashMap<i32, mpsc::Sender<OwnedMessage>> = HashMap::new();
         let mut tasks = JoinSet::new();
         loop {
@@ -111,6 +112,7 @@ impl Intake {
         }
         drop(lanes);
         while tasks.join_next().await.is_some() {}
+        lag.abort();
         match intake.consumer.commit_consumer_state(CommitMode::Sync) {
             Ok(()) => tracing::info!("intake stopped; offsets committed"),
             Err(err) => tracing::debug!(%err, "final commit"),
@@ -147,6 +149,41 @@ impl Intake {
                 }
                 return;
             }
+        }
+    }
+}
+
+/// Every 15 s: how far each assigned partition is behind its high
+/// watermark (what KEDA's kafka scaler acts on, seen from inside).
+async fn report_lag(consumer: Arc<StreamConsumer<IntakeContext>>, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(15)) => {}
+        }
+        let consumer = consumer.clone();
+        let lags = tokio::task::spawn_blocking(move || {
+            let Ok(positions) = consumer.position() else {
+                return Vec::new();
+            };
+            positions
+                .elements()
+                .iter()
+                .filter_map(|e| {
+                    let (_, high) = consumer
+                        .fetch_watermarks(e.topic(), e.partition(), Duration::from_secs(2))
+                        .ok()?;
+                    let position = e.offset().to_raw().filter(|o| *o >= 0).unwrap_or(0);
+                    Some((e.partition(), (high - position).max(0)))
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        for (partition, lag) in lags {
+            crate::metrics::INTAKE_LAG
+                .with_label_values(&[&partition.to_string()])
+                .set(lag);
         }
     }
 }
