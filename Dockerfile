@@ -39,9 +39,9 @@ RUN apt-get update \
 COPY --from=builder /src/target/release/steward /usr/local/bin/steward
 COPY --from=builder /src/demo-kb /opt/steward/demo-kb
 COPY --from=weights /model /opt/steward/model
+# The weights sit in /opt/steward/model for the in-process embedder.
 ENV STEWARD_LOG__FORMAT=json \
-    STEWARD_GATEWAY__LISTEN=0.0.0.0:8080 \
-    STEWARD_EMBEDDINGS__MODEL_DIR=/opt/steward/model
+    STEWARD_GATEWAY__LISTEN=0.0.0.0:8080
 USER 10001:10001
 EXPOSE 8080 9090
 ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/steward"]

@@ -21,6 +21,17 @@ ensure_build_tools() {
   apt_install protobuf-compiler libprotobuf-dev build-essential pkg-config
 }
 
+# Offline validators of the deployment files (no Docker engine or cluster
+# runs here): docker-compose's own `config`, and Kubernetes JSON schemas.
+ensure_deploy_validators() {
+  apt_install docker-compose
+  if ! command -v kubernetes-validate >/dev/null; then
+    log "installing kubernetes-validate (PyPI)"
+    python3 -m pip install -q --root-user-action=ignore "kubernetes-validate==1.37.0" || \
+      python3 -m pip install -q --root-user-action=ignore kubernetes-validate
+  fi
+}
+
 pg_major() { ls /etc/postgresql | sort -n | tail -1; }
 
 ensure_postgres() {
@@ -92,6 +103,7 @@ ensure_tansu() {
 main() {
   mkdir -p "$STEWARD_CACHE"
   ensure_build_tools
+  ensure_deploy_validators
   ensure_postgres
   ensure_pgvector
   ensure_temporal

@@ -24,6 +24,9 @@ for crate in steward-domain steward-workflows; do
   fi
 done
 
+log "deployment files (docker-compose, Kubernetes, KEDA, monitoring)"
+python3 "$STEWARD_ROOT/scripts/validate_deploy.py"
+
 log "cargo test"
 cargo test --workspace --locked
 log "all checks passed"

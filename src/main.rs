@@ -34,6 +34,9 @@ enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
+    /// Exits 0 when GET URL answers 2xx (container health checks; the
+    /// runtime image has no curl).
+    Probe { url: String },
     /// Prints a curl command posting a correctly signed WhatsApp webhook.
     SignWhatsapp {
         #[arg(long, default_value = "+14155550100")]
@@ -91,6 +94,20 @@ async fn main() -> anyhow::Result<()> {
             let pool = steward_activities::db::pool(settings.database.url(), 1)?;
             steward_activities::db::migrate(&pool).await?;
             println!("database migrated");
+            Ok(())
+        }
+        Command::Probe { url } => {
+            let response = reqwest::Client::new()
+                .get(&url)
+                .timeout(std::time::Duration::from_secs(5))
+                .send()
+                .await
+                .with_context(|| format!("GET {url}"))?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "GET {url}: {}",
+                response.status()
+            );
             Ok(())
         }
         Command::Kb { command } => {

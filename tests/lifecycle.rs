@@ -270,11 +270,16 @@ async fn answered_from_the_kb_then_resolved_after_the_quiet_window_and_rated() {
         })
         .await;
     assert_eq!(view.csat.as_ref().map(|c| c.score), Some(5));
+    // The view changes before the closing event reaches Postgres.
     let (status, csat, autonomous): (String, Option<i32>, Option<bool>) =
-        sqlx::query_as("SELECT status, csat_score, resolved_autonomously FROM tickets")
-            .fetch_one(&d.app.pool)
-            .await
-            .unwrap();
+        eventually("the closed ticket row", WAIT, || async {
+            sqlx::query_as("SELECT status, csat_score, resolved_autonomously FROM tickets")
+                .fetch_one(&d.app.pool)
+                .await
+                .ok()
+                .filter(|row: &(String, Option<i32>, Option<bool>)| row.0 == "closed")
+        })
+        .await;
     assert_eq!(
         (status.as_str(), csat, autonomous),
         ("closed", Some(5), Some(true))
