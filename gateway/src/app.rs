@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -29,32 +29,78 @@ pub struct AppState {
     pub readiness: Readiness,
 }
 
+/// Every route with its method, in one table: the router is built from it
+/// and the OpenAPI test compares it with the document.
+struct Routes {
+    router: Router<AppState>,
+    table: Vec<(&'static str, &'static str)>,
+}
+
+impl Routes {
+    fn add(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        self.table.push((method, path));
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+fn routes() -> Routes {
+    Routes {
+        router: Router::new(),
+        table: Vec::new(),
+    }
+    .add("post", "/webhooks/twilio/whatsapp", post(twilio_whatsapp))
+    .add(
+        "get",
+        "/api/tickets/{id}",
+        get(crate::tickets_api::get_ticket),
+    )
+    .add("get", "/api/openapi.json", get(crate::openapi::serve))
+    .add("get", "/health", get(health))
+    .add("get", "/ready", get(ready))
+    .add("get", "/metrics", get(metrics))
+}
+
+/// (method, path) of every route the gateway serves.
+pub fn route_table() -> Vec<(&'static str, &'static str)> {
+    routes().table
+}
+
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
-    Router::new()
-        .route("/webhooks/twilio/whatsapp", post(twilio_whatsapp))
-        .route("/metrics", get(metrics))
-        .route("/api/tickets/{id}", get(crate::tickets_api::get_ticket))
-        .route("/health", get(health))
-        .route("/ready", get(ready))
+    routes()
+        .router
         // The limit is enforced while reading the body; the handler maps the
         // rejection to 413 with our error shape.
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
 
-async fn metrics() -> impl IntoResponse {
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
+pub(crate) async fn metrics() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),
     )
 }
 
-async fn health() -> impl IntoResponse {
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, description = "The process is alive", body = crate::openapi::Health)))]
+pub(crate) async fn health() -> impl IntoResponse {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses(
+        (status = 200, description = "Every dependency answers", body = crate::readiness::ReadinessReport),
+        (status = 503, description = "A dependency is down", body = crate::readiness::ReadinessReport)))]
+pub(crate) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let report = state.readiness.report().await;
     let status = if report.ready {
         StatusCode::OK
@@ -92,7 +138,18 @@ fn require_form(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// Counts and times every WhatsApp webhook by its final status.
-async fn twilio_whatsapp(
+#[utoipa::path(post, path = "/webhooks/twilio/whatsapp", tag = "webhooks",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "Twilio's inbound WhatsApp form (MessageSid, From, To, Body, NumMedia, MediaUrlN, ProfileName)"),
+    params(("X-Twilio-Signature" = String, Header, description = "HMAC-SHA1 of the public URL and the sorted form")),
+    responses(
+        (status = 200, description = "Durable on Kafka; empty TwiML", content_type = "text/xml", body = String),
+        (status = 400, description = "Malformed form (the field is named)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "Missing or invalid signature", body = crate::openapi::ErrorBody),
+        (status = 413, description = "Body over the limit", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Not form-encoded", body = crate::openapi::ErrorBody),
+        (status = 503, description = "Kafka did not acknowledge; retry", body = crate::openapi::ErrorBody)))]
+pub(crate) async fn twilio_whatsapp(
     state: State<AppState>,
     uri: Uri,
     headers: HeaderMap,

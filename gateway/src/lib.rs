@@ -5,6 +5,7 @@
 //! - [`twilio`]: `X-Twilio-Signature` verification and the WhatsApp webhook form.
 //! - [`producer`]: the idempotent `acks=all` Kafka producer of inbound envelopes.
 //! - [`metrics`]: Prometheus metrics of the edge and `/metrics` rendering.
+//! - [`openapi`]: the OpenAPI document of the HTTP API.
 //! - [`readiness`]: the dependency checks behind `/ready`.
 //! - [`app`]: the axum router and its handlers (`/webhooks/...`, `/health`, `/ready`).
 //! - [`tickets_api`]: `GET /api/tickets/{id}`, backed by the workflow's queries.
@@ -16,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod intake;
 pub mod metrics;
+pub mod openapi;
 pub mod producer;
 pub mod readiness;
 pub mod tickets_api;

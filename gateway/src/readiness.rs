@@ -22,13 +22,13 @@ pub struct Readiness {
     pub temporal: Option<Client>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReadinessReport {
     pub ready: bool,
     pub checks: BTreeMap<&'static str, CheckResult>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckResult {
     pub up: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -29,12 +29,23 @@ pub struct TokenQuery {
     token: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TicketResponse {
+    /// The workflow's `status` query: phase, owner, deadlines, last messages.
+    #[schema(value_type = Object)]
     pub ticket: TicketView,
+    /// The workflow's `transcript` query.
+    #[schema(value_type = Vec<Object>)]
     pub transcript: Vec<TranscriptLine>,
 }
 
+#[utoipa::path(get, path = "/api/tickets/{id}", tag = "tickets",
+    params(("id" = String, Path, description = "Ticket number, e.g. TKT-000042"),
+           ("token" = String, Query, description = "The ticket link's token")),
+    responses(
+        (status = 200, description = "The ticket's state and conversation", body = TicketResponse),
+        (status = 404, description = "Unknown ticket or wrong token", body = crate::openapi::ErrorBody),
+        (status = 503, description = "Temporal unavailable", body = crate::openapi::ErrorBody)))]
 pub async fn get_ticket(
     State(state): State<AppState>,
     Path(ticket_id): Path<String>,
