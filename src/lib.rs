@@ -3,6 +3,7 @@
 //!
 //! - [`settings`]: the one typed settings struct (defaults → file → `STEWARD_*`).
 //! - [`telemetry`]: logging (pretty or JSON).
+//! - [`redact`]: PII masking of every log line.
 //! - [`temporal`]: the Temporal client.
 //! - [`worker`]: the Temporal worker (ticket workflows + activities).
 //! - [`app`]: starts the roles (gateway, intake, worker) and stops them cleanly.
@@ -12,6 +13,7 @@
 
 pub mod app;
 pub mod dev;
+pub mod redact;
 pub mod settings;
 pub mod stack;
 pub mod telemetry;

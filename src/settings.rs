@@ -112,6 +112,12 @@ pub struct LogSettings {
     pub format: LogFormat,
     /// An `EnvFilter` directive; `RUST_LOG` overrides it.
     pub filter: String,
+    /// Mask phone numbers and email addresses in every log line (on by
+    /// default; turn off only to debug, never in production).
+    pub redact_pii: bool,
+    /// An OTLP/gRPC collector (e.g. `http://otel-collector:4317`); traces
+    /// are exported there when set, nothing is sent when not.
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Default for LogSettings {
@@ -119,6 +125,8 @@ impl Default for LogSettings {
         Self {
             format: LogFormat::Pretty,
             filter: "info,sqlx=warn,rdkafka=warn,temporalio_sdk_core=warn".into(),
+            redact_pii: true,
+            otlp_endpoint: None,
         }
     }
 }
