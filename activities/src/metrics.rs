@@ -93,6 +93,12 @@ pub fn count_event(
     if event.event == "escalated" && event.detail == "sla_first_response" {
         SLA.with_label_values(&["first_response", "breached"]).inc();
     }
+    if event.event == "acknowledged" && !event.sla_breached {
+        SLA.with_label_values(&["ack", "met"]).inc();
+    }
+    if event.event == "resolved" && event.owner.is_some() && !event.sla_breached {
+        SLA.with_label_values(&["resolution", "met"]).inc();
+    }
     if event.event == "sla_breached" {
         SLA.with_label_values(&[event.detail.as_str(), "breached"])
             .inc();

@@ -204,6 +204,11 @@ pub(super) async fn human_action(ctx: &Ctx, action: HumanAction) -> WorkflowResu
         }
         s.set_phase(next);
     });
+    // Added after tickets were already running: histories without the
+    // marker replay without this event (tests/histories proves it).
+    if phase == Phase::Escalated && next == Phase::Human && ctx.patched("record-acknowledgement") {
+        record_event(ctx, "acknowledged", action.agent()).await?;
+    }
     match action {
         HumanAction::AgentReply { agent, text } => {
             send(ctx, ReplyKind::Agent, &agent, text).await?;
