@@ -23,6 +23,25 @@ pub enum EscalationReason {
 }
 
 impl EscalationReason {
+    pub const ALL: [EscalationReason; 11] = [
+        Self::SecurityIncident,
+        Self::Legal,
+        Self::AccountAccessVerification,
+        Self::Refund,
+        Self::Pricing,
+        Self::AngryCustomer,
+        Self::HumanRequested,
+        Self::NoAnswerInKb,
+        Self::DraftRejected,
+        Self::SlaFirstResponse,
+        Self::BotFailure,
+    ];
+
+    /// The reason named by its string form (`refund`, `legal`, …).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SecurityIncident => "security_incident",

@@ -151,16 +151,13 @@ async fn draft(
         subject: message.subject.clone(),
         body: message.body.clone(),
     };
-    let Some(triage) = before_deadline(ctx, deadline, || {
+    let triage = match step(ctx, deadline, || {
         ctx.execute_activity(TriageMessage, triage_input, support::quick())
     })
     .await
-    else {
-        return Ok(Drafted::Late);
-    };
-    let triage = match triage {
-        Ok(t) => t,
-        Err(_) => return Ok(Drafted::Escalate(EscalationReason::BotFailure)),
+    {
+        Ok(triage) => triage,
+        Err(drafted) => return Ok(drafted),
     };
     if let Some(reason) = triage.escalate {
         return Ok(Drafted::Escalate(reason));
@@ -180,6 +177,24 @@ fn question(message: &InboundMessage) -> String {
     }
 }
 
+/// A drafting step raced against the deadline: `Err(Late)` when the
+/// deadline passed first, `Err(Escalate(BotFailure))` when the activity
+/// failed for good.
+async fn step<F, T, E>(
+    ctx: &Ctx,
+    deadline: Option<i64>,
+    start: impl FnOnce() -> F,
+) -> Result<T, Drafted>
+where
+    F: temporalio_workflow::CancellableFuture<Output = Result<T, E>>,
+{
+    match before_deadline(ctx, deadline, start).await {
+        None => Err(Drafted::Late),
+        Some(Ok(value)) => Ok(value),
+        Some(Err(_)) => Err(Drafted::Escalate(EscalationReason::BotFailure)),
+    }
+}
+
 async fn offline_draft(
     ctx: &Ctx,
     message: &InboundMessage,
@@ -192,15 +207,13 @@ async fn offline_draft(
         query: question(message),
         limit: 5,
     };
-    let Some(kb) = before_deadline(ctx, deadline, || {
+    let kb = match step(ctx, deadline, || {
         ctx.execute_activity(SearchKb, query, support::drafting())
     })
     .await
-    else {
-        return Ok(Drafted::Late);
-    };
-    let Ok(kb) = kb else {
-        return Ok(Drafted::Escalate(EscalationReason::BotFailure));
+    {
+        Ok(kb) => kb,
+        Err(drafted) => return Ok(drafted),
     };
     let input = DraftInput {
         ticket_id,
@@ -210,20 +223,19 @@ async fn offline_draft(
         kb,
         min_confidence: policy.min_kb_confidence,
     };
-    let Some(drafted) = before_deadline(ctx, deadline, || {
-        ctx.execute_activity(DraftReply, input, support::drafting())
-    })
-    .await
-    else {
-        return Ok(Drafted::Late);
-    };
-    Ok(match drafted {
-        Ok(Draft {
-            text: Some(text), ..
-        }) => Drafted::Reply { text },
-        Ok(_) => Drafted::Escalate(EscalationReason::NoAnswerInKb),
-        Err(_) => Drafted::Escalate(EscalationReason::BotFailure),
-    })
+    Ok(
+        match step(ctx, deadline, || {
+            ctx.execute_activity(DraftReply, input, support::drafting())
+        })
+        .await
+        {
+            Ok(Draft {
+                text: Some(text), ..
+            }) => Drafted::Reply { text },
+            Ok(_) => Drafted::Escalate(EscalationReason::NoAnswerInKb),
+            Err(drafted) => drafted,
+        },
+    )
 }
 
 /// The LLM path: chat rounds with tools; each tool call runs as its own
@@ -267,15 +279,13 @@ async fn llm_draft(
             channel: message.channel,
             turns: turns.clone(),
         };
-        let Some(answer) = before_deadline(ctx, deadline, || {
+        let answer = match step(ctx, deadline, || {
             ctx.execute_activity(LlmComplete, input, support::drafting())
         })
         .await
-        else {
-            return Ok(Drafted::Late);
-        };
-        let Ok(answer) = answer else {
-            return Ok(Drafted::Escalate(EscalationReason::BotFailure));
+        {
+            Ok(answer) => answer,
+            Err(drafted) => return Ok(drafted),
         };
         ctx.state_mut(|w| {
             w.s.view.prompt_tokens += answer.prompt_tokens;
@@ -297,21 +307,18 @@ async fn llm_draft(
                             .unwrap_or_else(|| question(message)),
                         limit: 4,
                     };
-                    let Some(kb) = before_deadline(ctx, deadline, || {
+                    match step(ctx, deadline, || {
                         ctx.execute_activity(SearchKb, query, support::drafting())
                     })
                     .await
-                    else {
-                        return Ok(Drafted::Late);
-                    };
-                    match kb {
+                    {
                         Ok(kb) => kb_tool_result(&kb),
-                        Err(_) => return Ok(Drafted::Escalate(EscalationReason::BotFailure)),
+                        Err(drafted) => return Ok(drafted),
                     }
                 }
                 "escalate" => {
                     let reason = tool_argument(&call.arguments, "reason")
-                        .and_then(|r| serde_json_free_reason(&r))
+                        .and_then(|r| EscalationReason::parse(&r))
                         .unwrap_or(EscalationReason::NoAnswerInKb);
                     return Ok(Drafted::Escalate(reason));
                 }
@@ -348,22 +355,6 @@ fn tool_argument(arguments: &str, field: &str) -> Option<String> {
         }
     }
     None
-}
-
-fn serde_json_free_reason(reason: &str) -> Option<EscalationReason> {
-    use EscalationReason::*;
-    [
-        SecurityIncident,
-        Legal,
-        AccountAccessVerification,
-        Refund,
-        Pricing,
-        AngryCustomer,
-        HumanRequested,
-        NoAnswerInKb,
-    ]
-    .into_iter()
-    .find(|r| r.as_str() == reason)
 }
 
 fn kb_tool_result(kb: &KbResults) -> String {
