@@ -38,8 +38,9 @@ fn short_sla() -> SlaPolicy {
     }
 }
 
-async fn desk(configure: impl FnOnce(&mut steward::settings::Settings)) -> Desk {
-    let twilio = Twilio::default();
+/// Test settings whose replies go to a Twilio stand-in and whose pages go
+/// to a human-queue stand-in.
+async fn settings_with_standins(twilio: &Twilio) -> (steward::settings::Settings, HumanQueue) {
     let twilio_url = twilio.clone().start().await;
     let queue = HumanQueue::default();
     let queue_url = queue.clone().start().await;
@@ -51,6 +52,12 @@ async fn desk(configure: impl FnOnce(&mut steward::settings::Settings)) -> Desk 
         whatsapp_from: "+14155550199".into(),
     };
     settings.activities.human_queue_webhook = Some(queue_url);
+    (settings, queue)
+}
+
+async fn desk(configure: impl FnOnce(&mut steward::settings::Settings)) -> Desk {
+    let twilio = Twilio::default();
+    let (mut settings, queue) = settings_with_standins(&twilio).await;
     settings.activities.policy.sla = short_sla();
     configure(&mut settings);
     let app = spawn_app_with(settings, Roles::ALL).await;
@@ -76,41 +83,13 @@ impl Desk {
     }
 
     async fn customer_writes(&self, phone: &str, body: &str) {
-        let params = whatsapp_form(
-            phone,
-            "+14155550199",
-            body,
-            &format!("SM{}", uuid::Uuid::new_v4().simple()),
-            "Ana Lopez",
-        );
-        let url = format!("{}{WHATSAPP_PATH}", self.app.base_url);
-        let signature = twilio::signature(TWILIO_TOKEN.as_bytes(), &url, &params);
-        let response = self
-            .app
-            .http
-            .post(url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(&params)
-                    .finish(),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
+        let params = whatsapp_form(phone, "+14155550199", body, &sid, "Ana Lopez");
+        assert_eq!(self.app.post_signed_whatsapp(&params).await.status(), 200);
     }
 
     async fn view(&self, workflow_id: &str) -> Option<TicketView> {
-        let client = steward::temporal::connect(&self.app.settings.temporal)
-            .await
-            .ok()?;
-        client
-            .get_workflow_handle::<TicketWorkflow>(workflow_id)
-            .query(TicketWorkflow::status, (), WorkflowQueryOptions::default())
-            .await
-            .ok()
+        self.app.ticket_status(workflow_id).await
     }
 
     async fn until(
@@ -619,17 +598,7 @@ fn spawn_worker_process(s: &steward::settings::Settings) -> std::process::Child 
 async fn worker_killed_mid_send_restarts_and_the_customer_gets_exactly_one_reply() {
     let twilio = Twilio::default();
     *twilio.first_delay.lock().unwrap() = Some(Duration::from_secs(5));
-    let twilio_url = twilio.clone().start().await;
-    let queue = HumanQueue::default();
-    let queue_url = queue.clone().start().await;
-    let mut settings = test_settings().await;
-    settings.activities.twilio = TwilioSettings {
-        api_base: twilio_url,
-        account_sid: TWILIO_SID.into(),
-        auth_token: TWILIO_AUTH.into(),
-        whatsapp_from: "+14155550199".into(),
-    };
-    settings.activities.human_queue_webhook = Some(queue_url);
+    let (settings, queue) = settings_with_standins(&twilio).await;
     let roles = Roles {
         gateway: true,
         intake: true,

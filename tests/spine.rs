@@ -7,57 +7,16 @@ mod support;
 use futures::StreamExt;
 use std::time::Duration;
 use steward::app::Roles;
-use steward::webhook_sign::{WHATSAPP_PATH, whatsapp_form};
+use steward::webhook_sign::whatsapp_form;
 use steward_domain::{Channel, ticket_workflow_id};
 use steward_gateway::twilio;
-use steward_workflows::{TicketView, TicketWorkflow};
+
 use support::*;
-use temporalio_client::{WorkflowListOptions, WorkflowQueryOptions};
+use temporalio_client::WorkflowListOptions;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn form_body(params: &[(String, String)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish()
-}
-
 impl TestApp {
-    fn webhook_url(&self) -> String {
-        format!("{}{WHATSAPP_PATH}", self.base_url)
-    }
-
-    async fn post_whatsapp(
-        &self,
-        params: &[(String, String)],
-        signature: &str,
-    ) -> reqwest::Response {
-        self.http
-            .post(self.webhook_url())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(form_body(params))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn post_signed_whatsapp(&self, params: &[(String, String)]) -> reqwest::Response {
-        let signature = twilio::signature(TWILIO_TOKEN.as_bytes(), &self.webhook_url(), params);
-        self.post_whatsapp(params, &signature).await
-    }
-
-    async fn ticket_status(&self, workflow_id: &str) -> Option<TicketView> {
-        let client = steward::temporal::connect(&self.settings.temporal)
-            .await
-            .ok()?;
-        client
-            .get_workflow_handle::<TicketWorkflow>(workflow_id)
-            .query(TicketWorkflow::status, (), WorkflowQueryOptions::default())
-            .await
-            .ok()
-    }
-
     async fn workflow_ids_matching(&self, query: &str) -> Vec<String> {
         let client = steward::temporal::connect(&self.settings.temporal)
             .await

@@ -15,7 +15,11 @@ use std::time::Duration;
 use steward::app::{self, Roles, RunningApp};
 use steward::settings::Settings;
 use steward::stack::{self, Supervised};
+use steward::webhook_sign::WHATSAPP_PATH;
+use steward_gateway::twilio;
 use steward_workflows::search_attributes::REGISTRATION;
+use steward_workflows::{TicketView, TicketWorkflow};
+use temporalio_client::WorkflowQueryOptions;
 use uuid::Uuid;
 
 pub const ADMIN_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -275,5 +279,50 @@ where
             panic!("timed out after {timeout:?} waiting for {what}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A form body as Twilio encodes it.
+pub fn form_body(params: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+}
+
+/// Posting webhooks and reading a ticket, as every end-to-end test does.
+impl TestApp {
+    pub fn webhook_url(&self) -> String {
+        format!("{}{WHATSAPP_PATH}", self.base_url)
+    }
+
+    pub async fn post_whatsapp(
+        &self,
+        params: &[(String, String)],
+        signature: &str,
+    ) -> reqwest::Response {
+        self.http
+            .post(self.webhook_url())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(form_body(params))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_signed_whatsapp(&self, params: &[(String, String)]) -> reqwest::Response {
+        let signature = twilio::signature(TWILIO_TOKEN.as_bytes(), &self.webhook_url(), params);
+        self.post_whatsapp(params, &signature).await
+    }
+
+    pub async fn ticket_status(&self, workflow_id: &str) -> Option<TicketView> {
+        let client = steward::temporal::connect(&self.settings.temporal)
+            .await
+            .ok()?;
+        client
+            .get_workflow_handle::<TicketWorkflow>(workflow_id)
+            .query(TicketWorkflow::status, (), WorkflowQueryOptions::default())
+            .await
+            .ok()
     }
 }
