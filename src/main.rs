@@ -29,6 +29,11 @@ enum Command {
     Worker,
     /// Creates the database if needed and applies the migrations.
     Migrate,
+    /// Customer identity maintenance.
+    Customers {
+        #[command(subcommand)]
+        command: CustomersCommand,
+    },
     /// Knowledge-base maintenance.
     Kb {
         #[command(subcommand)]
@@ -53,6 +58,18 @@ enum Command {
         /// The gateway's public base URL (default: settings, else http://127.0.0.1:8080).
         #[arg(long)]
         url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomersCommand {
+    /// Undoes a link: the identity (e.g. `--kind phone --value +14155550100`)
+    /// becomes its own customer again; its links are marked reverted.
+    Unmerge {
+        #[arg(long, value_parser = ["email", "phone", "external"])]
+        kind: String,
+        #[arg(long)]
+        value: String,
     },
 }
 
@@ -108,6 +125,20 @@ async fn main() -> anyhow::Result<()> {
                 "GET {url}: {}",
                 response.status()
             );
+            Ok(())
+        }
+        Command::Customers {
+            command: CustomersCommand::Unmerge { kind, value },
+        } => {
+            use steward_domain::Identity;
+            let identity = match kind.as_str() {
+                "email" => Identity::email(&value)?,
+                "phone" => Identity::phone(&value)?,
+                _ => Identity::external(&value)?,
+            };
+            let pool = steward_activities::db::pool(settings.database.url(), 1)?;
+            let customer = steward_activities::identity::unmerge(&pool, &identity).await?;
+            println!("{kind} {value} is now customer {customer}; its links are marked reverted");
             Ok(())
         }
         Command::Kb { command } => {

@@ -5,15 +5,29 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use steward_workflows::contracts::TicketPolicy;
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct ActivitySettings {
     pub policy: TicketPolicy,
     /// A Slack-compatible incoming-webhook URL (JSON `{"text": ...}`) for
     /// escalations and SLA notices; unset: recorded in Postgres only.
     pub human_queue_webhook: Option<String>,
+    /// How national phone numbers in message text are read (ISO 3166, e.g. `GB`).
+    pub default_region: String,
     pub llm: LlmSettings,
     pub twilio: TwilioSettings,
+}
+
+impl Default for ActivitySettings {
+    fn default() -> Self {
+        Self {
+            policy: TicketPolicy::default(),
+            human_queue_webhook: None,
+            default_region: "US".into(),
+            llm: LlmSettings::default(),
+            twilio: TwilioSettings::default(),
+        }
+    }
 }
 
 /// Any OpenAI-compatible chat-completions endpoint.

@@ -3,6 +3,7 @@
 //! - [`config`]: the activities' settings (policy, human queue, LLM, Twilio).
 //! - [`db`]: the Postgres pool and the embedded migrations.
 //! - [`crm`]: customers, identities, tickets, messages, escalations, events.
+//! - [`identity`]: one customer across channels; auditable, reversible links.
 //! - [`kb`]: knowledge-base import and search.
 //! - [`metrics`]: ticket, SLA, reply-latency and LLM metrics.
 //! - [`responder`]: the offline, retrieval-grounded responder.
@@ -16,6 +17,7 @@ pub mod channels;
 pub mod config;
 pub mod crm;
 pub mod db;
+pub mod identity;
 pub mod kb;
 pub mod ledger;
 pub mod llm;

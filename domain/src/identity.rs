@@ -97,6 +97,51 @@ impl Identity {
     }
 }
 
+/// The mailbox an address delivers to, for matching one person across
+/// messages: case-insensitive, `+tag` dropped; dots dropped only at Gmail
+/// (`googlemail.com` is Gmail too), where they never matter. Other domains
+/// keep dots: `p.nair@` and `pnair@` can be two people.
+pub fn canonical_email(raw: &str) -> Result<Identity, IdentityError> {
+    let identity = Identity::email(raw)?;
+    let (local, domain) = identity.value.rsplit_once('@').expect("validated above");
+    let local = local.split('+').next().unwrap_or(local);
+    let (local, domain) = match domain {
+        "gmail.com" | "googlemail.com" => (local.replace('.', ""), "gmail.com"),
+        _ => (local.to_owned(), domain),
+    };
+    if local.is_empty() {
+        return Err(IdentityError::BadEmail(raw.to_owned()));
+    }
+    Ok(Identity {
+        kind: IdentityKind::Email,
+        value: format!("{local}@{domain}"),
+    })
+}
+
+/// A phone number in any common notation (`whatsapp:` prefix, spaces,
+/// `()-.`, `00` for `+`, a national number with its trunk `0`) as E.164,
+/// reading national numbers in `default_region` (ISO 3166 code, e.g. `GB`).
+/// Numbering-plan validity is not required: reserved fiction ranges
+/// (`07700 900xxx`, `555-01xx`) are real senders in tests and demos.
+pub fn phone_in_region(raw: &str, default_region: &str) -> Result<Identity, IdentityError> {
+    let trimmed = raw.trim();
+    let trimmed = trimmed.strip_prefix("whatsapp:").unwrap_or(trimmed).trim();
+    let international = match trimmed.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None => trimmed.to_owned(),
+    };
+    let region = default_region.parse::<phonenumber::country::Id>().ok();
+    let region = if international.starts_with('+') {
+        None
+    } else {
+        region
+    };
+    let number = phonenumber::parse(region, &international)
+        .map_err(|_| IdentityError::NotE164(raw.to_owned()))?;
+    let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+    Identity::phone(&e164)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +165,33 @@ mod tests {
         ] {
             assert!(Identity::phone(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn mailbox_rules_from_the_identity_scenarios() {
+        let c = |s: &str| canonical_email(s).unwrap().value;
+        assert_eq!(c("Jon.Baptiste@gmail.com"), "jonbaptiste@gmail.com");
+        assert_eq!(c("jon.baptiste+lumen@GMAIL.com"), "jonbaptiste@gmail.com");
+        assert_eq!(c("j.o.n.baptiste@googlemail.com"), "jonbaptiste@gmail.com");
+        assert_eq!(c("Ana.Lopez+support@x.com"), "ana.lopez@x.com");
+        // Dots matter outside Gmail; other domains and TLDs never match.
+        assert_ne!(c("p.nair@kestrel-labs.com"), c("pnair@kestrel-labs.com"));
+        assert_ne!(c("dev@calderaworks.io"), c("dev@calderaworks.com"));
+        assert_ne!(c("jonbaptiste@gmail.co"), c("jonbaptiste@gmail.com"));
+    }
+
+    #[test]
+    fn phone_notations_from_the_identity_scenarios() {
+        let p = |s: &str, r: &str| phone_in_region(s, r).unwrap().value;
+        assert_eq!(p("whatsapp:+447700900123", "US"), "+447700900123");
+        assert_eq!(p("07700900123", "GB"), "+447700900123");
+        assert_eq!(p("+44 7700 900123", "US"), "+447700900123");
+        assert_eq!(p("0044 7700 900123", "US"), "+447700900123");
+        assert_eq!(p("(212) 555-0101", "US"), "+12125550101");
+        assert_eq!(p("212.555.0101", "US"), "+12125550101");
+        // The same digits under another country code are another number.
+        assert_ne!(p("+12125550101", "US"), p("+442125550101", "US"));
+        assert!(phone_in_region("12345", "US").is_err());
     }
 
     #[test]

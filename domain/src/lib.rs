@@ -5,6 +5,7 @@
 //! - [`envelope`]: the versioned protobuf envelope carried on Kafka, and the
 //!   validated [`envelope::InboundMessage`] the ticket workflow receives.
 //! - [`ticket`]: ticket status, conversation keys and workflow ids.
+//! - [`mentions`]: identities and ticket numbers a message states as its own.
 //! - [`lifecycle`]: the ticket state machine (bot, escalated, human, resolved).
 //! - [`guardrails`]: triage rules deciding what the bot must not answer.
 //! - [`replies`]: holding and CSAT messages, CSAT scores in replies.
@@ -21,6 +22,7 @@ pub mod escalation;
 pub mod guardrails;
 pub mod identity;
 pub mod lifecycle;
+pub mod mentions;
 pub mod replies;
 pub mod reply_check;
 pub mod sla;

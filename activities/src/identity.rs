@@ -1,0 +1,171 @@
+//! Who wrote: one customer across channels.
+//!
+//! An exact identity match wins. A new identity joins an existing customer
+//! only when the message states the other identity (or a ticket number) as
+//! the sender's own; that link is recorded with its evidence and can be
+//! undone. Mentions that are not self-statements are recorded as proposals
+//! for a human and change nothing. Names, surnames, company domains and
+//! shared phones never merge anyone.
+
+use sqlx::{PgPool, Postgres, Transaction};
+use steward_domain::identity::canonical_email;
+use steward_domain::mentions::{Mentioned, mentions};
+use steward_domain::{Identity, IdentityKind};
+use uuid::Uuid;
+
+type Tx<'a> = Transaction<'a, Postgres>;
+
+/// The form identities are stored and matched in.
+pub fn canonical(identity: &Identity) -> Identity {
+    match identity.kind {
+        IdentityKind::Email => {
+            canonical_email(&identity.value).unwrap_or_else(|_| identity.clone())
+        }
+        _ => identity.clone(),
+    }
+}
+
+async fn owner(tx: &mut Tx<'_>, identity: &Identity) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2")
+        .bind(identity.kind.as_str())
+        .bind(&identity.value)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+async fn ticket_owner(tx: &mut Tx<'_>, ticket: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT customer_id FROM tickets WHERE ticket_number = $1")
+        .bind(ticket)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+async fn record_link(
+    tx: &mut Tx<'_>,
+    identity: &Identity,
+    customer: Uuid,
+    status: &str,
+    evidence: &str,
+    source: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO identity_links (identity_kind, identity_value, customer_id, status, evidence, source_message_id)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(identity.kind.as_str())
+    .bind(&identity.value)
+    .bind(customer)
+    .bind(status)
+    .bind(evidence)
+    .bind(source)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The customer behind `sender`, linking or proposing from what `body` states.
+pub async fn resolve_customer(
+    tx: &mut Tx<'_>,
+    sender: &Identity,
+    display_name: &str,
+    body: &str,
+    default_region: &str,
+    source_message_id: &str,
+) -> Result<Uuid, sqlx::Error> {
+    let sender = canonical(sender);
+    if let Some(customer) = owner(tx, &sender).await? {
+        return Ok(customer);
+    }
+    let mut proposals = Vec::new();
+    for mention in mentions(body, default_region) {
+        let target = match &mention.what {
+            Mentioned::Identity(i) if *i == sender => continue,
+            Mentioned::Identity(i) => owner(tx, i).await?,
+            Mentioned::Ticket(t) => ticket_owner(tx, t).await?,
+        };
+        let Some(target) = target else { continue };
+        if mention.self_stated {
+            let claimed = sqlx::query(
+                "INSERT INTO customer_identities (customer_id, kind, value) VALUES ($1, $2, $3)
+                 ON CONFLICT (kind, value) DO NOTHING",
+            )
+            .bind(target)
+            .bind(sender.kind.as_str())
+            .bind(&sender.value)
+            .execute(&mut **tx)
+            .await?;
+            if claimed.rows_affected() == 1 {
+                record_link(
+                    tx,
+                    &sender,
+                    target,
+                    "applied",
+                    &mention.evidence,
+                    source_message_id,
+                )
+                .await?;
+                return Ok(target);
+            }
+            // Someone registered this identity meanwhile: it decides.
+            if let Some(customer) = owner(tx, &sender).await? {
+                return Ok(customer);
+            }
+        } else {
+            proposals.push((target, mention.evidence));
+        }
+    }
+    let customer = crate::crm::customer_for_identity(tx, &sender, display_name).await?;
+    for (target, evidence) in proposals {
+        if target != customer {
+            record_link(
+                tx,
+                &sender,
+                target,
+                "proposed",
+                &evidence,
+                source_message_id,
+            )
+            .await?;
+        }
+    }
+    Ok(customer)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UnmergeError {
+    #[error("no customer has the identity {0}:{1}")]
+    Unknown(String, String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Undoes a link: the identity moves to a customer of its own again, and
+/// the links that had joined it are marked reverted. Returns the new customer.
+pub async fn unmerge(pool: &PgPool, identity: &Identity) -> Result<Uuid, UnmergeError> {
+    let identity = canonical(identity);
+    let mut tx = pool.begin().await?;
+    owner(&mut tx, &identity).await?.ok_or_else(|| {
+        UnmergeError::Unknown(identity.kind.as_str().into(), identity.value.clone())
+    })?;
+    let customer = Uuid::new_v4();
+    sqlx::query("INSERT INTO customers (id, display_name) VALUES ($1, '')")
+        .bind(customer)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE customer_identities SET customer_id = $3 WHERE kind = $1 AND value = $2")
+        .bind(identity.kind.as_str())
+        .bind(&identity.value)
+        .bind(customer)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE identity_links SET status = 'reverted', reverted_at = now()
+         WHERE identity_kind = $1 AND identity_value = $2 AND status = 'applied'",
+    )
+    .bind(identity.kind.as_str())
+    .bind(&identity.value)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(customer)
+}

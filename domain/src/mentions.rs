@@ -1,0 +1,239 @@
+//! Identities and ticket numbers a customer mentions in a message, and
+//! whether they state them as their own.
+//!
+//! Only a self-statement links two identities to one customer: "my email
+//! is …", "I also wrote from …", "my ticket TKT-…", or an address or number
+//! in the sender's own signature. A colleague's address, "on behalf of", or
+//! a forwarded mail never merges on its own (the link is at most proposed).
+
+use crate::identity::{Identity, IdentityKind, canonical_email, phone_in_region};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mentioned {
+    Identity(Identity),
+    /// A customer-facing ticket number, `TKT-000042`.
+    Ticket(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mention {
+    pub what: Mentioned,
+    /// Stated as the sender's own (a link may be applied).
+    pub self_stated: bool,
+    /// The words around it, kept as the evidence of a link.
+    pub evidence: String,
+}
+
+const SELF: &[&str] = &[
+    "my email",
+    "my e-mail",
+    "my address",
+    "my mail",
+    "my number",
+    "my phone",
+    "my mobile",
+    "my login",
+    "my account",
+    "my ticket",
+    "my lumen",
+    "i also wrote from",
+    "wrote from",
+    "emailed you",
+    "i emailed",
+    "reach me at",
+    "changed my login",
+    "i'm on",
+    "i am on",
+    "it's me",
+    "this is",
+    "here from",
+    "also me",
+];
+const NOT_SELF: &[&str] = &[
+    "on behalf of",
+    "colleague",
+    "my boss",
+    "my manager",
+    "forwarded",
+    "for my client",
+    "my wife",
+    "my husband",
+    "my son",
+    "my daughter",
+    "coworker",
+    "co-worker",
+    "teammate",
+];
+/// Whole words that make a mention someone else's.
+const OTHERS: &[&str] = &["her", "his", "their", "she", "he"];
+
+fn window(text: &str, at: usize) -> &str {
+    let mut start = at.saturating_sub(60);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    // The statement belongs to this sentence only.
+    let before = &text[start..at];
+    let cut = before
+        .rfind(['.', '!', '?', '\n'])
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    &before[cut..]
+}
+
+fn tokens(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let part = c.is_alphanumeric() || "@.+-_()".contains(c);
+        match (part, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push((s, &text[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &text[s..]));
+    }
+    out
+}
+
+/// Mentions in `text`, phones read in `default_region`.
+pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
+    let lower = text.to_lowercase();
+    let signature_start = {
+        let lines: Vec<usize> = lower.match_indices('\n').map(|(i, _)| i).collect();
+        lines
+            .len()
+            .checked_sub(3)
+            .map(|i| lines[i])
+            .unwrap_or(usize::MAX)
+    };
+    let mut found = Vec::new();
+    let mut phone_run: Option<(usize, String)> = None;
+    let push = |what: Mentioned, at: usize, found: &mut Vec<Mention>| {
+        let before = window(&lower, at);
+        let someone_else = NOT_SELF.iter().any(|p| before.contains(p))
+            || before
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| OTHERS.contains(&w));
+        let self_stated =
+            (at >= signature_start || SELF.iter().any(|p| before.contains(p))) && !someone_else;
+        if !found.iter().any(|m: &Mention| m.what == what) {
+            found.push(Mention {
+                what,
+                self_stated,
+                evidence: format!("{}…", before.trim()),
+            });
+        }
+    };
+    for (at, token) in tokens(&lower) {
+        let token = token.trim_matches(|c: char| ".,;:()".contains(c));
+        if token.contains('@') {
+            if let Ok(email) = canonical_email(token) {
+                push(Mentioned::Identity(email), at, &mut found);
+            }
+        } else if let Some(number) = token
+            .strip_prefix("tkt-")
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        {
+            push(Mentioned::Ticket(format!("TKT-{number}")), at, &mut found);
+        }
+        // Phone numbers span several tokens ("+44 7700 900123").
+        let digits = token.chars().filter(char::is_ascii_digit).count();
+        let phone_like = digits > 0
+            && token
+                .chars()
+                .all(|c| c.is_ascii_digit() || "+-().".contains(c));
+        match (&mut phone_run, phone_like) {
+            (Some((_, run)), true) => run.push_str(token),
+            (None, true) => phone_run = Some((at, token.to_owned())),
+            (Some(_), false) | (None, false) => {
+                if let Some((start, run)) = phone_run.take() {
+                    read_phone(&run, start, default_region, &mut |m, a| {
+                        push(m, a, &mut found)
+                    });
+                }
+            }
+        }
+    }
+    if let Some((start, run)) = phone_run.take() {
+        read_phone(&run, start, default_region, &mut |m, a| {
+            push(m, a, &mut found)
+        });
+    }
+    found
+}
+
+fn read_phone(run: &str, at: usize, region: &str, push: &mut impl FnMut(Mentioned, usize)) {
+    let digits = run.chars().filter(char::is_ascii_digit).count();
+    if (9..=15).contains(&digits)
+        && let Ok(phone) = phone_in_region(run, region)
+    {
+        push(Mentioned::Identity(phone), at);
+    }
+}
+
+impl Mention {
+    pub fn identity(&self) -> Option<&Identity> {
+        match &self.what {
+            Mentioned::Identity(i) => Some(i),
+            Mentioned::Ticket(_) => None,
+        }
+    }
+
+    pub fn is_email(&self) -> bool {
+        self.identity()
+            .is_some_and(|i| i.kind == IdentityKind::Email)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn own(text: &str) -> Vec<String> {
+        mentions(text, "US")
+            .into_iter()
+            .filter(|m| m.self_stated)
+            .map(|m| match m.what {
+                Mentioned::Identity(i) => i.value,
+                Mentioned::Ticket(t) => t,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn self_statements_and_signatures_link() {
+        assert_eq!(
+            own("hey it's jon, my lumen email is jon.baptiste+lumen@gmail.com, any update?"),
+            vec!["jonbaptiste@gmail.com"]
+        );
+        assert_eq!(
+            own(
+                "emailed you this morning from dmitri.volkov@harbourline.co.uk about the slack thing"
+            ),
+            vec!["dmitri.volkov@harbourline.co.uk"]
+        );
+        assert_eq!(
+            own("Following up on the timer.\n\nGrace Okafor | Fernhill\nMobile: +44 7700 900123"),
+            vec!["+447700900123"]
+        );
+        assert_eq!(own("Any news on my ticket TKT-000042?"), vec!["TKT-000042"]);
+    }
+
+    #[test]
+    fn other_peoples_identities_never_link() {
+        assert!(
+            own("I'm writing on behalf of my colleague ana@x.com about her invoice.").is_empty()
+        );
+        assert!(own("My boss asked about TKT-000007, can you check his ticket?").is_empty());
+        let all = mentions("Please also cc finance@x.com on this.", "US");
+        assert_eq!(all.len(), 1);
+        assert!(!all[0].self_stated, "a bare address is at most a proposal");
+    }
+}

@@ -1,0 +1,96 @@
+//! Cross-channel identity against real Postgres: self-stated links join
+//! one customer with an auditable row, other people's addresses are only
+//! proposed, and an unmerge round-trip restores separate customers.
+
+mod support;
+
+use steward_activities::identity::{resolve_customer, unmerge};
+use steward_domain::Identity;
+use support::*;
+use uuid::Uuid;
+
+async fn fresh_pool() -> (sqlx::PgPool, String) {
+    let name = format!("steward_identity_{}", Uuid::new_v4().simple());
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    steward_activities::db::ensure_database(&url).await.unwrap();
+    let pool = steward_activities::db::pool(&url, 2).unwrap();
+    steward_activities::db::migrate(&pool).await.unwrap();
+    (pool, name)
+}
+
+async fn resolve(pool: &sqlx::PgPool, sender: &Identity, body: &str) -> Uuid {
+    let mut tx = pool.begin().await.unwrap();
+    let customer = resolve_customer(&mut tx, sender, "", body, "GB", "SM1")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    customer
+}
+
+#[tokio::test]
+async fn self_stated_links_join_other_mentions_are_proposed_and_unmerge_restores() {
+    let (pool, name) = fresh_pool().await;
+    let email = Identity::email("Jon.Baptiste@gmail.com").unwrap();
+    let jon = resolve(&pool, &email, "The invite link doesn't work.").await;
+    // The same mailbox written differently is the same customer.
+    let again = resolve(
+        &pool,
+        &Identity::email("jonbaptiste+lumen@gmail.com").unwrap(),
+        "hi",
+    )
+    .await;
+    assert_eq!(again, jon);
+
+    let phone = Identity::phone("+12125550101").unwrap();
+    let linked = resolve(
+        &pool,
+        &phone,
+        "hey it's jon, my lumen email is jon.baptiste@gmail.com",
+    )
+    .await;
+    assert_eq!(linked, jon, "a self-stated address joins the customers");
+    let (status, evidence): (String, String) = sqlx::query_as(
+        "SELECT status, evidence FROM identity_links WHERE identity_value = '+12125550101'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "applied");
+    assert!(evidence.contains("my lumen email"), "{evidence}");
+
+    // A colleague's address is proposed for a human, never applied.
+    let colleague = Identity::email("kim@fernhill.io").unwrap();
+    let kim = resolve(
+        &pool,
+        &colleague,
+        "I'm writing on behalf of jon.baptiste@gmail.com, please call him.",
+    )
+    .await;
+    assert_ne!(kim, jon);
+    let proposed: String = sqlx::query_scalar(
+        "SELECT status FROM identity_links WHERE identity_value = 'kim@fernhill.io'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(proposed, "proposed");
+
+    // Unmerge: the phone becomes its own customer again, the link is reverted.
+    let separate = unmerge(&pool, &phone).await.unwrap();
+    assert_ne!(separate, jon);
+    assert_eq!(resolve(&pool, &phone, "hello again").await, separate);
+    assert_eq!(resolve(&pool, &email, "hello").await, jon);
+    let status: String = sqlx::query_scalar(
+        "SELECT status FROM identity_links WHERE identity_value = '+12125550101'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "reverted");
+
+    pool.close().await;
+    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+}
