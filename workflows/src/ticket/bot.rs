@@ -2,15 +2,15 @@
 //! retrieval → draft → check → send) or, when a human owns the ticket, pass
 //! it to them. Every step is an activity, so every decision is in history.
 
-use super::desk;
 use super::support::{self, Ctx, before_deadline, now_ms};
+use super::{desk, effects};
 use crate::contracts::*;
 use steward_domain::replies::parse_csat;
 use steward_domain::{EscalationReason, InboundMessage, Phase};
 use temporalio_workflow::WorkflowResult;
 
 /// What drafting decided.
-enum Drafted {
+pub(super) enum Drafted {
     Reply {
         text: String,
     },
@@ -61,7 +61,7 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
             w.s.view.deadlines.first_response_unix_ms = Some(due);
         });
         support::publish_search_attributes(ctx);
-        desk::record_event(ctx, "opened", "").await?;
+        effects::record_event(ctx, "opened", "").await?;
     }
     match ctx.state(|w| w.s.view.phase) {
         Phase::Escalated | Phase::Human => {
@@ -72,7 +72,7 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
                 tier: w.s.view.tier.max(1),
                 text: message.body.clone(),
             });
-            desk::notify_humans(ctx, notice).await
+            effects::notify_humans(ctx, notice).await
         }
         Phase::Resolved => match parse_csat(&message.body) {
             Some((score, comment)) => {
@@ -85,7 +85,7 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
                     w.s.view.deadlines.csat_until_unix_ms = None;
                     w.s.view.resolved_autonomously = None;
                 });
-                desk::record_event(ctx, "reopened", "").await?;
+                effects::record_event(ctx, "reopened", "").await?;
                 bot_answer(ctx, &message).await
             }
         },
@@ -120,7 +120,7 @@ async fn bot_answer(ctx: &Ctx, message: &InboundMessage) -> WorkflowResult<()> {
             if !problems.is_empty() {
                 return desk::escalate(ctx, EscalationReason::DraftRejected, &message.body).await;
             }
-            desk::send(ctx, ReplyKind::Bot, "bot", text).await?;
+            effects::send(ctx, ReplyKind::Bot, "bot", text).await?;
             let now = now_ms(ctx);
             ctx.state_mut(|w| {
                 let s = &mut w.s;
@@ -135,7 +135,7 @@ async fn bot_answer(ctx: &Ctx, message: &InboundMessage) -> WorkflowResult<()> {
                 s.view.deadlines.quiet_until_unix_ms = Some(now + quiet as i64 * 1000);
             });
             support::publish_search_attributes(ctx);
-            desk::record_event(ctx, "bot_replied", "").await
+            effects::record_event(ctx, "bot_replied", "").await
         }
     }
 }
@@ -165,11 +165,13 @@ async fn draft(
     let policy = ctx.state(|w| w.s.policy.clone().unwrap_or_default());
     match policy.drafting {
         DraftingMode::Offline => offline_draft(ctx, message, deadline, &policy, ticket_id).await,
-        DraftingMode::Llm => llm_draft(ctx, message, deadline, &policy, ticket_id).await,
+        DraftingMode::Llm => {
+            super::llm::llm_draft(ctx, message, deadline, &policy, ticket_id).await
+        }
     }
 }
 
-fn question(message: &InboundMessage) -> String {
+pub(super) fn question(message: &InboundMessage) -> String {
     if message.subject.is_empty() {
         message.body.clone()
     } else {
@@ -180,7 +182,7 @@ fn question(message: &InboundMessage) -> String {
 /// A drafting step raced against the deadline: `Err(Late)` when the
 /// deadline passed first, `Err(Escalate(BotFailure))` when the activity
 /// failed for good.
-async fn step<F, T, E>(
+pub(super) async fn step<F, T, E>(
     ctx: &Ctx,
     deadline: Option<i64>,
     start: impl FnOnce() -> F,
@@ -236,157 +238,4 @@ async fn offline_draft(
             Err(drafted) => drafted,
         },
     )
-}
-
-/// The LLM path: chat rounds with tools; each tool call runs as its own
-/// activity, so the history shows what the model looked up and decided.
-async fn llm_draft(
-    ctx: &Ctx,
-    message: &InboundMessage,
-    deadline: Option<i64>,
-    policy: &TicketPolicy,
-    ticket_id: String,
-) -> WorkflowResult<Drafted> {
-    let mut turns: Vec<ChatTurn> = ctx.state(|w| {
-        let history = &w.s.transcript[..w.s.transcript.len().saturating_sub(1)];
-        history
-            .iter()
-            .rev()
-            .take(6)
-            .rev()
-            .map(|line| ChatTurn {
-                role: if line.from == "customer" {
-                    "user"
-                } else {
-                    "assistant"
-                }
-                .into(),
-                content: Some(line.text.clone()),
-                tool_calls: vec![],
-                tool_call_id: None,
-            })
-            .collect()
-    });
-    turns.push(ChatTurn {
-        role: "user".into(),
-        content: Some(question(message)),
-        tool_calls: vec![],
-        tool_call_id: None,
-    });
-    for _ in 0..policy.max_llm_rounds.max(1) {
-        let input = LlmInput {
-            ticket_id: ticket_id.clone(),
-            channel: message.channel,
-            turns: turns.clone(),
-        };
-        let answer = match step(ctx, deadline, || {
-            ctx.execute_activity(LlmComplete, input, support::drafting())
-        })
-        .await
-        {
-            Ok(answer) => answer,
-            Err(drafted) => return Ok(drafted),
-        };
-        ctx.state_mut(|w| {
-            w.s.view.prompt_tokens += answer.prompt_tokens;
-            w.s.view.completion_tokens += answer.completion_tokens;
-        });
-        if answer.message.tool_calls.is_empty() {
-            return Ok(match answer.message.content {
-                Some(text) if !text.trim().is_empty() => Drafted::Reply { text },
-                _ => Drafted::Escalate(EscalationReason::NoAnswerInKb),
-            });
-        }
-        turns.push(answer.message.clone());
-        for call in answer.message.tool_calls {
-            let result = match call.name.as_str() {
-                "search_kb" => {
-                    let query = KbQuery {
-                        ticket_id: ticket_id.clone(),
-                        query: tool_argument(&call.arguments, "query")
-                            .unwrap_or_else(|| question(message)),
-                        limit: 4,
-                    };
-                    match step(ctx, deadline, || {
-                        ctx.execute_activity(SearchKb, query, support::drafting())
-                    })
-                    .await
-                    {
-                        Ok(kb) => kb_tool_result(&kb),
-                        Err(drafted) => return Ok(drafted),
-                    }
-                }
-                "escalate" => {
-                    let reason = tool_argument(&call.arguments, "reason")
-                        .and_then(|r| EscalationReason::parse(&r))
-                        .unwrap_or(EscalationReason::NoAnswerInKb);
-                    return Ok(Drafted::Escalate(reason));
-                }
-                other => format!("unknown tool {other}"),
-            };
-            turns.push(ChatTurn {
-                role: "tool".into(),
-                content: Some(result),
-                tool_calls: vec![],
-                tool_call_id: Some(call.id.clone()),
-            });
-        }
-    }
-    Ok(Drafted::Escalate(EscalationReason::BotFailure))
-}
-
-/// Reads one string field of a tool call's JSON arguments without a JSON
-/// library (the workflow crate stays minimal): `{"query": "..."}`.
-fn tool_argument(arguments: &str, field: &str) -> Option<String> {
-    let key = format!("\"{field}\"");
-    let after = &arguments[arguments.find(&key)? + key.len()..];
-    let after = after
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start()
-        .strip_prefix('"')?;
-    let mut value = String::new();
-    let mut chars = after.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some(value),
-            '\\' => value.push(chars.next()?),
-            c => value.push(c),
-        }
-    }
-    None
-}
-
-fn kb_tool_result(kb: &KbResults) -> String {
-    if kb.passages.is_empty() {
-        return "No knowledge-base passage matches.".into();
-    }
-    kb.passages
-        .iter()
-        .map(|p| {
-            format!(
-                "[{}] {} ({})\n{}",
-                p.article_slug, p.title, p.heading, p.content
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tool_arguments_are_read_with_escapes() {
-        assert_eq!(
-            tool_argument(r#"{"query": "reset \"password\""}"#, "query").as_deref(),
-            Some(r#"reset "password""#)
-        );
-        assert_eq!(
-            tool_argument(r#"{"reason":"refund"}"#, "reason").as_deref(),
-            Some("refund")
-        );
-        assert_eq!(tool_argument("{}", "query"), None);
-    }
 }

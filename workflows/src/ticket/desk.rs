@@ -1,6 +1,7 @@
 //! The human side: escalation with its holding message, human actions from
-//! the UI, SLA deadlines (warning, breach, next tier), resolution and CSAT.
+//! the UI, resolution and CSAT.
 
+use super::effects::{channel, notify_escalation, policy, record_event, send, warning_at};
 use super::state::Feedback;
 use super::support::{self, Ctx, now_ms};
 use crate::contracts::*;
@@ -8,127 +9,6 @@ use steward_domain::lifecycle::{self, TransitionError};
 use steward_domain::replies::{csat_request, holding_message};
 use steward_domain::{EscalationReason, HumanAction, Phase};
 use temporalio_workflow::WorkflowResult;
-
-fn policy(ctx: &Ctx) -> TicketPolicy {
-    ctx.state(|w| w.s.policy.clone().unwrap_or_default())
-}
-
-fn channel(ctx: &Ctx) -> steward_domain::Channel {
-    ctx.state(|w| w.s.view.channel.unwrap_or(steward_domain::Channel::Web))
-}
-
-fn warning_at(now: i64, due: i64, fraction: f64) -> Option<i64> {
-    (fraction > 0.0 && fraction < 1.0).then(|| now + ((due - now) as f64 * fraction) as i64)
-}
-
-/// Sends a reply through the ledger and records it in the transcript.
-pub(super) async fn send(
-    ctx: &Ctx,
-    kind: ReplyKind,
-    author: &str,
-    text: String,
-) -> WorkflowResult<()> {
-    let input = ctx.state_mut(|w| {
-        let idempotency_key = w.s.next_idempotency_key();
-        SendInput {
-            ticket_key: w.s.ticket_key.clone(),
-            ticket_id: w.s.view.ticket_id.clone().unwrap_or_default(),
-            idempotency_key,
-            channel: w.s.view.channel.unwrap_or(steward_domain::Channel::Web),
-            recipient: w.s.recipient.clone(),
-            kind,
-            author: author.to_owned(),
-            text: text.clone(),
-            correlation_id: w.s.correlation_id.clone(),
-        }
-    });
-    let ticket_id = input.ticket_id.clone();
-    let outcome = ctx
-        .execute_activity(SendReply, input, support::sending())
-        .await?;
-    let now = now_ms(ctx);
-    let from = match kind {
-        ReplyKind::Bot => "bot".to_owned(),
-        ReplyKind::Agent => format!("agent:{author}"),
-        ReplyKind::Holding | ReplyKind::CsatRequest => "steward".to_owned(),
-    };
-    ctx.state_mut(|w| w.s.push_transcript(now, &from, &text));
-    if outcome.status == SendStatus::Uncertain {
-        let notice = NoticeInput {
-            ticket_id,
-            kind: NoticeKind::SendUncertain,
-            tier: 1,
-            text: format!(
-                "A {} reply may not have reached the customer; please check.",
-                kind.as_str()
-            ),
-        };
-        notify_humans(ctx, notice).await?;
-    }
-    Ok(())
-}
-
-/// Tells the human queue; a queue that stays down is recorded, not fatal.
-pub(super) async fn notify_humans(ctx: &Ctx, notice: NoticeInput) -> WorkflowResult<()> {
-    if ctx
-        .execute_activity(NotifyHumans, notice, support::notify())
-        .await
-        .is_err()
-    {
-        record_event(
-            ctx,
-            "notify_failed",
-            "the human queue did not accept a notice",
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-async fn notify_escalation(ctx: &Ctx, input: EscalateInput) -> WorkflowResult<()> {
-    if ctx
-        .execute_activity(Escalate, input, support::notify())
-        .await
-        .is_err()
-    {
-        record_event(
-            ctx,
-            "notify_failed",
-            "the human queue did not accept an escalation",
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// Updates the ticket row and appends an audit event.
-pub(super) async fn record_event(ctx: &Ctx, event: &str, detail: &str) -> WorkflowResult<()> {
-    let input = ctx.state(|w| {
-        let v = &w.s.view;
-        TicketEvent {
-            ticket_key: w.s.ticket_key.clone(),
-            event: event.to_owned(),
-            status: v.status.as_str().to_owned(),
-            owner: v.owner.clone(),
-            sla_breached: v.sla_breached,
-            first_response_due_unix_ms: v.deadlines.first_response_unix_ms,
-            resolution_due_unix_ms: v.deadlines.resolution_unix_ms,
-            first_responded: v.bot_replies + v.agent_replies > 0,
-            resolved_autonomously: v.resolved_autonomously,
-            csat_score: v.csat.as_ref().map(|c| c.score),
-            csat_comment: v.csat.as_ref().map(|c| c.comment.clone()),
-            prompt_tokens: v.prompt_tokens,
-            completion_tokens: v.completion_tokens,
-            detail: detail.to_owned(),
-        }
-    });
-    if input.ticket_key.is_empty() || ctx.state(|w| w.s.view.ticket_id.is_none()) {
-        return Ok(());
-    }
-    ctx.execute_activity(RecordTicketEvent, input, support::quick())
-        .await?;
-    Ok(())
-}
 
 /// Hands the ticket to humans: record + notify, holding message, SLA timer.
 pub(super) async fn escalate(
@@ -279,122 +159,11 @@ pub(super) async fn record_feedback(ctx: &Ctx, feedback: Feedback) -> WorkflowRe
     close(ctx).await
 }
 
-async fn close(ctx: &Ctx) -> WorkflowResult<()> {
+pub(super) async fn close(ctx: &Ctx) -> WorkflowResult<()> {
     ctx.state_mut(|w| {
         w.s.set_phase(Phase::Closed);
         w.s.view.deadlines = Default::default();
     });
     support::publish_search_attributes(ctx);
     record_event(ctx, "closed", "").await
-}
-
-/// Acts on every deadline that has passed.
-pub(super) async fn fire_due_deadlines(ctx: &Ctx) -> WorkflowResult<()> {
-    let now = now_ms(ctx);
-    let due = |at: Option<i64>| at.is_some_and(|t| t <= now);
-    let (phase, d, tier, ticket_id) = ctx.state(|w| {
-        (
-            w.s.view.phase,
-            w.s.view.deadlines.clone(),
-            w.s.view.tier,
-            w.s.view.ticket_id.clone().unwrap_or_default(),
-        )
-    });
-    let sla = policy(ctx).sla;
-    match phase {
-        Phase::Bot if due(d.first_response_unix_ms) => {
-            escalate(
-                ctx,
-                EscalationReason::SlaFirstResponse,
-                "no reply before the first-response deadline",
-            )
-            .await?;
-        }
-        Phase::Escalated | Phase::Human => {
-            let (warning, deadline, secs) = if phase == Phase::Escalated {
-                (d.ack_warning_unix_ms, d.ack_unix_ms, sla.ack_secs)
-            } else {
-                (
-                    d.resolution_warning_unix_ms,
-                    d.resolution_unix_ms,
-                    sla.resolution_secs,
-                )
-            };
-            if due(deadline) {
-                let next = sla.deadline_ms(channel(ctx), now, secs);
-                ctx.state_mut(|w| {
-                    let s = &mut w.s;
-                    s.view.sla_breached = true;
-                    s.view.tier = tier + 1;
-                    let (at, warn) = if phase == Phase::Escalated {
-                        (
-                            &mut s.view.deadlines.ack_unix_ms,
-                            &mut s.view.deadlines.ack_warning_unix_ms,
-                        )
-                    } else {
-                        (
-                            &mut s.view.deadlines.resolution_unix_ms,
-                            &mut s.view.deadlines.resolution_warning_unix_ms,
-                        )
-                    };
-                    *at = Some(next);
-                    *warn = warning_at(now, next, sla.warning_fraction);
-                });
-                let input = ctx.state(|w| EscalateInput {
-                    ticket_key: w.s.ticket_key.clone(),
-                    ticket_id: ticket_id.clone(),
-                    channel: w.s.view.channel.unwrap_or(steward_domain::Channel::Web),
-                    reason: w
-                        .s
-                        .view
-                        .escalation_reason
-                        .unwrap_or(EscalationReason::HumanRequested),
-                    tier: tier + 1,
-                    ack_due_unix_ms: next,
-                    summary: format!("SLA breached in phase {phase:?}; now tier {}", tier + 1),
-                });
-                notify_escalation(ctx, input).await?;
-                support::publish_search_attributes(ctx);
-                record_event(
-                    ctx,
-                    "sla_breached",
-                    if phase == Phase::Escalated {
-                        "ack"
-                    } else {
-                        "resolution"
-                    },
-                )
-                .await?;
-            } else if due(warning) {
-                ctx.state_mut(|w| {
-                    if phase == Phase::Escalated {
-                        w.s.view.deadlines.ack_warning_unix_ms = None;
-                    } else {
-                        w.s.view.deadlines.resolution_warning_unix_ms = None;
-                    }
-                });
-                let notice = NoticeInput {
-                    ticket_id,
-                    kind: NoticeKind::Warning,
-                    tier: tier.max(1),
-                    text: format!(
-                        "SLA deadline approaching at {}",
-                        deadline.unwrap_or_default()
-                    ),
-                };
-                notify_humans(ctx, notice).await?;
-            }
-        }
-        Phase::AwaitingCustomer if due(d.quiet_until_unix_ms) => {
-            resolve(
-                ctx,
-                true,
-                "no reply from the customer within the quiet window",
-            )
-            .await?;
-        }
-        Phase::Resolved if due(d.csat_until_unix_ms) => close(ctx).await?,
-        _ => {}
-    }
-    Ok(())
 }

@@ -8,11 +8,17 @@
 //!
 //! - [`state`]: the carried state and the `status` view.
 //! - `bot`: the bot's answer (triage, retrieval, drafting, check, send).
-//! - `desk`: escalation, human actions, SLA timers, resolution and CSAT.
+//! - `llm`: the LLM drafting path, tools as activities.
+//! - `desk`: escalation, human actions, resolution and CSAT.
+//! - `deadlines`: SLA deadlines coming due (warning, breach, next tier).
+//! - `effects`: sends, notices to humans, ticket events.
 //! - `support`: workflow time, deadline races, activity options.
 
 mod bot;
+mod deadlines;
 mod desk;
+mod effects;
+mod llm;
 pub mod state;
 mod support;
 
@@ -97,7 +103,7 @@ impl TicketWorkflow {
             while let Some(message) = ctx.state_mut(|w| w.s.pending.pop_front()) {
                 bot::customer_message(ctx, message).await?;
             }
-            desk::fire_due_deadlines(ctx).await?;
+            deadlines::fire_due_deadlines(ctx).await?;
             let idle = !ctx.state(|w| w.s.has_work());
             let budget = ctx.state(|w| w.s.policy.as_ref().map_or(5_000, |p| p.max_history_events));
             if idle && (ctx.continue_as_new_suggested() || ctx.history_length() > budget) {
