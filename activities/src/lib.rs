@@ -3,6 +3,7 @@
 //! - [`config`]: the activities' settings (policy, human queue, LLM, Twilio).
 //! - [`db`]: the Postgres pool and the embedded migrations.
 //! - [`crm`]: customers, identities, tickets, messages, escalations, events.
+//! - [`embed`]: in-process sentence embeddings (all-MiniLM-L6-v2, candle).
 //! - [`identity`]: one customer across channels; auditable, reversible links.
 //! - [`kb`]: knowledge-base import and search.
 //! - [`metrics`]: ticket, SLA, reply-latency and LLM metrics.
@@ -17,6 +18,7 @@ pub mod channels;
 pub mod config;
 pub mod crm;
 pub mod db;
+pub mod embed;
 pub mod identity;
 pub mod kb;
 pub mod ledger;
