@@ -117,3 +117,20 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
     dot / (na * nb)
 }
+
+/// The process's embedder, loaded once from [`default_model_dir`]; `None`
+/// (logged once) when the model is not there, and search is then full text
+/// only.
+pub fn shared() -> Option<std::sync::Arc<Embedder>> {
+    static SHARED: std::sync::OnceLock<Option<std::sync::Arc<Embedder>>> =
+        std::sync::OnceLock::new();
+    SHARED
+        .get_or_init(|| match Embedder::load(&default_model_dir()) {
+            Ok(e) => Some(std::sync::Arc::new(e)),
+            Err(err) => {
+                tracing::warn!(error = %err, "no embedding model: knowledge-base search is full text only");
+                None
+            }
+        })
+        .clone()
+}

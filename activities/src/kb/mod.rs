@@ -1,14 +1,13 @@
-//! The knowledge base in Postgres: import of Markdown articles, and search.
-//!
-//! Search here is Postgres full text: the question's lexemes OR-ed together,
-//! ranked with `ts_rank_cd`. Its confidence is the share of the question's
-//! lexemes the best passage contains (1.0: every content word is there),
-//! which is what the responder compares with its threshold.
+//! The knowledge base in Postgres: import of Markdown articles (passages
+//! embedded in-process when the model is available), and hybrid search
+//! (`search`).
+
+mod search;
+pub use search::{Retrievers, search, search_with};
 
 use sha1::{Digest, Sha1};
 use sqlx::PgPool;
 use std::path::Path;
-use steward_workflows::contracts::{KbResults, Passage};
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +107,30 @@ pub async fn import_dir(pool: &PgPool, dir: &Path) -> Result<(usize, usize), KbE
     Ok((changed, unchanged))
 }
 
+/// Embeddings of `texts` on a blocking thread; `None` without a model.
+pub(crate) async fn embed_all(texts: Vec<String>) -> Option<Vec<Vec<f32>>> {
+    tokio::task::spawn_blocking(move || {
+        // Loading the model (first call only) blocks too, so it is here.
+        let embedder = crate::embed::shared()?;
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let mut out = Vec::with_capacity(refs.len());
+        // Small batches are fastest on CPU.
+        for batch in refs.chunks(8) {
+            out.extend(embedder.embed(batch).ok()?);
+        }
+        Some(out)
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// pgvector's text form: `[0.1,0.2,…]`.
+pub(crate) fn vector_literal(v: &[f32]) -> String {
+    let parts: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+    format!("[{}]", parts.join(","))
+}
+
 async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbError> {
     let content_hash = hash(&format!(
         "{}\n{}\n{}",
@@ -119,10 +142,30 @@ async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbErro
             .bind(&article.slug)
             .fetch_optional(&mut *tx)
             .await?;
-    if existing.as_ref().is_some_and(|(_, h)| *h == content_hash) {
-        return Ok(false);
+    if let Some((id, hash)) = &existing
+        && *hash == content_hash
+    {
+        // Unchanged, unless it was imported before the model was available.
+        let unembedded: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM kb_chunks WHERE article_id = $1 AND embedding IS NULL)",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !unembedded || crate::embed::shared().is_none() {
+            return Ok(false);
+        }
     }
     let id = existing.map(|(id, _)| id).unwrap_or_else(Uuid::new_v4);
+    let chunks = passages(&article.body);
+    // Embedded with the title, as a reader sees the passage.
+    let embeddings = embed_all(
+        chunks
+            .iter()
+            .map(|c| format!("{}\n{c}", article.title))
+            .collect(),
+    )
+    .await;
     sqlx::query(
         "INSERT INTO kb_articles (id, slug, title, category, content_hash, body) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (slug) DO UPDATE SET title = $3, category = $4, content_hash = $5, body = $6, updated_at = now()",
@@ -139,9 +182,14 @@ async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbErro
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    for (ordinal, content) in passages(&article.body).iter().enumerate() {
+    for (ordinal, content) in chunks.iter().enumerate() {
+        let embedding = embeddings
+            .as_ref()
+            .and_then(|e| e.get(ordinal))
+            .map(|v| vector_literal(v));
         sqlx::query(
-            "INSERT INTO kb_chunks (id, article_id, ordinal, heading, content, content_hash) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO kb_chunks (id, article_id, ordinal, heading, content, content_hash, embedding)
+             VALUES ($1, $2, $3, $4, $5, $6, $7::vector)",
         )
         .bind(Uuid::new_v4())
         .bind(id)
@@ -149,61 +197,12 @@ async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbErro
         .bind(&article.title)
         .bind(content)
         .bind(hash(content))
+        .bind(embedding)
         .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;
     Ok(true)
-}
-
-/// Full-text search with a coverage confidence.
-#[tracing::instrument(skip(pool))]
-pub async fn search(pool: &PgPool, query: &str, limit: u32) -> Result<KbResults, sqlx::Error> {
-    let lexemes: Vec<String> =
-        sqlx::query_scalar("SELECT unnest(tsvector_to_array(to_tsvector('english', $1)))")
-            .bind(query)
-            .fetch_all(pool)
-            .await?;
-    if lexemes.is_empty() {
-        return Ok(KbResults::default());
-    }
-    let rows: Vec<(String, String, String, String, f32, Vec<String>)> = sqlx::query_as(
-        "WITH q AS (SELECT to_tsquery('english', array_to_string($1::text[], ' | ')) AS q)
-         SELECT a.slug, a.title, c.heading, c.content, ts_rank_cd(c.search, q.q, 1)::real,
-                tsvector_to_array(c.search)
-         FROM kb_chunks c JOIN kb_articles a ON a.id = c.article_id, q
-         WHERE c.search @@ q.q
-         ORDER BY 5 DESC, a.slug, c.ordinal
-         LIMIT $2",
-    )
-    .bind(
-        lexemes
-            .iter()
-            .map(|l| l.replace('\'', ""))
-            .collect::<Vec<_>>(),
-    )
-    .bind(limit as i64)
-    .fetch_all(pool)
-    .await?;
-    let coverage = |chunk: &[String]| {
-        lexemes.iter().filter(|l| chunk.contains(l)).count() as f32 / lexemes.len() as f32
-    };
-    let confidence = rows.first().map(|r| coverage(&r.5)).unwrap_or(0.0);
-    Ok(KbResults {
-        passages: rows
-            .into_iter()
-            .map(
-                |(article_slug, title, heading, content, score, _)| Passage {
-                    article_slug,
-                    title,
-                    heading,
-                    content,
-                    score,
-                },
-            )
-            .collect(),
-        confidence,
-    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,171 @@
+//! Hybrid search: pgvector (cosine, HNSW) and Postgres full text, fused
+//! with reciprocal rank fusion (RRF, k = 60: rank-based, so the two scores
+//! need no common scale).
+//!
+//! Confidence — what the responder compares with its threshold — is the
+//! larger of two signals about the best fused passage:
+//! - lexical coverage: the share of the question's content words
+//!   (lexemes) the passage contains;
+//! - semantic similarity: its cosine with the question, mapped from the
+//!   range where MiniLM paraphrases start (0.35) to where they are
+//!   unambiguous (0.70) onto 0..1.
+//!
+//! Either alone can be fooled (synonyms defeat words; topical but wrong
+//! passages fool vectors a little), so a passage is trusted when either is
+//! clearly high. Without the model, search is full text only.
+
+use super::{embed_all, vector_literal};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use steward_workflows::contracts::{KbResults, Passage};
+use uuid::Uuid;
+
+const RRF_K: f32 = 60.0;
+const CANDIDATES: i64 = 20;
+
+/// One candidate passage from either retriever.
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    id: Uuid,
+    slug: String,
+    title: String,
+    heading: String,
+    content: String,
+    /// ts_rank for full text, cosine similarity for vectors.
+    score: f64,
+    lexemes: Vec<String>,
+}
+
+/// Adds one retriever's ranking to the fused scores.
+fn fuse(hits: &mut HashMap<Uuid, Hit>, ranked: Vec<Candidate>, vector: bool) {
+    for (rank, c) in ranked.into_iter().enumerate() {
+        let hit = hits.entry(c.id).or_insert(Hit {
+            passage: Passage {
+                article_slug: c.slug,
+                title: c.title,
+                heading: c.heading,
+                content: c.content,
+                score: 0.0,
+            },
+            lexemes: c.lexemes,
+            similarity: None,
+            fused: 0.0,
+        });
+        hit.fused += 1.0 / (RRF_K + rank as f32 + 1.0);
+        if vector {
+            hit.similarity = Some(c.score as f32);
+        }
+    }
+}
+
+struct Hit {
+    passage: Passage,
+    lexemes: Vec<String>,
+    similarity: Option<f32>,
+    fused: f32,
+}
+
+fn semantic_confidence(similarity: f32) -> f32 {
+    ((similarity - 0.35) / 0.35).clamp(0.0, 1.0)
+}
+
+/// Which retrievers take part (hybrid in production; the single ones are
+/// for measuring what fusion adds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retrievers {
+    Hybrid,
+    TextOnly,
+    VectorOnly,
+}
+
+#[tracing::instrument(skip(pool))]
+pub async fn search(pool: &PgPool, query: &str, limit: u32) -> Result<KbResults, sqlx::Error> {
+    search_with(pool, query, limit, Retrievers::Hybrid).await
+}
+
+pub async fn search_with(
+    pool: &PgPool,
+    query: &str,
+    limit: u32,
+    retrievers: Retrievers,
+) -> Result<KbResults, sqlx::Error> {
+    let lexemes: Vec<String> =
+        sqlx::query_scalar("SELECT unnest(tsvector_to_array(to_tsvector('english', $1)))")
+            .bind(query)
+            .fetch_all(pool)
+            .await?;
+    let mut hits: HashMap<Uuid, Hit> = HashMap::new();
+    if !lexemes.is_empty() && retrievers != Retrievers::VectorOnly {
+        let rows: Vec<Candidate> = sqlx::query_as(
+            "WITH q AS (SELECT to_tsquery('english', array_to_string($1::text[], ' | ')) AS q)
+             SELECT c.id, a.slug, a.title, c.heading, c.content,
+                    ts_rank_cd(c.search, q.q, 1)::float8 AS score,
+                    tsvector_to_array(c.search) AS lexemes
+             FROM kb_chunks c JOIN kb_articles a ON a.id = c.article_id, q
+             WHERE c.search @@ q.q
+             ORDER BY score DESC, a.slug, c.ordinal
+             LIMIT $2",
+        )
+        .bind(
+            lexemes
+                .iter()
+                .map(|l| l.replace('\'', ""))
+                .collect::<Vec<_>>(),
+        )
+        .bind(CANDIDATES)
+        .fetch_all(pool)
+        .await?;
+        fuse(&mut hits, rows, false);
+    }
+    let vector = match retrievers {
+        Retrievers::TextOnly => None,
+        _ => embed_all(vec![query.to_owned()])
+            .await
+            .and_then(|mut v| v.pop()),
+    };
+    if let Some(vector) = vector {
+        let rows: Vec<Candidate> = sqlx::query_as(
+            "SELECT c.id, a.slug, a.title, c.heading, c.content,
+                    1 - (c.embedding <=> $1::vector) AS score,
+                    tsvector_to_array(c.search) AS lexemes
+             FROM kb_chunks c JOIN kb_articles a ON a.id = c.article_id
+             WHERE c.embedding IS NOT NULL
+             ORDER BY c.embedding <=> $1::vector
+             LIMIT $2",
+        )
+        .bind(vector_literal(&vector))
+        .bind(CANDIDATES)
+        .fetch_all(pool)
+        .await?;
+        fuse(&mut hits, rows, true);
+    }
+    let mut ranked: Vec<Hit> = hits.into_values().collect();
+    ranked.sort_by(|a, b| {
+        b.fused
+            .total_cmp(&a.fused)
+            .then_with(|| a.passage.article_slug.cmp(&b.passage.article_slug))
+    });
+    let confidence = ranked
+        .first()
+        .map(|top| {
+            let coverage = if lexemes.is_empty() {
+                0.0
+            } else {
+                lexemes.iter().filter(|l| top.lexemes.contains(l)).count() as f32
+                    / lexemes.len() as f32
+            };
+            coverage.max(top.similarity.map(semantic_confidence).unwrap_or(0.0))
+        })
+        .unwrap_or(0.0);
+    Ok(KbResults {
+        passages: ranked
+            .into_iter()
+            .take(limit as usize)
+            .map(|h| Passage {
+                score: h.fused,
+                ..h.passage
+            })
+            .collect(),
+        confidence,
+    })
+}
