@@ -94,3 +94,55 @@ async fn self_stated_links_join_other_mentions_are_proposed_and_unmerge_restores
         .execute(&admin)
         .await;
 }
+
+/// Benchmark, not a test (nothing asserted about time): customer lookup by
+/// identity at 100,000 customers, through the same function the activity
+/// uses. Run with `cargo test --test identity bench_ -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "benchmark; run explicitly"]
+async fn bench_lookup_by_identity_at_100k_customers() {
+    let (pool, name) = fresh_pool().await;
+    sqlx::query(
+        "WITH c AS (
+             INSERT INTO customers (id, display_name)
+             SELECT gen_random_uuid(), 'customer ' || n FROM generate_series(1, 100000) n
+             RETURNING id, display_name)
+         INSERT INTO customer_identities (customer_id, kind, value)
+         SELECT id, 'email', 'user' || substr(display_name, 10) || '@example.com' FROM c
+         UNION ALL
+         SELECT id, 'phone', '+1555' || lpad(substr(display_name, 10), 7, '0') FROM c",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let mut timings = Vec::new();
+    for i in 0..2000u32 {
+        let n = (i * 7919) % 100_000 + 1;
+        let identity = if i % 2 == 0 {
+            Identity::email(&format!("User{n}@Example.com")).unwrap()
+        } else {
+            Identity::phone(&format!("+1555{n:07}")).unwrap()
+        };
+        let started = std::time::Instant::now();
+        let mut tx = pool.begin().await.unwrap();
+        resolve_customer(&mut tx, &identity, "", "hello", "US", "SM")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        timings.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    timings.sort_by(f64::total_cmp);
+    let pct = |p: f64| timings[((timings.len() as f64 - 1.0) * p).round() as usize];
+    println!(
+        "lookup by identity at 100k customers (2,000 lookups, transaction included): p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
+        pct(0.5),
+        pct(0.95),
+        pct(0.99)
+    );
+    pool.close().await;
+    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+}
