@@ -8,11 +8,14 @@
 //! - [`worker`]: the Temporal worker (ticket workflows + activities).
 //! - [`app`]: starts the roles (gateway, intake, worker) and stops them cleanly.
 //! - [`stack`]: supervised local servers (Temporal dev server, tansu) and topics.
+//! - [`eval`], [`eval_identity`]: `steward eval` over a labelled dataset.
 //! - [`dev`]: `steward dev`, the whole stack in one command.
 //! - [`webhook_sign`]: signed test webhooks for trying the stack by hand.
 
 pub mod app;
 pub mod dev;
+pub mod eval;
+pub mod eval_identity;
 pub mod redact;
 pub mod settings;
 pub mod stack;

@@ -39,6 +39,15 @@ enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
+    /// Runs a labelled dataset (tickets, identity scenarios, KB) through the
+    /// real pipeline and prints the figures as JSON (+ eval-report.md).
+    Eval {
+        #[arg(long, default_value = "../shared/eval")]
+        dataset: PathBuf,
+        /// Print only the JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Exits 0 when GET URL answers 2xx (container health checks; the
     /// runtime image has no curl).
     Probe { url: String },
@@ -113,6 +122,7 @@ async fn main() -> anyhow::Result<()> {
             println!("database migrated");
             Ok(())
         }
+        Command::Eval { dataset, json } => steward::eval::run(settings, &dataset, json).await,
         Command::Probe { url } => {
             let response = reqwest::Client::new()
                 .get(&url)

@@ -183,3 +183,71 @@ pub async fn ensure_topics(brokers: &str, topics: &[(&str, i32)]) -> anyhow::Res
     }
     Ok(())
 }
+
+/// A throwaway Temporal dev server (in memory, headless) and tansu broker on
+/// free ports under `state_dir`, for `steward eval`. Returns the running
+/// children (stopped when dropped with the process) and their addresses.
+pub async fn start_ephemeral(
+    state_dir: &Path,
+) -> anyhow::Result<(Vec<Supervised>, String, String)> {
+    let free_port = || -> anyhow::Result<u16> {
+        Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port())
+    };
+    let (temporal_port, kafka_port) = (free_port()?, free_port()?);
+    let mut temporal_args: Vec<OsString> = [
+        "server",
+        "start-dev",
+        "--headless",
+        "--ip",
+        "127.0.0.1",
+        "--log-level",
+        "error",
+    ]
+    .map(OsString::from)
+    .to_vec();
+    for (flag, port) in [
+        ("--port", temporal_port),
+        ("--http-port", free_port()?),
+        ("--metrics-port", free_port()?),
+    ] {
+        temporal_args.extend([flag.into(), port.to_string().into()]);
+    }
+    for (name, kind) in steward_workflows::search_attributes::REGISTRATION {
+        temporal_args.extend(["--search-attribute".into(), format!("{name}={kind}").into()]);
+    }
+    let temporal = Supervised::spawn(
+        "temporal",
+        &temporal_binary(None)?,
+        &temporal_args,
+        state_dir,
+        &state_dir.join("temporal.log"),
+    )?;
+    let kafka_url = format!("tcp://127.0.0.1:{kafka_port}");
+    let tansu_args: Vec<OsString> = [
+        "broker",
+        "--storage-engine",
+        "sqlite://tansu.db",
+        "--listener-url",
+        &kafka_url,
+        "--advertised-listener-url",
+        &kafka_url,
+    ]
+    .map(OsString::from)
+    .to_vec();
+    let tansu = Supervised::spawn(
+        "tansu",
+        &tansu_binary(None)?,
+        &tansu_args,
+        state_dir,
+        &state_dir.join("tansu.log"),
+    )?;
+    let (temporal_addr, kafka_addr) = (
+        format!("127.0.0.1:{temporal_port}"),
+        format!("127.0.0.1:{kafka_port}"),
+    );
+    wait_for_port(&kafka_addr, Duration::from_secs(60)).await?;
+    wait_for_port(&temporal_addr, Duration::from_secs(90)).await?;
+    Ok((vec![tansu, temporal], temporal_addr, kafka_addr))
+}
