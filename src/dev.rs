@@ -12,10 +12,8 @@ use crate::settings::Settings;
 use crate::stack::{self, Supervised};
 use crate::webhook_sign;
 use anyhow::{Context, anyhow, bail};
-use std::ffi::OsString;
 use std::fs::File;
 use std::time::Duration;
-use steward_workflows::search_attributes::REGISTRATION;
 
 const INBOUND_PARTITIONS: i32 = 12;
 
@@ -45,29 +43,20 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<()> {
 
     let temporal_addr = format!("127.0.0.1:{}", dev.temporal_port);
     let kafka_addr = format!("127.0.0.1:{}", dev.kafka_port);
-    let mut temporal_args: Vec<OsString> = [
-        "server",
-        "start-dev",
-        "--ip",
-        "127.0.0.1",
-        "--log-level",
+    let mut temporal_args = stack::temporal_args(
+        &[
+            ("--port", dev.temporal_port),
+            ("--ui-port", dev.temporal_ui_port),
+        ],
         "warn",
-        // This machine kind has no outside network; the UI would keep trying.
-        "--ui-disable-news-fetch",
-    ]
-    .map(OsString::from)
-    .to_vec();
+    );
+    // Persistent (a restart keeps every ticket), with the Web UI, which
+    // must not try to reach the internet for its news feed.
     temporal_args.extend([
         "--db-filename".into(),
         state_dir.join("temporal.db").into_os_string(),
-        "--port".into(),
-        dev.temporal_port.to_string().into(),
-        "--ui-port".into(),
-        dev.temporal_ui_port.to_string().into(),
+        "--ui-disable-news-fetch".into(),
     ]);
-    for (name, kind) in REGISTRATION {
-        temporal_args.extend(["--search-attribute".into(), format!("{name}={kind}").into()]);
-    }
     let temporal = Supervised::spawn(
         "temporal",
         &stack::temporal_binary(dev.temporal_bin.as_deref())?,
@@ -75,19 +64,7 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<()> {
         &state_dir,
         &state_dir.join("logs/temporal.log"),
     )?;
-    let kafka_url = format!("tcp://{kafka_addr}");
-    // tansu resolves sqlite:// paths against its working directory.
-    let tansu_args: Vec<OsString> = [
-        "broker",
-        "--storage-engine",
-        "sqlite://tansu.db",
-        "--listener-url",
-        &kafka_url,
-        "--advertised-listener-url",
-        &kafka_url,
-    ]
-    .map(OsString::from)
-    .to_vec();
+    let tansu_args = stack::tansu_args(&kafka_addr);
     let tansu = Supervised::spawn(
         "tansu",
         &stack::tansu_binary(dev.tansu_bin.as_deref())?,

@@ -184,6 +184,45 @@ pub async fn ensure_topics(brokers: &str, topics: &[(&str, i32)]) -> anyhow::Res
     Ok(())
 }
 
+/// `temporal server start-dev` on 127.0.0.1 with the given `--flag port`
+/// pairs and every custom search attribute registered.
+pub fn temporal_args(ports: &[(&str, u16)], log_level: &str) -> Vec<OsString> {
+    let mut args: Vec<OsString> = [
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--log-level",
+        log_level,
+    ]
+    .map(OsString::from)
+    .to_vec();
+    for (flag, port) in ports {
+        args.extend([OsString::from(flag), port.to_string().into()]);
+    }
+    for (name, kind) in steward_workflows::search_attributes::REGISTRATION {
+        args.extend(["--search-attribute".into(), format!("{name}={kind}").into()]);
+    }
+    args
+}
+
+/// `tansu broker` on `addr` with sqlite storage (`tansu.db`, resolved
+/// against the working directory), so a restart keeps every message.
+pub fn tansu_args(addr: &str) -> Vec<OsString> {
+    let url = format!("tcp://{addr}");
+    [
+        "broker",
+        "--storage-engine",
+        "sqlite://tansu.db",
+        "--listener-url",
+        &url,
+        "--advertised-listener-url",
+        &url,
+    ]
+    .map(OsString::from)
+    .to_vec()
+}
+
 /// A throwaway Temporal dev server (in memory, headless) and tansu broker on
 /// free ports under `state_dir`, for `steward eval`. Returns the running
 /// children (stopped when dropped with the process) and their addresses.
@@ -196,27 +235,15 @@ pub async fn start_ephemeral(
             .port())
     };
     let (temporal_port, kafka_port) = (free_port()?, free_port()?);
-    let mut temporal_args: Vec<OsString> = [
-        "server",
-        "start-dev",
-        "--headless",
-        "--ip",
-        "127.0.0.1",
-        "--log-level",
+    let mut temporal_args = temporal_args(
+        &[
+            ("--port", temporal_port),
+            ("--http-port", free_port()?),
+            ("--metrics-port", free_port()?),
+        ],
         "error",
-    ]
-    .map(OsString::from)
-    .to_vec();
-    for (flag, port) in [
-        ("--port", temporal_port),
-        ("--http-port", free_port()?),
-        ("--metrics-port", free_port()?),
-    ] {
-        temporal_args.extend([flag.into(), port.to_string().into()]);
-    }
-    for (name, kind) in steward_workflows::search_attributes::REGISTRATION {
-        temporal_args.extend(["--search-attribute".into(), format!("{name}={kind}").into()]);
-    }
+    );
+    temporal_args.push("--headless".into());
     let temporal = Supervised::spawn(
         "temporal",
         &temporal_binary(None)?,
@@ -224,18 +251,7 @@ pub async fn start_ephemeral(
         state_dir,
         &state_dir.join("temporal.log"),
     )?;
-    let kafka_url = format!("tcp://127.0.0.1:{kafka_port}");
-    let tansu_args: Vec<OsString> = [
-        "broker",
-        "--storage-engine",
-        "sqlite://tansu.db",
-        "--listener-url",
-        &kafka_url,
-        "--advertised-listener-url",
-        &kafka_url,
-    ]
-    .map(OsString::from)
-    .to_vec();
+    let tansu_args = tansu_args(&format!("127.0.0.1:{kafka_port}"));
     let tansu = Supervised::spawn(
         "tansu",
         &tansu_binary(None)?,

@@ -8,7 +8,6 @@ pub mod standins;
 
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -17,7 +16,6 @@ use steward::settings::Settings;
 use steward::stack::{self, Supervised};
 use steward::webhook_sign::WHATSAPP_PATH;
 use steward_gateway::twilio;
-use steward_workflows::search_attributes::REGISTRATION;
 use steward_workflows::{TicketView, TicketWorkflow};
 use temporalio_client::WorkflowQueryOptions;
 use uuid::Uuid;
@@ -34,71 +32,20 @@ pub struct Servers {
     _state: PathBuf,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+static SERVERS: tokio::sync::OnceCell<Servers> = tokio::sync::OnceCell::const_new();
 
-static SERVERS: OnceLock<Servers> = OnceLock::new();
-
-fn start_servers() -> Servers {
+async fn start_servers() -> Servers {
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("steward-stack");
     remove_stale_state(&root);
     let state = root.join(Uuid::new_v4().simple().to_string());
     std::fs::create_dir_all(&state).unwrap();
-    let (temporal_port, kafka_port) = (free_port(), free_port());
-    let mut temporal_args: Vec<OsString> = vec![
-        "server".into(),
-        "start-dev".into(),
-        "--headless".into(),
-        "--ip".into(),
-        "127.0.0.1".into(),
-        "--log-level".into(),
-        "error".into(),
-        "--port".into(),
-        temporal_port.to_string().into(),
-        "--http-port".into(),
-        free_port().to_string().into(),
-        "--metrics-port".into(),
-        free_port().to_string().into(),
-    ];
-    for (name, kind) in REGISTRATION {
-        temporal_args.push("--search-attribute".into());
-        temporal_args.push(format!("{name}={kind}").into());
-    }
-    let temporal = Supervised::spawn(
-        "temporal",
-        &stack::temporal_binary(None).expect("Temporal CLI (run scripts/provision.sh)"),
-        &temporal_args,
-        &state,
-        &state.join("temporal.log"),
-    )
-    .unwrap();
-    let kafka_url = format!("tcp://127.0.0.1:{kafka_port}");
-    let tansu_args: Vec<OsString> = vec![
-        "broker".into(),
-        "--storage-engine".into(),
-        "sqlite://tansu.db".into(),
-        "--listener-url".into(),
-        kafka_url.clone().into(),
-        "--advertised-listener-url".into(),
-        kafka_url.into(),
-    ];
-    let tansu = Supervised::spawn(
-        "tansu",
-        &stack::tansu_binary(None).expect("tansu (run scripts/provision.sh)"),
-        &tansu_args,
-        &state,
-        &state.join("tansu.log"),
-    )
-    .unwrap();
+    let (children, temporal_address, kafka_brokers) = stack::start_ephemeral(&state)
+        .await
+        .expect("Temporal CLI and tansu (run scripts/provision.sh)");
     Servers {
-        temporal_address: format!("127.0.0.1:{temporal_port}"),
-        kafka_brokers: format!("127.0.0.1:{kafka_port}"),
-        _children: vec![temporal, tansu],
+        temporal_address,
+        kafka_brokers,
+        _children: children,
         _state: state,
     }
 }
@@ -122,14 +69,7 @@ fn remove_stale_state(root: &std::path::Path) {
 }
 
 pub async fn servers() -> &'static Servers {
-    let servers = SERVERS.get_or_init(start_servers);
-    stack::wait_for_port(&servers.kafka_brokers, Duration::from_secs(60))
-        .await
-        .unwrap();
-    stack::wait_for_port(&servers.temporal_address, Duration::from_secs(90))
-        .await
-        .unwrap();
-    servers
+    SERVERS.get_or_init(start_servers).await
 }
 
 /// One test's own slice of the stack.
