@@ -9,10 +9,12 @@
 //! - [`app`]: starts the roles (gateway, intake, worker) and stops them cleanly.
 //! - [`stack`]: supervised local servers (Temporal dev server, tansu) and topics.
 //! - [`eval`], [`eval_identity`]: `steward eval` over a labelled dataset.
+//! - [`bench`]: `steward bench kb`, search latency at scale.
 //! - [`dev`]: `steward dev`, the whole stack in one command.
 //! - [`webhook_sign`]: signed test webhooks for trying the stack by hand.
 
 pub mod app;
+pub mod bench;
 pub mod dev;
 pub mod eval;
 pub mod eval_identity;

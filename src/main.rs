@@ -48,6 +48,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Benchmarks (reported, never asserted).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Exits 0 when GET URL answers 2xx (container health checks; the
     /// runtime image has no curl).
     Probe { url: String },
@@ -67,6 +72,20 @@ enum Command {
         /// The gateway's public base URL (default: settings, else http://127.0.0.1:8080).
         #[arg(long)]
         url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// KB search latency over a generated corpus: hybrid (query embedding
+    /// included) beside the raw pgvector query.
+    Kb {
+        #[arg(long, default_value = "demo-kb")]
+        kb: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        passages: usize,
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
     },
 }
 
@@ -122,6 +141,14 @@ async fn main() -> anyhow::Result<()> {
             println!("database migrated");
             Ok(())
         }
+        Command::Bench {
+            command:
+                BenchCommand::Kb {
+                    kb,
+                    passages,
+                    queries,
+                },
+        } => steward::bench::kb(settings.database.url(), &kb, passages, queries).await,
         Command::Eval { dataset, json } => steward::eval::run(settings, &dataset, json).await,
         Command::Probe { url } => {
             let response = reqwest::Client::new()

@@ -108,7 +108,7 @@ pub async fn import_dir(pool: &PgPool, dir: &Path) -> Result<(usize, usize), KbE
 }
 
 /// Embeddings of `texts` on a blocking thread; `None` without a model.
-pub(crate) async fn embed_all(texts: Vec<String>) -> Option<Vec<Vec<f32>>> {
+pub async fn embed_all(texts: Vec<String>) -> Option<Vec<Vec<f32>>> {
     tokio::task::spawn_blocking(move || {
         // Loading the model (first call only) blocks too, so it is here.
         let embedder = crate::embed::shared()?;
@@ -126,7 +126,7 @@ pub(crate) async fn embed_all(texts: Vec<String>) -> Option<Vec<Vec<f32>>> {
 }
 
 /// pgvector's text form: `[0.1,0.2,…]`.
-pub(crate) fn vector_literal(v: &[f32]) -> String {
+pub fn vector_literal(v: &[f32]) -> String {
     let parts: Vec<String> = v.iter().map(|x| x.to_string()).collect();
     format!("[{}]", parts.join(","))
 }
