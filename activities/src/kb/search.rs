@@ -65,6 +65,33 @@ struct Hit {
     fused: f32,
 }
 
+/// Query embeddings, kept for a minute: the LLM path and retries ask the
+/// same question again within seconds, and an embedding costs ~15 ms of CPU.
+async fn query_embedding(query: &str) -> Option<Vec<f32>> {
+    use std::sync::{Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+    type Cache = Mutex<HashMap<String, (Instant, Vec<f32>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    const TTL: Duration = Duration::from_secs(60);
+    const CAPACITY: usize = 1024;
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((at, v)) = cache.lock().ok()?.get(query)
+        && at.elapsed() < TTL
+    {
+        return Some(v.clone());
+    }
+    let vector = embed_all(vec![query.to_owned()]).await?.pop()?;
+    let mut entries = cache.lock().ok()?;
+    if entries.len() >= CAPACITY {
+        entries.retain(|_, (at, _)| at.elapsed() < TTL);
+        if entries.len() >= CAPACITY {
+            entries.clear();
+        }
+    }
+    entries.insert(query.to_owned(), (Instant::now(), vector.clone()));
+    Some(vector)
+}
+
 fn semantic_confidence(similarity: f32) -> f32 {
     ((similarity - 0.35) / 0.35).clamp(0.0, 1.0)
 }
@@ -119,9 +146,7 @@ pub async fn search_with(
     }
     let vector = match retrievers {
         Retrievers::TextOnly => None,
-        _ => embed_all(vec![query.to_owned()])
-            .await
-            .and_then(|mut v| v.pop()),
+        _ => query_embedding(query).await,
     };
     if let Some(vector) = vector {
         let rows: Vec<Candidate> = sqlx::query_as(
