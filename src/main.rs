@@ -183,8 +183,20 @@ async fn main() -> anyhow::Result<()> {
             steward_activities::db::migrate(&pool).await?;
             match command {
                 KbCommand::Import { dir } => {
-                    let (changed, unchanged) =
-                        steward_activities::kb::import_dir(&pool, &dir).await?;
+                    let (changed, unchanged) = steward_activities::kb::import_dir_with_progress(
+                        &pool,
+                        &dir,
+                        |done, total| {
+                            let filled = done * 30 / total.max(1);
+                            eprint!(
+                                "\r[{}{}] {done}/{total} articles",
+                                "#".repeat(filled),
+                                ".".repeat(30 - filled)
+                            );
+                        },
+                    )
+                    .await?;
+                    eprintln!();
                     println!("imported {changed} article(s), {unchanged} unchanged");
                 }
                 KbCommand::Search { query } => {

@@ -83,6 +83,16 @@ fn hash(text: &str) -> String {
 /// changed one has its passages replaced in one transaction. Returns
 /// (articles imported or updated, articles unchanged).
 pub async fn import_dir(pool: &PgPool, dir: &Path) -> Result<(usize, usize), KbError> {
+    import_dir_with_progress(pool, dir, |_, _| {}).await
+}
+
+/// [`import_dir`], calling `progress(done, total)` after each article (the
+/// CLI draws its progress bar with it).
+pub async fn import_dir_with_progress(
+    pool: &PgPool,
+    dir: &Path,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(usize, usize), KbError> {
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| KbError::Io(dir.display().to_string(), e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -90,7 +100,8 @@ pub async fn import_dir(pool: &PgPool, dir: &Path) -> Result<(usize, usize), KbE
         .collect();
     paths.sort();
     let (mut changed, mut unchanged) = (0, 0);
-    for path in paths {
+    let total = paths.len();
+    for (done, path) in paths.into_iter().enumerate() {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| KbError::Io(path.display().to_string(), e))?;
         let slug = path
@@ -103,6 +114,7 @@ pub async fn import_dir(pool: &PgPool, dir: &Path) -> Result<(usize, usize), KbE
         } else {
             unchanged += 1;
         }
+        progress(done + 1, total);
     }
     Ok((changed, unchanged))
 }
