@@ -34,10 +34,12 @@ fn sentences(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-fn percentiles(mut v: Vec<f64>) -> (f64, f64) {
-    v.sort_by(f64::total_cmp);
-    let at = |p: f64| v[((v.len() as f64 - 1.0) * p).round() as usize];
-    (at(0.5), at(0.95))
+fn percentiles(sample: Vec<f64>) -> (f64, f64) {
+    let sorted = crate::stats::sorted(sample);
+    (
+        crate::stats::percentile(&sorted, 0.5),
+        crate::stats::percentile(&sorted, 0.95),
+    )
 }
 
 pub async fn kb(

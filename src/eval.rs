@@ -11,6 +11,7 @@
 use crate::app::{self, Roles};
 use crate::settings::Settings;
 use crate::stack;
+use crate::stats::{percentile, sorted};
 use anyhow::Context;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -173,19 +174,10 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
                 &sid,
                 &name,
             );
-            let url = format!("{base_url}{}", crate::webhook_sign::WHATSAPP_PATH);
             let token = secrecy::ExposeSecret::expose_secret(&settings.gateway.twilio_auth_token)
                 .to_owned();
-            let signature = steward_gateway::twilio::signature(token.as_bytes(), &url, &params);
-            let body = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&params)
-                .finish();
-            let r = http
-                .post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("x-twilio-signature", signature)
-                .body(body)
-                .send()
+            let r = crate::webhook_sign::sign_whatsapp(token.as_bytes(), &base_url, &params)
+                .post(&http)
                 .await?;
             anyhow::ensure!(
                 r.status().is_success(),
@@ -286,13 +278,6 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
     Ok(())
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn score(outcomes: &[Outcome], articles: usize, identity: Value, wall: Duration) -> Value {
     let resolvable: Vec<&Outcome> = outcomes
         .iter()
@@ -339,8 +324,7 @@ fn score(outcomes: &[Outcome], articles: usize, identity: Value, wall: Duration)
         .iter()
         .filter(|o| o.retrieved.iter().any(|r| o.ticket.expected.kb.contains(r)))
         .count();
-    let mut latencies: Vec<f64> = outcomes.iter().map(|o| o.latency_ms).collect();
-    latencies.sort_by(f64::total_cmp);
+    let latencies = sorted(outcomes.iter().map(|o| o.latency_ms).collect());
     let rate = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     json!({
         "tickets": outcomes.len(),
@@ -354,7 +338,7 @@ fn score(outcomes: &[Outcome], articles: usize, identity: Value, wall: Duration)
         "unsafe_replies": unsafe_replies,
         "retrieval_hit_at_3": rate(hit3, resolvable.len()),
         "no_outcome": outcomes.iter().filter(|o| o.reply.is_none() && o.escalation.is_none()).count(),
-        "latency_ms": {"p50": pct(&latencies, 0.5), "p95": pct(&latencies, 0.95), "max": pct(&latencies, 1.0)},
+        "latency_ms": {"p50": percentile(&latencies, 0.5), "p95": percentile(&latencies, 0.95), "max": percentile(&latencies, 1.0)},
         "wall_clock_s": wall.as_secs_f64(),
         "identity": identity,
     })

@@ -7,6 +7,7 @@
 //! - [`temporal`]: the Temporal client.
 //! - [`worker`]: the Temporal worker (ticket workflows + activities).
 //! - [`app`]: starts the roles (gateway, intake, worker) and stops them cleanly.
+//! - [`stats`]: percentiles for benchmarks and evaluation.
 //! - [`stack`]: supervised local servers (Temporal dev server, tansu) and topics.
 //! - [`eval`], [`eval_identity`]: `steward eval` over a labelled dataset.
 //! - [`bench`]: `steward bench kb`, search latency at scale.
@@ -21,6 +22,7 @@ pub mod eval_identity;
 pub mod redact;
 pub mod settings;
 pub mod stack;
+pub mod stats;
 pub mod telemetry;
 pub mod temporal;
 pub mod webhook_sign;

@@ -132,8 +132,8 @@ async fn bench_lookup_by_identity_at_100k_customers() {
         tx.commit().await.unwrap();
         timings.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    timings.sort_by(f64::total_cmp);
-    let pct = |p: f64| timings[((timings.len() as f64 - 1.0) * p).round() as usize];
+    let timings = steward::stats::sorted(timings);
+    let pct = |p: f64| steward::stats::percentile(&timings, p);
     println!(
         "lookup by identity at 100k customers (2,000 lookups, transaction included): p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
         pct(0.5),

@@ -8,10 +8,9 @@ mod support;
 
 use std::time::Duration;
 use steward::app::Roles;
-use steward::webhook_sign::{WHATSAPP_PATH, whatsapp_form};
+use steward::webhook_sign::whatsapp_form;
 use steward_activities::config::{LlmSettings, TwilioSettings};
 use steward_domain::{Channel, EscalationReason, Phase, SlaPolicy, ticket_workflow_id};
-use steward_gateway::twilio;
 use steward_workflows::contracts::DraftingMode;
 use steward_workflows::{TicketView, TicketWorkflow};
 use support::standins::*;
@@ -673,7 +672,7 @@ async fn bench_inbound_to_reply_latency_offline_responder() {
         let before = d.twilio.sent.lock().unwrap().len();
         let started = std::time::Instant::now();
         let (latencies, elapsed) = run_batch(&d, 200, paced).await;
-        let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+        let pct = |p: f64| steward::stats::percentile(&latencies, p);
         println!(
             "{label}: inbound→reply over {} tickets: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms; {:.1} tickets/s",
             latencies.len(),
@@ -712,7 +711,7 @@ async fn run_batch(d: &Desk, tickets: usize, paced: bool) -> (Vec<f64>, Duration
     })
     .await;
     let elapsed = started.elapsed();
-    let mut latencies: Vec<f64> = d.twilio.sent.lock().unwrap()[before..]
+    let latencies: Vec<f64> = d.twilio.sent.lock().unwrap()[before..]
         .iter()
         .filter_map(|m| {
             accepted
@@ -720,8 +719,7 @@ async fn run_batch(d: &Desk, tickets: usize, paced: bool) -> (Vec<f64>, Duration
                 .map(|t| m.at.saturating_duration_since(*t).as_secs_f64() * 1000.0)
         })
         .collect();
-    latencies.sort_by(f64::total_cmp);
-    (latencies, elapsed)
+    (steward::stats::sorted(latencies), elapsed)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -735,25 +733,10 @@ async fn long_conversations_continue_as_new_with_their_state() {
         "And how do I change the email address on my account?",
         "How can I track my order?",
     ];
+    let app = &d.app;
     let send = |sid: String, body: &'static str| {
         let params = whatsapp_form(&phone, "+14155550199", body, &sid, "Ana Lopez");
-        let url = format!("{}{WHATSAPP_PATH}", d.app.base_url);
-        let signature = twilio::signature(TWILIO_TOKEN.as_bytes(), &url, &params);
-        let http = d.app.http.clone();
-        async move {
-            let body = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&params)
-                .finish();
-            let r = http
-                .post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("x-twilio-signature", signature)
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-        }
+        async move { assert_eq!(app.post_signed_whatsapp(&params).await.status(), 200) }
     };
     for (i, question) in questions.iter().enumerate() {
         let sid = if i == 0 {

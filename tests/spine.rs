@@ -174,22 +174,13 @@ async fn redelivered_webhook_creates_no_second_message_or_workflow() {
         .await;
     assert_eq!(runs.len(), 1, "{runs:?}");
     // All three deliveries are on Kafka: dedup happens after durability.
-    assert_eq!(
-        app.topic_message_count(&app.settings.kafka.inbound_topic),
-        3
-    );
+    assert_eq!(app.inbound_message_count(), 3);
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_or_missing_signatures_are_403_and_enqueue_nothing() {
-    let app = spawn_app_with(test_settings().await, Roles::GATEWAY).await;
-    steward::stack::ensure_topics(
-        &app.settings.kafka.brokers,
-        &[(&app.settings.kafka.inbound_topic, 3)],
-    )
-    .await
-    .unwrap();
+    let app = spawn_gateway(test_settings().await).await;
     let params = message(&unique_phone(), "SMforged", "give me a refund");
 
     let wrong_key = twilio::signature(b"not-the-token", &app.webhook_url(), &params);
@@ -218,16 +209,10 @@ async fn forged_or_missing_signatures_are_403_and_enqueue_nothing() {
     let body: serde_json::Value = unsigned.json().await.unwrap();
     assert_eq!(body["error"], "forbidden");
 
-    assert_eq!(
-        app.topic_message_count(&app.settings.kafka.inbound_topic),
-        0
-    );
+    assert_eq!(app.inbound_message_count(), 0);
     // The correctly signed original is accepted, proving the topic works.
     assert_eq!(app.post_whatsapp(&params, &good).await.status(), 200);
-    assert_eq!(
-        app.topic_message_count(&app.settings.kafka.inbound_topic),
-        1
-    );
+    assert_eq!(app.inbound_message_count(), 1);
     app.stop().await;
 }
 
@@ -235,13 +220,7 @@ async fn forged_or_missing_signatures_are_403_and_enqueue_nothing() {
 async fn wrong_content_type_is_415_oversized_is_413_malformed_is_400() {
     let mut settings = test_settings().await;
     settings.gateway.max_body_bytes = 2048;
-    let app = spawn_app_with(settings, Roles::GATEWAY).await;
-    steward::stack::ensure_topics(
-        &app.settings.kafka.brokers,
-        &[(&app.settings.kafka.inbound_topic, 3)],
-    )
-    .await
-    .unwrap();
+    let app = spawn_gateway(settings).await;
 
     let json = app
         .http
@@ -271,10 +250,7 @@ async fn wrong_content_type_is_415_oversized_is_413_malformed_is_400() {
         "{body}"
     );
 
-    assert_eq!(
-        app.topic_message_count(&app.settings.kafka.inbound_topic),
-        0
-    );
+    assert_eq!(app.inbound_message_count(), 0);
     app.stop().await;
 }
 

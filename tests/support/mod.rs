@@ -14,8 +14,7 @@ use std::time::Duration;
 use steward::app::{self, Roles, RunningApp};
 use steward::settings::Settings;
 use steward::stack::{self, Supervised};
-use steward::webhook_sign::WHATSAPP_PATH;
-use steward_gateway::twilio;
+use steward::webhook_sign::{sign_whatsapp, whatsapp_url};
 use steward_workflows::{TicketView, TicketWorkflow};
 use temporalio_client::WorkflowQueryOptions;
 use uuid::Uuid;
@@ -143,6 +142,19 @@ pub async fn spawn_app_with(settings: Settings, roles: Roles) -> TestApp {
     }
 }
 
+/// The gateway alone, with its inbound topic created (no intake consumes it,
+/// so what a request enqueued can be counted).
+pub async fn spawn_gateway(settings: Settings) -> TestApp {
+    let app = spawn_app_with(settings, Roles::GATEWAY).await;
+    stack::ensure_topics(
+        &app.settings.kafka.brokers,
+        &[(&app.settings.kafka.inbound_topic, 3)],
+    )
+    .await
+    .unwrap();
+    app
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(test_settings().await, Roles::ALL).await
 }
@@ -163,8 +175,9 @@ impl TestApp {
         .await;
     }
 
-    /// Total messages ever written to `topic` (sum of high watermarks).
-    pub fn topic_message_count(&self, topic: &str) -> i64 {
+    /// Total messages ever written to the inbound topic (sum of high watermarks).
+    pub fn inbound_message_count(&self) -> i64 {
+        let topic = self.settings.kafka.inbound_topic.as_str();
         let consumer: BaseConsumer = ClientConfig::new()
             .set("bootstrap.servers", &self.settings.kafka.brokers)
             .set("group.id", format!("watermarks-{}", Uuid::new_v4()))
@@ -222,17 +235,12 @@ where
     }
 }
 
-/// A form body as Twilio encodes it.
-pub fn form_body(params: &[(String, String)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params)
-        .finish()
-}
+pub use steward::webhook_sign::form_body;
 
 /// Posting webhooks and reading a ticket, as every end-to-end test does.
 impl TestApp {
     pub fn webhook_url(&self) -> String {
-        format!("{}{WHATSAPP_PATH}", self.base_url)
+        whatsapp_url(&self.base_url)
     }
 
     pub async fn post_whatsapp(
@@ -251,8 +259,10 @@ impl TestApp {
     }
 
     pub async fn post_signed_whatsapp(&self, params: &[(String, String)]) -> reqwest::Response {
-        let signature = twilio::signature(TWILIO_TOKEN.as_bytes(), &self.webhook_url(), params);
-        self.post_whatsapp(params, &signature).await
+        sign_whatsapp(TWILIO_TOKEN.as_bytes(), &self.base_url, params)
+            .post(&self.http)
+            .await
+            .unwrap()
     }
 
     pub async fn ticket_status(&self, workflow_id: &str) -> Option<TicketView> {
