@@ -8,20 +8,25 @@ use uuid::Uuid;
 
 type Tx<'a> = Transaction<'a, Postgres>;
 
+/// The customer `identity` belongs to, if any.
+pub(crate) async fn identity_owner(
+    tx: &mut Tx<'_>,
+    identity: &Identity,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar("SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2")
+        .bind(identity.kind.as_str())
+        .bind(&identity.value)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
 /// The customer owning `identity`, created with that identity on first contact.
 pub async fn customer_for_identity(
     tx: &mut Tx<'_>,
     identity: &Identity,
     display_name: &str,
 ) -> Result<Uuid, sqlx::Error> {
-    let existing: Option<Uuid> = sqlx::query_scalar(
-        "SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2",
-    )
-    .bind(identity.kind.as_str())
-    .bind(&identity.value)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(id) = existing {
+    if let Some(id) = identity_owner(tx, identity).await? {
         return Ok(id);
     }
     let id = Uuid::new_v4();
@@ -47,11 +52,9 @@ pub async fn customer_for_identity(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query_scalar("SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2")
-        .bind(identity.kind.as_str())
-        .bind(&identity.value)
-        .fetch_one(&mut **tx)
-        .await
+    identity_owner(tx, identity)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// The ticket row for `ticket_key`: (row id, ticket number), created once.

@@ -7,6 +7,7 @@
 //! for a human and change nothing. Names, surnames, company domains and
 //! shared phones never merge anyone.
 
+use crate::crm::identity_owner;
 use sqlx::{PgPool, Postgres, Transaction};
 use steward_domain::identity::canonical_email;
 use steward_domain::mentions::{Mentioned, mentions};
@@ -23,14 +24,6 @@ pub fn canonical(identity: &Identity) -> Identity {
         }
         _ => identity.clone(),
     }
-}
-
-async fn owner(tx: &mut Tx<'_>, identity: &Identity) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2")
-        .bind(identity.kind.as_str())
-        .bind(&identity.value)
-        .fetch_optional(&mut **tx)
-        .await
 }
 
 async fn ticket_owner(tx: &mut Tx<'_>, ticket: &str) -> Result<Option<Uuid>, sqlx::Error> {
@@ -73,14 +66,14 @@ pub async fn resolve_customer(
     source_message_id: &str,
 ) -> Result<Uuid, sqlx::Error> {
     let sender = canonical(sender);
-    if let Some(customer) = owner(tx, &sender).await? {
+    if let Some(customer) = identity_owner(tx, &sender).await? {
         return Ok(customer);
     }
     let mut proposals = Vec::new();
     for mention in mentions(body, default_region) {
         let target = match &mention.what {
             Mentioned::Identity(i) if *i == sender => continue,
-            Mentioned::Identity(i) => owner(tx, i).await?,
+            Mentioned::Identity(i) => identity_owner(tx, i).await?,
             Mentioned::Ticket(t) => ticket_owner(tx, t).await?,
         };
         let Some(target) = target else { continue };
@@ -107,7 +100,7 @@ pub async fn resolve_customer(
                 return Ok(target);
             }
             // Someone registered this identity meanwhile: it decides.
-            if let Some(customer) = owner(tx, &sender).await? {
+            if let Some(customer) = identity_owner(tx, &sender).await? {
                 return Ok(customer);
             }
         } else {
@@ -144,7 +137,7 @@ pub enum UnmergeError {
 pub async fn unmerge(pool: &PgPool, identity: &Identity) -> Result<Uuid, UnmergeError> {
     let identity = canonical(identity);
     let mut tx = pool.begin().await?;
-    owner(&mut tx, &identity).await?.ok_or_else(|| {
+    identity_owner(&mut tx, &identity).await?.ok_or_else(|| {
         UnmergeError::Unknown(identity.kind.as_str().into(), identity.value.clone())
     })?;
     let customer = Uuid::new_v4();
