@@ -164,7 +164,11 @@ async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbErro
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        if !unembedded || crate::embed::shared().is_none() {
+        // Loading the model (first call only) blocks: not on a runtime thread.
+        let model = tokio::task::spawn_blocking(|| crate::embed::shared().is_some())
+            .await
+            .unwrap_or(false);
+        if !unembedded || !model {
             return Ok(false);
         }
     }
