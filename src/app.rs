@@ -8,7 +8,6 @@ use crate::settings::Settings;
 use crate::{temporal, worker};
 use anyhow::Context;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use steward_gateway::intake::Intake;
 use steward_gateway::producer::InboundProducer;
@@ -134,15 +133,12 @@ pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningA
         }
         let inbound =
             InboundProducer::new(&settings.kafka).context("creating the Kafka producer")?;
-        let state = AppState {
-            config: Arc::new(config.clone()),
-            producer: inbound.clone(),
-            readiness: Readiness {
-                kafka: Some(inbound.clone()),
-                postgres: Some(pool.clone()),
-                temporal: client.clone(),
-            },
+        let readiness = Readiness {
+            kafka: Some(inbound.clone()),
+            postgres: Some(pool.clone()),
+            temporal: client.clone(),
         };
+        let state = AppState::new(config.clone(), inbound.clone(), readiness);
         let token = shutdown.clone();
         tasks.spawn(async move {
             let served = axum::serve(listener, router(state))

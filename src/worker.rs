@@ -7,8 +7,13 @@
 use crate::settings::Settings;
 use crate::temporal;
 use anyhow::{Context, anyhow};
+use std::sync::Arc;
 use steward_activities::TicketActivities;
-use steward_workflows::TicketWorkflow;
+use steward_activities::mailbox::{EnvelopeSink, MailboxActivities};
+use steward_domain::InboundMessage;
+use steward_gateway::producer::InboundProducer;
+use steward_workflows::{MailboxStart, MailboxWorkflow, TicketWorkflow, mailbox_workflow_id};
+use temporalio_client::{WorkflowIdConflictPolicy, WorkflowStartOptions};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio_util::sync::CancellationToken;
 
@@ -46,10 +51,22 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
     let runtime = Runtime::from_current_tokio(runtime_options(&settings)?)
         .context("creating the Temporal worker runtime")?;
     let task_queue = settings.intake.task_queue.clone();
+    let sink = Arc::new(KafkaSink(
+        InboundProducer::new(&settings.kafka).context("creating the mailbox's Kafka producer")?,
+    ));
+    let gmail = &settings.activities.gmail;
     let options = WorkerOptions::new(task_queue.as_str())
         .register_workflow::<TicketWorkflow>()?
-        .register_activities(TicketActivities::new(pool, settings.activities.clone()))
+        .register_workflow::<MailboxWorkflow>()?
+        .register_activities(TicketActivities::new(
+            pool.clone(),
+            settings.activities.clone(),
+        ))
+        .register_activities(MailboxActivities::new(pool, gmail, sink))
         .build();
+    if gmail.configured() {
+        start_mailbox(&client, &task_queue, &gmail.mailbox).await?;
+    }
     let mut worker = Worker::new(&runtime, client, options).context("creating the worker")?;
     let stop = worker.shutdown_handle();
     tokio::spawn(async move {
@@ -59,6 +76,40 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
     });
     tracing::info!(%task_queue, "worker polling");
     worker.run().await.context("worker stopped with an error")
+}
+
+/// Synced mails go where webhooks put messages: the inbound topic.
+struct KafkaSink(InboundProducer);
+
+impl EnvelopeSink for KafkaSink {
+    fn publish<'a>(
+        &'a self,
+        message: &'a InboundMessage,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move { self.0.publish(message).await.map_err(|e| e.to_string()) })
+    }
+}
+
+/// Starts the mailbox's sync workflow unless it runs already, so the poll
+/// fallback works before (and without) any push.
+async fn start_mailbox(
+    client: &temporalio_client::Client,
+    task_queue: &str,
+    mailbox: &str,
+) -> anyhow::Result<()> {
+    let options = WorkflowStartOptions::new(task_queue.to_owned(), mailbox_workflow_id(mailbox))
+        .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+        .build();
+    let start = MailboxStart {
+        mailbox: mailbox.trim().to_ascii_lowercase(),
+        watch_expires_unix_ms: None,
+    };
+    client
+        .start_workflow(MailboxWorkflow::run, start, options)
+        .await
+        .context("starting the mailbox sync workflow")?;
+    tracing::info!(%mailbox, "mailbox sync running");
+    Ok(())
 }
 
 /// With `admin.sdk_metrics_listen`, the SDK's own worker metrics (task

@@ -49,6 +49,7 @@ async fn settings_with_standins(twilio: &Twilio) -> (steward::settings::Settings
         account_sid: TWILIO_SID.into(),
         auth_token: TWILIO_AUTH.into(),
         whatsapp_from: "+14155550199".into(),
+        ..TwilioSettings::default()
     };
     settings.activities.human_queue_webhook = Some(queue_url);
     (settings, queue)

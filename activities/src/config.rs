@@ -16,6 +16,7 @@ pub struct ActivitySettings {
     pub default_region: String,
     pub llm: LlmSettings,
     pub twilio: TwilioSettings,
+    pub gmail: GmailSettings,
 }
 
 impl Default for ActivitySettings {
@@ -26,6 +27,7 @@ impl Default for ActivitySettings {
             default_region: "US".into(),
             llm: LlmSettings::default(),
             twilio: TwilioSettings::default(),
+            gmail: GmailSettings::default(),
         }
     }
 }
@@ -75,6 +77,12 @@ pub struct TwilioSettings {
     /// Our WhatsApp sender number, E.164.
     #[serde(deserialize_with = "steward_domain::settings_serde::lenient_e164")]
     pub whatsapp_from: String,
+    /// An approved WhatsApp template (Content SID, `HX…`) sent when the
+    /// 24-hour window has closed; its variable `1` is the ticket number.
+    pub template_content_sid: String,
+    /// Where Twilio posts delivery receipts (`…/webhooks/twilio/status`);
+    /// empty: no receipts requested.
+    pub status_callback_url: String,
 }
 
 impl Default for TwilioSettings {
@@ -84,7 +92,58 @@ impl Default for TwilioSettings {
             account_sid: String::new(),
             auth_token: SecretString::from(""),
             whatsapp_from: "+14155238886".into(),
+            template_content_sid: String::new(),
+            status_callback_url: String::new(),
         }
+    }
+}
+
+/// The Gmail API for the support mailbox. Without a refresh token email
+/// replies go to the development outbox and no mailbox is synced.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct GmailSettings {
+    pub api_base: String,
+    pub token_url: String,
+    pub client_id: String,
+    #[serde(deserialize_with = "lenient_secret")]
+    pub client_secret: SecretString,
+    #[serde(deserialize_with = "lenient_secret")]
+    pub refresh_token: SecretString,
+    /// Our support address (`support@example.com`); `me` in API paths.
+    pub mailbox: String,
+    /// The Pub/Sub topic `users.watch` publishes to
+    /// (`projects/<project>/topics/<topic>`).
+    pub pubsub_topic: String,
+    /// Poll this often when no push arrives.
+    pub poll_interval_secs: u64,
+    /// Renew the watch this long before it expires (watches last 7 days).
+    pub renew_before_secs: u64,
+    /// Who signs email replies.
+    pub signature: String,
+}
+
+impl Default for GmailSettings {
+    fn default() -> Self {
+        Self {
+            api_base: "https://gmail.googleapis.com".into(),
+            token_url: "https://oauth2.googleapis.com/token".into(),
+            client_id: String::new(),
+            client_secret: SecretString::from(""),
+            refresh_token: SecretString::from(""),
+            mailbox: String::new(),
+            pubsub_topic: String::new(),
+            poll_interval_secs: 300,
+            renew_before_secs: 86_400,
+            signature: "The support team".into(),
+        }
+    }
+}
+
+impl GmailSettings {
+    pub fn configured(&self) -> bool {
+        use secrecy::ExposeSecret;
+        !self.mailbox.is_empty() && !self.refresh_token.expose_secret().is_empty()
     }
 }
 

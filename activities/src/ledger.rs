@@ -6,7 +6,7 @@
 //! earlier attempt died mid-call and cannot tell whether the provider got
 //! it, so it does not resend (never twice) and reports `uncertain`.
 
-use crate::channels::{Channels, DeliveryError};
+use crate::channels::{Channels, DeliveryError, Outgoing};
 use sqlx::PgPool;
 use steward_workflows::contracts::{SendInput, SendOutcome, SendStatus};
 use uuid::Uuid;
@@ -55,6 +55,8 @@ pub async fn send(
             return Ok(SendOutcome {
                 status: SendStatus::AlreadySent,
                 provider_message_id: provider_id,
+                via: None,
+                note: String::new(),
             });
         }
         "sending" | "uncertain" => {
@@ -67,6 +69,8 @@ pub async fn send(
             return Ok(SendOutcome {
                 status: SendStatus::Uncertain,
                 provider_message_id: None,
+                via: None,
+                note: String::new(),
             });
         }
         _ => {}
@@ -77,18 +81,36 @@ pub async fn send(
         .await?;
     tx.commit().await?;
 
-    match channels
-        .deliver(input.channel, &input.recipient, &input.text)
-        .await
-    {
-        Ok(provider_message_id) => {
+    let fallback_email = match input.whatsapp_window_open {
+        Some(false) => customer_email(pool, ticket).await?,
+        _ => None,
+    };
+    let outgoing = Outgoing {
+        channel: Some(input.channel),
+        recipient: &input.recipient,
+        text: &input.text,
+        customer_name: &input.customer_name,
+        subject: &input.subject,
+        conversation_key: &input.conversation_key,
+        in_reply_to: &input.in_reply_to,
+        idempotency_key: &input.idempotency_key,
+        ticket_id: &input.ticket_id,
+        whatsapp_window_open: input.whatsapp_window_open,
+        fallback_email: fallback_email.as_deref(),
+    };
+    match channels.deliver(&outgoing).await {
+        Ok(delivered) => {
+            let provider_message_id = delivered.provider_message_id;
+            let via = delivered.via.unwrap_or(input.channel);
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "UPDATE outbound_sends SET state = 'sent', provider_message_id = $2, sent_at = now(), last_error = NULL
+                "UPDATE outbound_sends SET state = 'sent', provider_message_id = $2, sent_at = now(), last_error = NULL,
+                        delivered_via = $3
                  WHERE idempotency_key = $1",
             )
             .bind(&input.idempotency_key)
             .bind(&provider_message_id)
+            .bind(via.as_str())
             .execute(&mut *tx)
             .await?;
             sqlx::query(
@@ -99,7 +121,7 @@ pub async fn send(
             )
             .bind(Uuid::new_v4())
             .bind(ticket)
-            .bind(input.channel.as_str())
+            .bind(via.as_str())
             .bind(&provider_message_id)
             .bind(&input.author)
             .bind(&input.text)
@@ -122,6 +144,22 @@ pub async fn send(
             Ok(SendOutcome {
                 status: SendStatus::Sent,
                 provider_message_id: Some(provider_message_id),
+                via: delivered.via,
+                note: delivered.note,
+            })
+        }
+        Err(DeliveryError::NoRoute(reason)) => {
+            sqlx::query("UPDATE outbound_sends SET state = 'failed', last_error = $2 WHERE idempotency_key = $1")
+                .bind(&input.idempotency_key)
+                .bind(&reason)
+                .execute(pool)
+                .await?;
+            tracing::warn!(key = %input.idempotency_key, %reason, "reply undeliverable");
+            Ok(SendOutcome {
+                status: SendStatus::Undeliverable,
+                provider_message_id: None,
+                via: None,
+                note: reason,
             })
         }
         Err(err) => {
@@ -134,4 +172,54 @@ pub async fn send(
             Err(err.into())
         }
     }
+}
+
+/// The email address of the ticket's customer, if they have one.
+pub async fn customer_email(pool: &PgPool, ticket: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT i.value FROM tickets t JOIN customer_identities i ON i.customer_id = t.customer_id
+         WHERE t.id = $1 AND i.kind = 'email' ORDER BY i.verified DESC, i.created_at LIMIT 1",
+    )
+    .bind(ticket)
+    .fetch_optional(pool)
+    .await
+}
+
+/// A failed reply, re-sent by email through the ledger (at most once per
+/// idempotency key). `None` when the customer has no email address.
+pub async fn redeliver_by_email(
+    pool: &PgPool,
+    channels: &Channels,
+    input: &steward_workflows::contracts::RedeliverInput,
+) -> Result<Option<SendOutcome>, SendError> {
+    let failed: Option<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT o.ticket_id, o.body, o.kind FROM outbound_sends o
+         WHERE o.provider_message_id = $1 ORDER BY o.created_at DESC LIMIT 1",
+    )
+    .bind(&input.failed_provider_message_id)
+    .fetch_optional(pool)
+    .await?;
+    let Some((ticket, body, _kind)) = failed else {
+        return Ok(None);
+    };
+    let Some(email) = customer_email(pool, ticket).await? else {
+        return Ok(None);
+    };
+    let resend = SendInput {
+        ticket_key: input.ticket_key.clone(),
+        ticket_id: input.ticket_id.clone(),
+        idempotency_key: input.idempotency_key.clone(),
+        channel: steward_domain::Channel::Email,
+        recipient: email,
+        kind: steward_workflows::contracts::ReplyKind::Bot,
+        author: "steward".into(),
+        text: body,
+        correlation_id: input.correlation_id.clone(),
+        customer_name: String::new(),
+        subject: format!("Your support request {}", input.ticket_id),
+        conversation_key: String::new(),
+        in_reply_to: String::new(),
+        whatsapp_window_open: None,
+    };
+    send(pool, channels, &resend).await.map(Some)
 }

@@ -9,7 +9,10 @@
 //! - [`metrics`]: ticket, SLA, reply-latency and LLM metrics.
 //! - [`responder`]: the offline, retrieval-grounded responder.
 //! - [`llm`]: one chat-completions round with tools (the LLM path).
-//! - [`channels`]: delivery on WhatsApp (Twilio), web, or the dev outbox.
+//! - [`channels`]: delivery on WhatsApp (Twilio, 24-hour window), email
+//!   (Gmail), web, or the dev outbox.
+//! - [`gmail`]: the Gmail API client and RFC 5322 in and out.
+//! - [`mailbox`]: the mailbox sync and watch-renewal activities.
 //! - [`ledger`]: the send ledger that makes sends happen at most once.
 //! - [`ticket`]: [`TicketActivities`], bound to the contracts declared in
 //!   `steward_workflows::contracts`.
@@ -19,10 +22,12 @@ pub mod config;
 pub mod crm;
 pub mod db;
 pub mod embed;
+pub mod gmail;
 pub mod identity;
 pub mod kb;
 pub mod ledger;
 pub mod llm;
+pub mod mailbox;
 pub mod metrics;
 pub mod responder;
 pub mod ticket;

@@ -28,7 +28,7 @@ pub struct TicketActivities {
 impl TicketActivities {
     pub fn new(pool: PgPool, settings: ActivitySettings) -> Self {
         Self {
-            channels: Channels::new(settings.twilio.clone()),
+            channels: Channels::new(settings.twilio.clone(), settings.gmail.clone()),
             llm: Llm::new(settings.llm.clone()),
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(10))
@@ -169,6 +169,28 @@ impl TicketActivities {
     ) -> Result<SendOutcome, ActivityError> {
         match ledger::send(&self.pool, &self.channels, &input).await {
             Ok(outcome) => Ok(outcome),
+            Err(SendError::Delivery(err @ DeliveryError::Permanent(_))) => Err(permanent(err)),
+            Err(err) => Err(anyhow::Error::from(err).into()),
+        }
+    }
+
+    #[activity(definition = steward_workflows::contracts::RedeliverFailed)]
+    pub async fn redeliver_failed(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: RedeliverInput,
+    ) -> Result<RedeliveryOutcome, ActivityError> {
+        match ledger::redeliver_by_email(&self.pool, &self.channels, &input).await {
+            Ok(Some(outcome)) if outcome.status != SendStatus::Undeliverable => {
+                Ok(RedeliveryOutcome {
+                    via: Some(steward_domain::Channel::Email),
+                    provider_message_id: outcome.provider_message_id,
+                })
+            }
+            Ok(_) => Ok(RedeliveryOutcome {
+                via: None,
+                provider_message_id: None,
+            }),
             Err(SendError::Delivery(err @ DeliveryError::Permanent(_))) => Err(permanent(err)),
             Err(err) => Err(anyhow::Error::from(err).into()),
         }

@@ -11,6 +11,7 @@
 //! - [`replies`]: holding and CSAT messages, CSAT scores in replies.
 //! - [`reply_check`]: the last check on a draft before it is sent.
 //! - [`escalation`]: escalation reasons.
+//! - [`format`]: one reply rendered per channel (email, WhatsApp, web).
 //! - [`sla`]: SLA policy and business-hours deadlines.
 //!
 //! Nothing here does I/O or depends on an async runtime, so workflow code
@@ -19,6 +20,7 @@
 pub mod channel;
 pub mod envelope;
 pub mod escalation;
+pub mod format;
 pub mod guardrails;
 pub mod identity;
 pub mod lifecycle;

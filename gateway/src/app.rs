@@ -2,31 +2,50 @@
 //! tests run exactly this router on port 0.
 
 use crate::config::GatewayConfig;
-use crate::error::ApiError;
+use crate::google_jwt::PushVerifier;
 use crate::producer::InboundProducer;
 use crate::readiness::Readiness;
-use crate::twilio;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
-use secrecy::ExposeSecret;
 use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// Empty TwiML: "received, no automatic reply" (replies are sent by the
-/// workflow through the Messages API, not in the webhook response).
-const EMPTY_TWIML: &str = r#"<?xml version="1.0" encoding="UTF-8"?><Response></Response>"#;
-const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<GatewayConfig>,
     pub producer: InboundProducer,
     pub readiness: Readiness,
+    pub push_verifier: Arc<PushVerifier>,
+}
+
+impl AppState {
+    /// `config.public_base_url` must be final: the Pub/Sub audience
+    /// defaults to the push endpoint's public URL, as Google's does.
+    pub fn new(config: GatewayConfig, producer: InboundProducer, readiness: Readiness) -> Self {
+        let audience = if config.gmail_push_audience.is_empty() {
+            format!(
+                "{}/webhooks/gmail/pubsub",
+                config.public_base_url.trim_end_matches('/')
+            )
+        } else {
+            config.gmail_push_audience.clone()
+        };
+        let push_verifier = Arc::new(PushVerifier::new(
+            &config.google_jwks_url,
+            &audience,
+            &config.gmail_push_service_account,
+        ));
+        Self {
+            config: Arc::new(config),
+            producer,
+            readiness,
+            push_verifier,
+        }
+    }
 }
 
 /// Every route with its method, in one table: the router is built from it
@@ -54,11 +73,25 @@ fn routes() -> Routes {
         router: Router::new(),
         table: Vec::new(),
     }
-    .add("post", "/webhooks/twilio/whatsapp", post(twilio_whatsapp))
+    .add(
+        "post",
+        "/webhooks/twilio/whatsapp",
+        post(crate::twilio_webhooks::whatsapp),
+    )
+    .add(
+        "post",
+        "/webhooks/twilio/status",
+        post(crate::twilio_webhooks::status),
+    )
     .add(
         "get",
         "/api/tickets/{id}",
         get(crate::tickets_api::get_ticket),
+    )
+    .add(
+        "post",
+        "/webhooks/gmail/pubsub",
+        post(crate::gmail_push::push),
     )
     .add("get", "/api/openapi.json", get(crate::openapi::serve))
     .add("get", "/health", get(health))
@@ -112,108 +145,13 @@ pub(crate) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 
 /// The correlation id of a request: the caller's `X-Request-Id` (or Twilio's
 /// idempotency token) when present, otherwise a new one.
-fn correlation_id(headers: &HeaderMap) -> String {
+pub(crate) fn correlation_id(headers: &HeaderMap) -> String {
     ["x-request-id", "i-twilio-idempotency-token"]
         .iter()
         .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
         .filter(|v| !v.is_empty() && v.len() <= 128)
         .map(str::to_owned)
         .unwrap_or_else(|| Uuid::new_v4().to_string())
-}
-
-fn require_form(headers: &HeaderMap) -> Result<(), ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if essence.eq_ignore_ascii_case(FORM_CONTENT_TYPE) {
-        Ok(())
-    } else {
-        Err(ApiError::UnsupportedMediaType(
-            content_type.to_owned(),
-            FORM_CONTENT_TYPE,
-        ))
-    }
-}
-
-/// Counts and times every WhatsApp webhook by its final status.
-#[utoipa::path(post, path = "/webhooks/twilio/whatsapp", tag = "webhooks",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "Twilio's inbound WhatsApp form (MessageSid, From, To, Body, NumMedia, MediaUrlN, ProfileName)"),
-    params(("X-Twilio-Signature" = String, Header, description = "HMAC-SHA1 of the public URL and the sorted form")),
-    responses(
-        (status = 200, description = "Durable on Kafka; empty TwiML", content_type = "text/xml", body = String),
-        (status = 400, description = "Malformed form (the field is named)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "Missing or invalid signature", body = crate::openapi::ErrorBody),
-        (status = 413, description = "Body over the limit", body = crate::openapi::ErrorBody),
-        (status = 415, description = "Not form-encoded", body = crate::openapi::ErrorBody),
-        (status = 503, description = "Kafka did not acknowledge; retry", body = crate::openapi::ErrorBody)))]
-pub(crate) async fn twilio_whatsapp(
-    state: State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> axum::response::Response {
-    let started = std::time::Instant::now();
-    let response = accept_whatsapp(state, uri, headers, body)
-        .await
-        .into_response();
-    crate::metrics::WEBHOOK_REQUESTS
-        .with_label_values(&["whatsapp", response.status().as_str()])
-        .inc();
-    crate::metrics::WEBHOOK_SECONDS
-        .with_label_values(&["whatsapp"])
-        .observe(started.elapsed().as_secs_f64());
-    response
-}
-
-#[tracing::instrument(skip_all, fields(correlation_id))]
-async fn accept_whatsapp(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    require_form(&headers)?;
-    let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(state.config.max_body_bytes),
-        _ => ApiError::BadRequest(rejection.body_text()),
-    })?;
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let signed_url = format!(
-        "{}{}",
-        state.config.public_base_url.trim_end_matches('/'),
-        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
-    );
-    let signature = headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::Forbidden)?;
-    let token = state.config.twilio_auth_token.expose_secret().as_bytes();
-    if !twilio::verify(token, &signed_url, &params, signature) {
-        tracing::warn!(url = %signed_url, "rejected Twilio webhook with a bad signature");
-        return Err(ApiError::Forbidden);
-    }
-    let correlation_id = correlation_id(&headers);
-    tracing::Span::current().record("correlation_id", correlation_id.as_str());
-    let message = twilio::whatsapp_message(
-        &params,
-        Uuid::new_v4().to_string(),
-        correlation_id,
-        chrono::Utc::now().timestamp_millis(),
-    )
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    state
-        .producer
-        .publish(&message)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    tracing::info!(provider_message_id = %message.provider_message_id, "whatsapp message accepted");
-    Ok((
-        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
-        EMPTY_TWIML,
-    ))
 }
 
 /// `/health`, `/ready` and `/metrics` for roles without the gateway (intake,

@@ -35,7 +35,17 @@ pub struct GatewayConfig {
     pub public_base_url: String,
     #[serde(deserialize_with = "lenient_secret")]
     pub twilio_auth_token: SecretString,
+    /// The secret of the Twilio Webhook Setting's shared key, for webhooks
+    /// signed per `X-Twilio-Webhooks-Signature-Settings` (HMAC-SHA256).
+    #[serde(deserialize_with = "lenient_secret")]
+    pub twilio_shared_key_secret: SecretString,
     pub max_body_bytes: usize,
+    /// Google Pub/Sub push: the audience the subscription puts in its OIDC
+    /// token (usually the push endpoint URL), the service account it pushes
+    /// as, and where Google's signing keys are published.
+    pub gmail_push_audience: String,
+    pub gmail_push_service_account: String,
+    pub google_jwks_url: String,
     /// Signs ticket status links (`?token=`); rotate to revoke every link.
     #[serde(deserialize_with = "lenient_secret")]
     pub ticket_link_secret: SecretString,
@@ -49,7 +59,11 @@ impl Default for GatewayConfig {
             // A development default so `steward dev` works without accounts;
             // production sets STEWARD_GATEWAY__TWILIO_AUTH_TOKEN.
             twilio_auth_token: SecretString::from("steward-dev-twilio-auth-token"),
+            twilio_shared_key_secret: SecretString::from(""),
             max_body_bytes: 1024 * 1024,
+            gmail_push_audience: String::new(),
+            gmail_push_service_account: String::new(),
+            google_jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
             ticket_link_secret: SecretString::from("steward-dev-ticket-link-secret"),
         }
     }

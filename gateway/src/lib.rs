@@ -2,7 +2,11 @@
 //!
 //! - [`config`]: the gateway's and intake's own settings.
 //! - [`error`]: the one HTTP error type (client errors explain, 5xx hide details).
-//! - [`twilio`]: `X-Twilio-Signature` verification and the WhatsApp webhook form.
+//! - [`twilio`]: Twilio's signature schemes and the WhatsApp webhook form.
+//! - `twilio_webhooks`: the inbound WhatsApp and status-callback handlers.
+//! - `delivery_status`: delivery receipts onto the ledger and the ticket.
+//! - `gmail_push`: Gmail's Pub/Sub push notifications onto Kafka.
+//! - [`google_jwt`]: the push's OIDC token check (RS256, JWKS, claims).
 //! - [`producer`]: the idempotent `acks=all` Kafka producer of inbound envelopes.
 //! - [`metrics`]: Prometheus metrics of the edge and `/metrics` rendering.
 //! - [`openapi`]: the OpenAPI document of the HTTP API.
@@ -14,7 +18,10 @@
 
 pub mod app;
 pub mod config;
+mod delivery_status;
 pub mod error;
+mod gmail_push;
+pub mod google_jwt;
 pub mod intake;
 pub mod metrics;
 pub mod openapi;
@@ -22,6 +29,7 @@ pub mod producer;
 pub mod readiness;
 pub mod tickets_api;
 pub mod twilio;
+mod twilio_webhooks;
 
 pub use app::{AppState, router};
 pub use config::{GatewayConfig, IntakeConfig, KafkaConfig};

@@ -24,7 +24,9 @@ pub struct Health {
 #[openapi(
     info(title = "Steward", description = "Customer-success agent: webhooks, ticket API and operations endpoints."),
     paths(
-        crate::app::twilio_whatsapp,
+        crate::twilio_webhooks::whatsapp,
+        crate::twilio_webhooks::status,
+        crate::gmail_push::push,
         crate::tickets_api::get_ticket,
         serve,
         crate::app::health,
@@ -32,7 +34,7 @@ pub struct Health {
         crate::app::metrics,
     ),
     components(schemas(ErrorBody, Health, crate::readiness::ReadinessReport, crate::readiness::CheckResult,
-        crate::tickets_api::TicketResponse)),
+        crate::tickets_api::TicketResponse, crate::gmail_push::PushBody, crate::gmail_push::PushMessage)),
     tags(
         (name = "webhooks", description = "Provider callbacks, verified before anything is enqueued"),
         (name = "tickets", description = "The customer-facing ticket API"),

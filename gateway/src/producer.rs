@@ -20,6 +20,16 @@ pub mod headers {
 }
 
 /// The protobuf message type and version, as carried in the `schema` header.
+/// The `schema` header of a Gmail push notification on the inbound topic.
+pub const MAILBOX_SCHEMA: &str = "steward.mailbox.v1.MailboxNotice";
+
+/// What a Gmail push says: this mailbox changed, up to this history id.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MailboxNotice {
+    pub email_address: String,
+    pub history_id: u64,
+}
+
 pub fn schema_header() -> String {
     format!("steward.inbound.v{SCHEMA_VERSION}.InboundEnvelope")
 }
@@ -67,19 +77,51 @@ impl InboundProducer {
     ))]
     pub async fn publish(&self, message: &InboundMessage) -> Result<(), ProduceError> {
         let payload = message.encode_envelope();
-        let schema = schema_header();
+        self.produce(
+            &message.conversation_key,
+            &payload,
+            &schema_header(),
+            &message.correlation_id,
+        )
+        .await
+    }
+
+    /// A Gmail push notification for intake to hand to the mailbox's sync
+    /// workflow; keyed by mailbox so its notifications stay in order.
+    pub async fn publish_mailbox_notice(
+        &self,
+        notice: &MailboxNotice,
+        correlation_id: &str,
+    ) -> Result<(), ProduceError> {
+        let payload = serde_json::to_vec(notice).expect("a notice serialises");
+        self.produce(
+            &notice.email_address,
+            &payload,
+            MAILBOX_SCHEMA,
+            correlation_id,
+        )
+        .await
+    }
+
+    async fn produce(
+        &self,
+        key: &str,
+        payload: &[u8],
+        schema: &str,
+        correlation_id: &str,
+    ) -> Result<(), ProduceError> {
         let headers = OwnedHeaders::new()
             .insert(Header {
                 key: headers::CORRELATION_ID,
-                value: Some(message.correlation_id.as_str()),
+                value: Some(correlation_id),
             })
             .insert(Header {
                 key: headers::SCHEMA,
-                value: Some(schema.as_str()),
+                value: Some(schema),
             });
         let record = FutureRecord::to(&self.topic)
-            .key(&message.conversation_key)
-            .payload(&payload)
+            .key(key)
+            .payload(payload)
             .headers(headers);
         let started = std::time::Instant::now();
         let sent = self

@@ -4,17 +4,21 @@
 //! - [`contracts`]: the activity contracts (names, inputs, outputs) the
 //!   workflows call; the `steward-activities` crate implements them, and this
 //!   crate cannot reach the implementations or their I/O crates.
+//! - [`mailbox`]: `MailboxWorkflow`, one per Gmail mailbox: history syncs
+//!   on push or poll, watch renewal.
 //! - [`search_attributes`]: the custom search attributes ops query in the
 //!   Temporal Web UI (`TicketStatus = 'escalated' AND SlaDeadline < now`).
 //! - [`ticket`]: `TicketWorkflow`, one per open ticket, started or signalled
 //!   by intake with signal-with-start.
 
 pub mod contracts;
+pub mod mailbox;
 pub mod search_attributes;
 pub mod ticket;
 
+pub use mailbox::{MailboxPush, MailboxStart, MailboxWorkflow, mailbox_workflow_id};
 pub use ticket::state::{TicketState, TicketView};
-pub use ticket::{TicketStart, TicketWorkflow};
+pub use ticket::{DeliveryStatusInput, TicketStart, TicketWorkflow};
 
 /// The task queue the ticket workflows and their activities run on by default.
 pub const DEFAULT_TASK_QUEUE: &str = "steward-tickets";

@@ -2,13 +2,16 @@
 
 use super::Intake;
 use crate::producer::headers;
+use crate::producer::{MAILBOX_SCHEMA, MailboxNotice};
 use rdkafka::Message;
 use rdkafka::message::{Header, Headers, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::FutureRecord;
 use rdkafka::util::Timeout;
 use std::time::Duration;
 use steward_domain::{InboundMessage, ticket_workflow_id};
-use steward_workflows::{TicketStart, TicketWorkflow};
+use steward_workflows::{
+    MailboxPush, MailboxStart, MailboxWorkflow, TicketStart, TicketWorkflow, mailbox_workflow_id,
+};
 use temporalio_client::errors::WorkflowStartError;
 use temporalio_client::{WorkflowIdConflictPolicy, WorkflowStartOptions};
 use tokio_util::sync::CancellationToken;
@@ -28,6 +31,9 @@ impl Intake {
         message: &OwnedMessage,
         shutdown: &CancellationToken,
     ) -> Outcome {
+        if header_value(message, headers::SCHEMA).as_deref() == Some(MAILBOX_SCHEMA) {
+            return self.handle_mailbox_notice(message, shutdown).await;
+        }
         let inbound = match InboundMessage::decode_envelope(message.payload().unwrap_or_default()) {
             Ok(m) => m,
             Err(err) => return self.dead_letter(message, &err.to_string(), shutdown).await,
@@ -59,11 +65,72 @@ impl Intake {
         inbound: &InboundMessage,
         shutdown: &CancellationToken,
     ) -> Result<Outcome, String> {
+        let outcome = self
+            .with_backoff(shutdown, || self.signal_with_start(workflow_id, inbound))
+            .await;
+        if let Ok(Outcome::Done) = outcome {
+            tracing::info!(provider_message_id = %inbound.provider_message_id, "ticket signalled");
+        }
+        outcome
+    }
+
+    /// A Gmail push: signal-with-start the mailbox's sync workflow.
+    async fn handle_mailbox_notice(
+        &self,
+        message: &OwnedMessage,
+        shutdown: &CancellationToken,
+    ) -> Outcome {
+        let notice: MailboxNotice =
+            match serde_json::from_slice(message.payload().unwrap_or_default()) {
+                Ok(n) => n,
+                Err(err) => {
+                    let reason = format!("not a mailbox notice: {err}");
+                    return self.dead_letter(message, &reason, shutdown).await;
+                }
+            };
+        let workflow_id = mailbox_workflow_id(&notice.email_address);
+        let options =
+            WorkflowStartOptions::new(self.config.task_queue.clone(), workflow_id.clone())
+                .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+                .build();
+        let attempt = || {
+            self.client.signal_with_start_workflow(
+                MailboxWorkflow::run,
+                MailboxStart {
+                    mailbox: notice.email_address.clone(),
+                    watch_expires_unix_ms: None,
+                },
+                MailboxWorkflow::push,
+                MailboxPush {
+                    history_id: notice.history_id,
+                },
+                options.clone(),
+            )
+        };
+        match self
+            .with_backoff(shutdown, || async { attempt().await.map(|_| ()) })
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(reason) => self.dead_letter(message, &reason, shutdown).await,
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, backing off while Temporal is
+    /// unavailable; `Err` with the reason when it can never succeed.
+    async fn with_backoff<F, Fut>(
+        &self,
+        shutdown: &CancellationToken,
+        attempt: F,
+    ) -> Result<Outcome, String>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<(), WorkflowStartError>>,
+    {
         let mut backoff = Duration::from_millis(100);
         loop {
-            match self.signal_with_start(workflow_id, inbound).await {
+            match attempt().await {
                 Ok(()) => {
-                    tracing::info!(provider_message_id = %inbound.provider_message_id, "ticket signalled");
                     return Ok(Outcome::Done);
                 }
                 Err(err) if is_permanent(&err) => return Err(err.to_string()),
@@ -166,4 +233,13 @@ fn is_permanent(err: &WorkflowStartError) -> bool {
         WorkflowStartError::Rpc(status) => matches!(status.code(), Code::InvalidArgument),
         _ => false,
     }
+}
+
+fn header_value(message: &OwnedMessage, name: &str) -> Option<String> {
+    let headers = message.headers()?;
+    headers
+        .iter()
+        .find(|h| h.key == name)
+        .and_then(|h| h.value)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
 }

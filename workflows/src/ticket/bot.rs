@@ -46,6 +46,17 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
             s.view.messages_recorded += 1;
         }
         s.view.last_provider_message_id = Some(message.provider_message_id.clone());
+        if s.subject.is_empty() {
+            s.subject = message.subject.clone();
+        }
+        if s.conversation_key.is_empty() {
+            s.conversation_key = message.conversation_key.clone();
+        }
+        if message.channel == steward_domain::Channel::Whatsapp {
+            const WINDOW_MS: i64 = 24 * 3_600_000;
+            s.last_customer_message_unix_ms = Some(now);
+            s.view.whatsapp_window_closes_unix_ms = Some(now + WINDOW_MS);
+        }
         s.push_transcript(now, "customer", &message.body);
         first
     });

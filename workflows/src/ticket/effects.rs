@@ -25,6 +25,7 @@ pub(super) async fn send(
     author: &str,
     text: String,
 ) -> WorkflowResult<()> {
+    let now = now_ms(ctx);
     let input = ctx.state_mut(|w| {
         let idempotency_key = w.s.next_idempotency_key();
         SendInput {
@@ -37,19 +38,52 @@ pub(super) async fn send(
             author: author.to_owned(),
             text: text.clone(),
             correlation_id: w.s.correlation_id.clone(),
+            customer_name: w.s.customer_name.clone(),
+            subject: w.s.subject.clone(),
+            conversation_key: w.s.conversation_key.clone(),
+            in_reply_to: w
+                .s
+                .view
+                .last_provider_message_id
+                .clone()
+                .unwrap_or_default(),
+            whatsapp_window_open: w
+                .s
+                .view
+                .whatsapp_window_closes_unix_ms
+                .map(|closes| now < closes),
         }
     });
     let ticket_id = input.ticket_id.clone();
     let outcome = ctx
         .execute_activity(SendReply, input, support::sending())
         .await?;
-    let now = now_ms(ctx);
     let from = match kind {
         ReplyKind::Bot => "bot".to_owned(),
         ReplyKind::Agent => format!("agent:{author}"),
         ReplyKind::Holding | ReplyKind::CsatRequest => "steward".to_owned(),
     };
     ctx.state_mut(|w| w.s.push_transcript(now, &from, &text));
+    if let Some(via) = outcome.via {
+        let detail = format!("{} reply sent by {via} {}", kind.as_str(), outcome.note);
+        record_event(ctx, "sent_via_fallback", detail.trim()).await?;
+    } else if !outcome.note.is_empty() {
+        record_event(ctx, "sent_as_template", &outcome.note).await?;
+    }
+    if outcome.status == SendStatus::Undeliverable {
+        record_event(ctx, "undeliverable", &outcome.note).await?;
+        let notice = NoticeInput {
+            ticket_id,
+            kind: NoticeKind::DeliveryFailed,
+            tier: 1,
+            text: format!(
+                "A {} reply could not be sent ({}); please contact the customer another way.",
+                kind.as_str(),
+                outcome.note
+            ),
+        };
+        return notify_humans(ctx, notice).await;
+    }
     if outcome.status == SendStatus::Uncertain {
         let notice = NoticeInput {
             ticket_id,

@@ -12,6 +12,7 @@
 //! - `desk`: escalation, human actions, resolution and CSAT.
 //! - `deadlines`: SLA deadlines coming due (warning, breach, next tier).
 //! - `effects`: sends, notices to humans, ticket events.
+//! - `receipts`: delivery receipts, and the fallback when one failed.
 //! - `support`: workflow time, deadline races, activity options.
 
 mod bot;
@@ -19,11 +20,13 @@ mod deadlines;
 mod desk;
 mod effects;
 mod llm;
+mod receipts;
 pub mod state;
 mod support;
 
 use crate::contracts::LoadPolicy;
 use serde::{Deserialize, Serialize};
+pub use state::DeliveryStatusInput;
 use state::{Feedback, TicketState, TicketView, TranscriptLine};
 use steward_domain::{HumanAction, InboundMessage, Phase};
 use temporalio_macros::{workflow, workflow_methods};
@@ -103,6 +106,9 @@ impl TicketWorkflow {
             while let Some(message) = ctx.state_mut(|w| w.s.pending.pop_front()) {
                 bot::customer_message(ctx, message).await?;
             }
+            while let Some(receipt) = ctx.state_mut(|w| w.s.receipts.pop_front()) {
+                receipts::delivery_receipt(ctx, receipt).await?;
+            }
             deadlines::fire_due_deadlines(ctx).await?;
             let idle = !ctx.state(|w| w.s.has_work());
             let budget = ctx.state(|w| w.s.policy.as_ref().map_or(5_000, |p| p.max_history_events));
@@ -169,6 +175,17 @@ impl TicketWorkflow {
     #[signal]
     pub fn feedback(&mut self, _ctx: &mut SyncWorkflowContext<Self>, input: Feedback) {
         self.s.feedback = Some(input);
+    }
+
+    /// A delivery receipt for one of our messages (from Twilio's status
+    /// callbacks): `{"provider_message_id": "SM…", "status": "failed"}`.
+    #[signal]
+    pub fn delivery_status(
+        &mut self,
+        _ctx: &mut SyncWorkflowContext<Self>,
+        input: DeliveryStatusInput,
+    ) {
+        self.s.receipts.push_back(input);
     }
 
     #[query]

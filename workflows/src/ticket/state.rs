@@ -50,8 +50,29 @@ pub struct Feedback {
     pub comment: String,
 }
 
-/// What the `status` query returns (and the ticket API shows).
+/// A provider's delivery receipt for one of our messages (`delivery_status`
+/// signal input, from Twilio's status callbacks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryStatusInput {
+    pub provider_message_id: String,
+    /// `queued`, `sent`, `delivered`, `read`, `failed`, `undelivered`, …
+    pub status: String,
+    #[serde(default)]
+    pub error_code: String,
+    #[serde(default)]
+    pub error_message: String,
+}
+
+impl DeliveryStatusInput {
+    pub fn is_failure(&self) -> bool {
+        matches!(self.status.as_str(), "failed" | "undelivered")
+    }
+}
+
+/// What the `status` query returns (and the ticket API shows). Fields added
+/// later default when an older run's state is carried in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TicketView {
     pub ticket_id: Option<String>,
     pub status: TicketStatus,
@@ -76,11 +97,18 @@ pub struct TicketView {
     pub prompt_tokens: u32,
     pub completion_tokens: u32,
     pub last_messages: Vec<TranscriptLine>,
+    /// The latest delivery receipt of our messages.
+    pub last_delivery: Option<DeliveryStatusInput>,
+    pub delivery_failures: u32,
+    /// WhatsApp: when the 24-hour customer-service window closes; after it
+    /// only an approved template (or email) can reach the customer.
+    pub whatsapp_window_closes_unix_ms: Option<i64>,
 }
 
 /// The whole state of a run; serialised as the next run's input on
 /// continue-as-new, so queued signals and deadlines survive it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TicketState {
     pub ticket_key: String,
     pub view: TicketView,
@@ -95,13 +123,25 @@ pub struct TicketState {
     pub feedback: Option<Feedback>,
     pub seen: BTreeSet<String>,
     pub transcript: Vec<TranscriptLine>,
+    /// Delivery receipts waiting to be handled.
+    pub receipts: VecDeque<DeliveryStatusInput>,
+    /// Provider ids whose failure was already handled (receipts repeat).
+    pub failed_deliveries: BTreeSet<String>,
+    /// The conversation's subject and provider conversation (Gmail thread).
+    pub subject: String,
+    pub conversation_key: String,
+    /// When the customer last wrote (workflow time), for the WhatsApp window.
+    pub last_customer_message_unix_ms: Option<i64>,
 }
 
 const LAST_MESSAGES: usize = 5;
 
 impl TicketState {
     pub fn has_work(&self) -> bool {
-        !self.pending.is_empty() || !self.actions.is_empty() || self.feedback.is_some()
+        !self.pending.is_empty()
+            || !self.actions.is_empty()
+            || self.feedback.is_some()
+            || !self.receipts.is_empty()
     }
 
     pub fn set_phase(&mut self, phase: Phase) {
@@ -137,6 +177,7 @@ impl TicketState {
         if self.feedback.is_some() {
             carried.feedback = self.feedback.take();
         }
+        carried.receipts.extend(std::mem::take(&mut self.receipts));
         *self = carried;
     }
 }

@@ -214,6 +214,23 @@ pub struct SendInput {
     pub author: String,
     pub text: String,
     pub correlation_id: String,
+    /// How the customer called themselves (email greeting).
+    #[serde(default)]
+    pub customer_name: String,
+    /// The conversation's subject (email: `Re: …`).
+    #[serde(default)]
+    pub subject: String,
+    /// The provider's conversation (Gmail thread id), so a reply lands in it.
+    #[serde(default)]
+    pub conversation_key: String,
+    /// The provider id of the customer's last message (email: its
+    /// `Message-ID`, for `In-Reply-To`/`References`).
+    #[serde(default)]
+    pub in_reply_to: String,
+    /// WhatsApp: whether the customer wrote within the last 24 hours, by
+    /// workflow time. Outside it only an approved template may be sent.
+    #[serde(default)]
+    pub whatsapp_window_open: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,12 +242,22 @@ pub enum SendStatus {
     /// An earlier attempt died mid-send: it may or may not have reached the
     /// provider. Not resent (never twice); humans are told to check.
     Uncertain,
+    /// No allowed route: WhatsApp outside its window with neither a
+    /// template nor an email address. Humans are told; never a silent drop.
+    Undeliverable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendOutcome {
     pub status: SendStatus,
     pub provider_message_id: Option<String>,
+    /// The channel it actually went out on, when not the ticket's own
+    /// (`email` for a WhatsApp fallback).
+    #[serde(default)]
+    pub via: Option<Channel>,
+    /// What went out instead of free text (`template`), if anything.
+    #[serde(default)]
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,6 +282,8 @@ pub enum NoticeKind {
     CustomerMessage,
     /// A send could not be confirmed.
     SendUncertain,
+    /// A reply did not reach the customer and no fallback could.
+    DeliveryFailed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -330,6 +359,9 @@ activity_contract!(
     RecordTicketEvent, "record_ticket_event", TicketEvent => ()
 );
 
+mod channels;
+pub use channels::*;
+
 /// Every contract name, for the test that the worker registers each one.
 pub const ALL_ACTIVITY_NAMES: &[&str] = &[
     LoadPolicy::NAME,
@@ -343,4 +375,7 @@ pub const ALL_ACTIVITY_NAMES: &[&str] = &[
     Escalate::NAME,
     NotifyHumans::NAME,
     RecordTicketEvent::NAME,
+    RedeliverFailed::NAME,
+    SyncMailbox::NAME,
+    RenewMailboxWatch::NAME,
 ];

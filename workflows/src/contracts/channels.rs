@@ -1,0 +1,70 @@
+//! Contracts of the channel side: re-delivering a reply whose delivery
+//! failed, and the Gmail mailbox's sync and watch renewal.
+
+use serde::{Deserialize, Serialize};
+use steward_domain::Channel;
+use temporalio_workflow::common::ActivityDefinition;
+
+/// A reply the provider reported as failed, to be re-sent another way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeliverInput {
+    pub ticket_key: String,
+    pub ticket_id: String,
+    /// The failed message's provider id (Twilio `MessageSid`).
+    pub failed_provider_message_id: String,
+    /// The ledger key of the re-delivery: the same failure never sends twice.
+    pub idempotency_key: String,
+    pub correlation_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeliveryOutcome {
+    /// The channel the reply went out on instead; `None` when the customer
+    /// has no other address (humans are told).
+    pub via: Option<Channel>,
+    pub provider_message_id: Option<String>,
+}
+
+/// One history sync of a Gmail mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxSyncInput {
+    /// Our mailbox address (`support@example.com`).
+    pub mailbox: String,
+    /// The history id a push notification announced (a hint; the sync
+    /// always starts from the stored one).
+    #[serde(default)]
+    pub announced_history_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxSyncOutcome {
+    /// New inbound mails published as envelopes.
+    pub published: u32,
+    /// The history id the next sync starts from.
+    pub history_id: u64,
+    /// When the Gmail watch expires (Unix ms), as stored; `None` if never set.
+    pub watch_expires_unix_ms: Option<i64>,
+    /// How long to wait for a push before polling anyway.
+    pub poll_interval_secs: u64,
+    /// How long before expiry the watch is renewed.
+    pub renew_before_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchRenewal {
+    pub watch_expires_unix_ms: i64,
+}
+
+activity_contract!(
+    /// Re-sends a reply whose delivery failed on another channel (email).
+    RedeliverFailed, "redeliver_failed", RedeliverInput => RedeliveryOutcome
+);
+activity_contract!(
+    /// `users.history.list` from the stored history id, `users.messages.get`
+    /// for each new inbound mail, one inbound envelope per mail onto Kafka.
+    SyncMailbox, "sync_mailbox", MailboxSyncInput => MailboxSyncOutcome
+);
+activity_contract!(
+    /// `users.watch`: (re)starts push notifications for the mailbox.
+    RenewMailboxWatch, "renew_mailbox_watch", String => WatchRenewal
+);
