@@ -200,6 +200,7 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
                     received_at_unix_ms: chrono::Utc::now().timestamp_millis(),
                     media: vec![],
                     recipient: String::new(),
+                    reply_address: String::new(),
                 })
                 .await?;
         }

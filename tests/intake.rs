@@ -46,6 +46,7 @@ async fn undecodable_envelope_goes_to_the_dlq_with_a_reason_and_the_next_one_is_
         received_at_unix_ms: 1_700_000_000_000,
         media: vec![],
         recipient: String::new(),
+        reply_address: String::new(),
     };
     producer
         .send(

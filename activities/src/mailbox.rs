@@ -120,6 +120,7 @@ impl MailboxActivities {
             received_at_unix_ms: chrono::Utc::now().timestamp_millis(),
             media: Vec::new(),
             recipient: mailbox.to_owned(),
+            reply_address: mail.from_address.clone(),
         }))
     }
 }

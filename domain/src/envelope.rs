@@ -44,6 +44,10 @@ pub struct InboundMessage {
     pub media: Vec<MediaItem>,
     #[serde(default)]
     pub recipient: String,
+    /// Where replies go as the provider gave it (the From address as
+    /// written); empty: the sender identity's value.
+    #[serde(default)]
+    pub reply_address: String,
 }
 
 /// Why bytes from the inbound topic are not a usable message.
@@ -86,6 +90,7 @@ impl InboundMessage {
                 })
                 .collect(),
             recipient: self.recipient.clone(),
+            reply_address: self.reply_address.clone(),
         };
         envelope.encode_to_vec()
     }
@@ -142,6 +147,7 @@ impl InboundMessage {
                 })
                 .collect(),
             recipient: e.recipient,
+            reply_address: e.reply_address,
         })
     }
 }
@@ -183,6 +189,7 @@ mod tests {
                 content_type: "image/jpeg".into(),
             }],
             recipient: "+14155550199".into(),
+            reply_address: String::new(),
         }
     }
 

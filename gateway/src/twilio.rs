@@ -225,6 +225,7 @@ pub fn whatsapp_message(
         received_at_unix_ms,
         media,
         recipient,
+        reply_address: String::new(),
     })
 }
 

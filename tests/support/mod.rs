@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod google;
 pub mod standins;
 
 use rdkafka::ClientConfig;

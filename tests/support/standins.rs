@@ -27,8 +27,12 @@ async fn serve(router: Router) -> String {
 
 #[derive(Clone, Debug)]
 pub struct SentWhatsapp {
+    pub sid: String,
     pub to: String,
+    /// The text, or `template:<ContentSid> <ContentVariables>`.
     pub body: String,
+    pub template: Option<String>,
+    pub status_callback: Option<String>,
     pub at: std::time::Instant,
 }
 
@@ -97,13 +101,36 @@ async fn twilio_messages(
         .into_owned()
         .collect();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let (Some(from), Some(to), Some(text)) = (get("From"), get("To"), get("Body")) else {
+    let template = get("ContentSid");
+    let (Some(from), Some(to), Some(text)) = (
+        get("From"),
+        get("To"),
+        get("Body").or_else(|| {
+            template.as_ref().map(|sid| {
+                format!(
+                    "template:{sid} {}",
+                    get("ContentVariables").unwrap_or_default()
+                )
+            })
+        }),
+    ) else {
         return twilio_error(
             StatusCode::BAD_REQUEST,
-            21604,
-            "A 'To', 'From' and 'Body' are required",
+            21619,
+            "A text message body, media URL or ContentSid is required",
         );
     };
+    if let Some(sid) = &template {
+        let valid_vars = get("ContentVariables")
+            .is_none_or(|v| serde_json::from_str::<serde_json::Map<String, Value>>(&v).is_ok());
+        if !(sid.starts_with("HX") && sid.len() == 34 && valid_vars) {
+            return twilio_error(
+                StatusCode::BAD_REQUEST,
+                21656,
+                "The ContentVariables Parameter is invalid / ContentSid unknown",
+            );
+        }
+    }
     let e164 = |a: &str| {
         a.strip_prefix("whatsapp:+")
             .is_some_and(|d| d.len() >= 8 && d.chars().all(|c| c.is_ascii_digit()))
@@ -123,15 +150,18 @@ async fn twilio_messages(
         );
     }
     let delay = twilio.first_delay.lock().unwrap().take();
+    let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
     twilio.sent.lock().unwrap().push(SentWhatsapp {
+        sid: sid.clone(),
         to: to.trim_start_matches("whatsapp:").to_owned(),
         body: text,
+        template,
+        status_callback: get("StatusCallback"),
         at: std::time::Instant::now(),
     });
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
-    let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
     (
         StatusCode::CREATED,
         Json(json!({"sid": sid, "status": "queued"})),

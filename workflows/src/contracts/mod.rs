@@ -59,6 +59,9 @@ pub struct TicketPolicy {
     /// A run continues as new past this many history events (Temporal's
     /// hard limit is 51,200; staying far below keeps replays fast).
     pub max_history_events: u32,
+    /// WhatsApp's customer-service window: free-form messages are allowed
+    /// this long after the customer's last message (Meta's rule: 24 h).
+    pub whatsapp_window_secs: u64,
 }
 
 impl Default for TicketPolicy {
@@ -69,6 +72,7 @@ impl Default for TicketPolicy {
             min_kb_confidence: 0.5,
             max_llm_rounds: 4,
             max_history_events: 5_000,
+            whatsapp_window_secs: 86_400,
         }
     }
 }

@@ -37,7 +37,11 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
         s.view.customer_id = Some(recorded.customer_id.clone());
         s.view.channel.get_or_insert(message.channel);
         if s.recipient.is_empty() {
-            s.recipient = message.sender.value.clone();
+            s.recipient = if message.reply_address.is_empty() {
+                message.sender.value.clone()
+            } else {
+                message.reply_address.clone()
+            };
             s.customer_name = message.sender_name.clone();
             s.view.customer_name = message.sender_name.clone();
         }
@@ -53,9 +57,9 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
             s.conversation_key = message.conversation_key.clone();
         }
         if message.channel == steward_domain::Channel::Whatsapp {
-            const WINDOW_MS: i64 = 24 * 3_600_000;
+            let window_secs = s.policy.as_ref().map_or(86_400, |p| p.whatsapp_window_secs);
             s.last_customer_message_unix_ms = Some(now);
-            s.view.whatsapp_window_closes_unix_ms = Some(now + WINDOW_MS);
+            s.view.whatsapp_window_closes_unix_ms = Some(now + window_secs as i64 * 1000);
         }
         s.push_transcript(now, "customer", &message.body);
         first

@@ -1,0 +1,394 @@
+//! The channels end to end, against real Temporal, Kafka and Postgres and
+//! local stand-ins for Google (OAuth, Gmail, the push-signing key) and
+//! Twilio: Gmail push → threaded reply; forged, expired and wrong-audience
+//! push tokens refused; the poll fallback without pushes; a WhatsApp reply
+//! outside the 24-hour window sent as a template; a failed delivery receipt
+//! reaching the ticket.
+
+mod support;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::json;
+use std::time::Duration;
+use steward::app::Roles;
+use steward::webhook_sign::whatsapp_form;
+use steward_activities::config::{GmailSettings, TwilioSettings};
+use steward_domain::{Channel, ticket_workflow_id};
+use steward_gateway::twilio::{Algorithm, signature_with};
+use steward_workflows::TicketWorkflow;
+use steward_workflows::ticket::AgentReplyInput;
+use support::google::{self, Google, SigningKey, push_claims};
+use support::standins::{HumanQueue, TWILIO_AUTH, TWILIO_SID, Twilio};
+use support::*;
+use temporalio_client::WorkflowSignalOptions;
+
+const WAIT: Duration = Duration::from_secs(60);
+const OUR_NUMBER: &str = "+14155550199";
+
+async fn with_kb(settings: steward::settings::Settings) -> TestApp {
+    let app = spawn_app_with(settings, Roles::ALL).await;
+    let demo_kb = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-kb");
+    steward_activities::kb::import_dir(&app.pool, &demo_kb)
+        .await
+        .unwrap();
+    app
+}
+
+/// An app whose mailbox is a Gmail stand-in; returns it with the Google side.
+async fn gmail_app(poll_interval_secs: u64) -> (TestApp, Google) {
+    let mailbox = format!("support-{}@acme.test", uuid::Uuid::new_v4().simple());
+    let google = Google::new(&mailbox);
+    let url = google.clone().start().await;
+    let mut settings = test_settings().await;
+    settings.activities.gmail = GmailSettings {
+        api_base: url.clone(),
+        token_url: format!("{url}/token"),
+        client_id: google::CLIENT_ID.into(),
+        client_secret: google::CLIENT_SECRET.into(),
+        refresh_token: google::REFRESH_TOKEN.into(),
+        mailbox,
+        pubsub_topic: google::TOPIC.into(),
+        poll_interval_secs,
+        renew_before_secs: 86_400,
+        signature: "Acme Support".into(),
+    };
+    settings.gateway.gmail_push_service_account = google::PUSH_ACCOUNT.into();
+    settings.gateway.google_jwks_url = format!("{url}/oauth2/v3/certs");
+    let app = with_kb(settings).await;
+    // The first sync stores the mailbox's history id, then the watch starts.
+    eventually("the first sync and watch", WAIT, || async {
+        (google.watches() >= 1).then_some(())
+    })
+    .await;
+    (app, google)
+}
+
+async fn push(app: &TestApp, token: Option<&str>, mailbox: &str, history_id: u64) -> u16 {
+    let data =
+        STANDARD.encode(json!({"emailAddress": mailbox, "historyId": history_id}).to_string());
+    let mut request = app
+        .http
+        .post(format!("{}/webhooks/gmail/pubsub", app.base_url))
+        .json(&json!({"message": {"data": data, "messageId": "2070443601311540", "publishTime": "2026-11-26T10:00:00Z"},
+                      "subscription": "projects/steward-test/subscriptions/gmail-push"}));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+fn text_part(raw: &str) -> String {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .unwrap();
+    parsed.body_text(0).unwrap().into_owned()
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.split("\r\n\r\n").next()?.split("\r\n").find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+#[tokio::test]
+async fn gmail_push_gets_a_threaded_reply_and_bad_tokens_are_refused() {
+    let (app, google) = gmail_app(600).await;
+    let mailbox = app.settings.activities.gmail.mailbox.clone();
+    let audience = format!("{}/webhooks/gmail/pubsub", app.base_url);
+    let (_, thread, history) = google.receive(
+        "Ana.Lima+billing@Example.com",
+        "Password help",
+        "CAF-1@mail.example.com",
+        "Hi, how do I reset my password?\r\n\r\nOn Mon, Support wrote:\r\n> old text",
+    );
+
+    let forged_key = SigningKey::generate("standin-key-1");
+    let unsigned = format!(
+        "{}.{}.",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"alg":"none","kid":"standin-key-1"}"#),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(push_claims(&audience, google::PUSH_ACCOUNT, 600).to_string())
+    );
+    let refused = [
+        ("no token", None),
+        (
+            "expired",
+            Some(
+                google
+                    .key()
+                    .sign(&push_claims(&audience, google::PUSH_ACCOUNT, -120)),
+            ),
+        ),
+        (
+            "wrong audience",
+            Some(google.key().sign(&push_claims(
+                "https://elsewhere.test/push",
+                google::PUSH_ACCOUNT,
+                600,
+            ))),
+        ),
+        (
+            "wrong service account",
+            Some(google.key().sign(&push_claims(
+                &audience,
+                "intruder@evil.iam.gserviceaccount.com",
+                600,
+            ))),
+        ),
+        (
+            "signed by another key",
+            Some(forged_key.sign(&push_claims(&audience, google::PUSH_ACCOUNT, 600))),
+        ),
+        ("alg none", Some(unsigned)),
+    ];
+    for (what, token) in &refused {
+        assert_eq!(
+            push(&app, token.as_deref(), &mailbox, history).await,
+            403,
+            "{what}"
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        google.sent().is_empty(),
+        "a refused push must not lead to a reply"
+    );
+
+    let token = google
+        .key()
+        .sign(&push_claims(&audience, google::PUSH_ACCOUNT, 600));
+    assert_eq!(push(&app, Some(&token), &mailbox, history).await, 204);
+    let sent = eventually("a reply through Gmail", WAIT, || async {
+        google.sent().into_iter().next()
+    })
+    .await;
+    assert_eq!(
+        sent.thread_id, thread,
+        "the reply landed in the customer's thread"
+    );
+    assert_eq!(
+        header(&sent.raw, "In-Reply-To"),
+        Some("<CAF-1@mail.example.com>")
+    );
+    assert_eq!(header(&sent.raw, "Subject"), Some("Re: Password help"));
+    assert!(
+        header(&sent.raw, "To")
+            .unwrap()
+            .contains("Ana.Lima+billing@Example.com")
+    );
+    let text = text_part(&sent.raw);
+    assert!(text.starts_with("Hi Ana,"), "{text}");
+    assert!(text.contains("Forgot password"), "{text}");
+    assert!(text.trim_end().ends_with("Acme Support"), "{text}");
+
+    let view = app
+        .ticket_status(&ticket_workflow_id(Channel::Email, &thread))
+        .await
+        .unwrap();
+    assert_eq!(
+        view.messages_recorded, 1,
+        "quoted history is not a second message"
+    );
+    assert_eq!(
+        view.last_messages[0].text, "Hi, how do I reset my password?",
+        "quoted text and attribution stripped"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_pushes_the_poll_still_picks_up_new_mail() {
+    let (app, google) = gmail_app(2).await;
+    let (_, thread, _) = google.receive(
+        "ben@example.org",
+        "Export",
+        "CAF-2@mail.example.org",
+        "How do I reset my password?",
+    );
+    let sent = eventually("a reply without any push", WAIT, || async {
+        google.sent().into_iter().next()
+    })
+    .await;
+    assert_eq!(sent.thread_id, thread);
+    app.stop().await;
+}
+
+async fn twilio_app(
+    configure: impl FnOnce(&mut steward::settings::Settings),
+) -> (TestApp, Twilio, HumanQueue) {
+    let twilio = Twilio::default();
+    let twilio_url = twilio.clone().start().await;
+    let queue = HumanQueue::default();
+    let queue_url = queue.clone().start().await;
+    let mut settings = test_settings().await;
+    settings.activities.twilio = TwilioSettings {
+        api_base: twilio_url,
+        account_sid: TWILIO_SID.into(),
+        auth_token: TWILIO_AUTH.into(),
+        whatsapp_from: OUR_NUMBER.into(),
+        template_content_sid: String::new(),
+        status_callback_url: "https://steward.example/webhooks/twilio/status".into(),
+    };
+    settings.activities.human_queue_webhook = Some(queue_url);
+    configure(&mut settings);
+    (with_kb(settings).await, twilio, queue)
+}
+
+async fn customer_writes(app: &TestApp, phone: &str, body: &str) {
+    let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
+    let params = whatsapp_form(phone, OUR_NUMBER, body, &sid, "Ana Lopez");
+    assert_eq!(app.post_signed_whatsapp(&params).await.status(), 200);
+}
+
+#[tokio::test]
+async fn outside_the_whatsapp_window_an_agent_reply_goes_as_a_template() {
+    let template = "HX0123456789abcdef0123456789abcdef";
+    let (app, twilio, _queue) = twilio_app(|s| {
+        s.activities.twilio.template_content_sid = template.into();
+        s.activities.policy.whatsapp_window_secs = 3;
+    })
+    .await;
+    let phone = unique_phone();
+    customer_writes(&app, &phone, "I was charged twice, I want a refund").await;
+    let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
+    eventually("the holding message", WAIT, || async {
+        (!twilio.bodies().is_empty()).then_some(())
+    })
+    .await;
+    assert!(
+        twilio.sent.lock().unwrap()[0].template.is_none(),
+        "inside the window: free text"
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let client = steward::temporal::connect(&app.settings.temporal)
+        .await
+        .unwrap();
+    client
+        .get_workflow_handle::<TicketWorkflow>(workflow_id.clone())
+        .signal(
+            TicketWorkflow::agent_reply,
+            AgentReplyInput {
+                agent: "sam".into(),
+                text: "Refunded, sorry about that.".into(),
+            },
+            WorkflowSignalOptions::default(),
+        )
+        .await
+        .unwrap();
+    let sent = eventually("the agent's reply at Twilio", WAIT, || async {
+        let sent = twilio.sent.lock().unwrap().clone();
+        (sent.len() >= 2).then_some(sent)
+    })
+    .await;
+    assert_eq!(
+        sent[1].template.as_deref(),
+        Some(template),
+        "outside the window: the template"
+    );
+    assert!(
+        sent[1].body.contains("TKT-"),
+        "template variable 1 is the ticket number: {}",
+        sent[1].body
+    );
+    assert!(
+        !sent[1].body.contains("Refunded"),
+        "no free text outside the window"
+    );
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT e.event FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.workflow_id = $1",
+    )
+    .bind(&workflow_id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(events.iter().any(|e| e == "sent_as_template"), "{events:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_delivery_receipt_reaches_the_ticket_and_a_human() {
+    let (app, twilio, queue) = twilio_app(|_| {}).await;
+    let phone = unique_phone();
+    customer_writes(&app, &phone, "How do I reset my password?").await;
+    let reply = eventually("the bot's reply", WAIT, || async {
+        twilio.sent.lock().unwrap().first().cloned()
+    })
+    .await;
+    assert_eq!(
+        reply.status_callback.as_deref(),
+        Some("https://steward.example/webhooks/twilio/status"),
+        "receipts are requested"
+    );
+    let status_url = format!("{}/webhooks/twilio/status", app.base_url);
+    let params: Vec<(String, String)> = [
+        ("MessageSid", reply.sid.as_str()),
+        ("MessageStatus", "failed"),
+        ("ErrorCode", "63016"),
+        ("ErrorMessage", "Outside the allowed window"),
+        ("To", &format!("whatsapp:{phone}")),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let post = |signature: String| {
+        app.http
+            .post(&status_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(form_body(&params))
+            .send()
+    };
+    let forged = signature_with(Algorithm::HmacSha1, b"not-the-token", &status_url, &params);
+    assert_eq!(post(forged).await.unwrap().status(), 403);
+    let signed = signature_with(
+        Algorithm::HmacSha1,
+        TWILIO_TOKEN.as_bytes(),
+        &status_url,
+        &params,
+    );
+    assert_eq!(post(signed).await.unwrap().status(), 200);
+
+    let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
+    let view = eventually("the failure on the ticket", WAIT, || async {
+        app.ticket_status(&workflow_id)
+            .await
+            .filter(|v| v.delivery_failures == 1)
+    })
+    .await;
+    assert_eq!(view.last_delivery.unwrap().error_code, "63016");
+    eventually("a human told", WAIT, || async {
+        queue
+            .posts()
+            .into_iter()
+            .find(|p| p["kind"] == "delivery_failed")
+    })
+    .await;
+
+    // A late `delivered` as a JSON body (bodySHA256) does not hide the failure.
+    let body = json!({"MessageSid": reply.sid, "MessageStatus": "delivered"}).to_string();
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body.as_bytes()));
+    let json_url = format!("{status_url}?bodySHA256={hash}");
+    let signature = signature_with(Algorithm::HmacSha1, TWILIO_TOKEN.as_bytes(), &json_url, &[]);
+    let answer = app
+        .http
+        .post(&json_url)
+        .header("content-type", "application/json")
+        .header("x-twilio-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let stored: Option<String> = sqlx::query_scalar(
+        "SELECT delivery_status FROM outbound_sends WHERE provider_message_id = $1",
+    )
+    .bind(&reply.sid)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored.as_deref(), Some("failed"));
+    app.stop().await;
+}
