@@ -115,6 +115,16 @@ ensure_embedding_model() {
   rm -rf "$unpack"
 }
 
+# Headless Chromium for the web-form browser test (Debian's build: test
+# tools never download browsers here), driven by playwright-core from npm.
+ensure_browser() {
+  apt_install chromium chromium-driver
+  if [ ! -d "$STEWARD_ROOT/tests/browser/node_modules/playwright-core" ]; then
+    log "installing playwright-core for the browser test"
+    (cd "$STEWARD_ROOT/tests/browser" && npm ci --silent --no-audit --no-fund)
+  fi
+}
+
 main() {
   mkdir -p "$STEWARD_CACHE"
   ensure_build_tools
@@ -124,6 +134,7 @@ main() {
   ensure_temporal
   ensure_tansu
   ensure_embedding_model
+  ensure_browser
   log "stack provisioned (temporal: $(temporal_bin), tansu: $STEWARD_TANSU_BIN)"
 }
 

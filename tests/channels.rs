@@ -297,14 +297,17 @@ async fn outside_the_whatsapp_window_an_agent_reply_goes_as_a_template() {
         !sent[1].body.contains("Refunded"),
         "no free text outside the window"
     );
-    let events: Vec<String> = sqlx::query_scalar(
-        "SELECT e.event FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.workflow_id = $1",
-    )
-    .bind(&workflow_id)
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
-    assert!(events.iter().any(|e| e == "sent_as_template"), "{events:?}");
+    eventually("the template recorded on the ticket", WAIT, || async {
+        let events: Vec<String> = sqlx::query_scalar(
+            "SELECT e.event FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.workflow_id = $1",
+        )
+        .bind(&workflow_id)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        events.iter().any(|e| e == "sent_as_template").then_some(())
+    })
+    .await;
     app.stop().await;
 }
 

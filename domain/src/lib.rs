@@ -13,6 +13,7 @@
 //! - [`escalation`]: escalation reasons.
 //! - [`format`]: one reply rendered per channel (email, WhatsApp, web).
 //! - [`sla`]: SLA policy and business-hours deadlines.
+//! - [`web_form`]: the web support form's rules, shared by page and server.
 //!
 //! Nothing here does I/O or depends on an async runtime, so workflow code
 //! (which must be deterministic) can use all of it.
@@ -29,6 +30,7 @@ pub mod replies;
 pub mod reply_check;
 pub mod sla;
 pub mod ticket;
+pub mod web_form;
 
 pub use channel::Channel;
 pub use envelope::{EnvelopeError, InboundMessage, MediaItem};
