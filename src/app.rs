@@ -141,7 +141,9 @@ pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningA
         let state = AppState::new(config.clone(), inbound.clone(), readiness);
         let token = shutdown.clone();
         tasks.spawn(async move {
-            let served = axum::serve(listener, router(state))
+            // Peer addresses reach the handlers (the web form's per-IP limit).
+            let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let served = axum::serve(listener, app)
                 .with_graceful_shutdown(token.cancelled_owned())
                 .await
                 .context("gateway server");

@@ -20,6 +20,7 @@ pub struct AppState {
     pub producer: InboundProducer,
     pub readiness: Readiness,
     pub push_verifier: Arc<PushVerifier>,
+    pub web_rate_limit: Arc<crate::rate_limit::RateLimit>,
 }
 
 impl AppState {
@@ -39,7 +40,12 @@ impl AppState {
             &audience,
             &config.gmail_push_service_account,
         ));
+        let web_rate_limit = Arc::new(crate::rate_limit::RateLimit::new(
+            config.web_form_per_ip_per_hour,
+            std::time::Duration::from_secs(3600),
+        ));
         Self {
+            web_rate_limit,
             config: Arc::new(config),
             producer,
             readiness,
@@ -93,6 +99,14 @@ fn routes() -> Routes {
         "/webhooks/gmail/pubsub",
         post(crate::gmail_push::push),
     )
+    .add("get", "/support", get(crate::web_form::form_page))
+    .add("get", "/support/assets/{file}", get(crate::web_form::asset))
+    .add(
+        "get",
+        "/support/tickets/{id}",
+        get(crate::web_form::status_page),
+    )
+    .add("post", "/api/support/submit", post(crate::web_form::submit))
     .add("get", "/api/openapi.json", get(crate::openapi::serve))
     .add("get", "/health", get(health))
     .add("get", "/ready", get(ready))

@@ -46,6 +46,12 @@ pub struct GatewayConfig {
     pub gmail_push_audience: String,
     pub gmail_push_service_account: String,
     pub google_jwks_url: String,
+    /// The web form: submissions per client IP per hour, whether to take the
+    /// client IP from `X-Forwarded-For` (only behind a proxy that sets it),
+    /// and the region national phone numbers are read in.
+    pub web_form_per_ip_per_hour: usize,
+    pub trust_forwarded_for: bool,
+    pub phone_region: String,
     /// Signs ticket status links (`?token=`); rotate to revoke every link.
     #[serde(deserialize_with = "lenient_secret")]
     pub ticket_link_secret: SecretString,
@@ -64,6 +70,9 @@ impl Default for GatewayConfig {
             gmail_push_audience: String::new(),
             gmail_push_service_account: String::new(),
             google_jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
+            web_form_per_ip_per_hour: 10,
+            trust_forwarded_for: false,
+            phone_region: "US".into(),
             ticket_link_secret: SecretString::from("steward-dev-ticket-link-secret"),
         }
     }

@@ -12,6 +12,8 @@
 //! - [`openapi`]: the OpenAPI document of the HTTP API.
 //! - [`readiness`]: the dependency checks behind `/ready`.
 //! - [`app`]: the axum router and its handlers (`/webhooks/...`, `/health`, `/ready`).
+//! - `web_form`, `web_continuation`, [`rate_limit`]: the support form, its
+//!   status page, continuing an earlier web ticket, the per-IP limit.
 //! - [`tickets_api`]: `GET /api/tickets/{id}`, backed by the workflow's queries.
 //! - [`intake`]: the Kafka consumer that signal-with-starts ticket workflows
 //!   and stores offsets only after Temporal accepted each message.
@@ -26,10 +28,13 @@ pub mod intake;
 pub mod metrics;
 pub mod openapi;
 pub mod producer;
+pub mod rate_limit;
 pub mod readiness;
 pub mod tickets_api;
 pub mod twilio;
 mod twilio_webhooks;
+mod web_continuation;
+mod web_form;
 
 pub use app::{AppState, router};
 pub use config::{GatewayConfig, IntakeConfig, KafkaConfig};

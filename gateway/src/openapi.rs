@@ -27,6 +27,10 @@ pub struct Health {
         crate::twilio_webhooks::whatsapp,
         crate::twilio_webhooks::status,
         crate::gmail_push::push,
+        crate::web_form::form_page,
+        crate::web_form::asset,
+        crate::web_form::status_page,
+        crate::web_form::submit,
         crate::tickets_api::get_ticket,
         serve,
         crate::app::health,
@@ -38,6 +42,7 @@ pub struct Health {
     tags(
         (name = "webhooks", description = "Provider callbacks, verified before anything is enqueued"),
         (name = "tickets", description = "The customer-facing ticket API"),
+        (name = "web", description = "The web support form and the customer's status page"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

@@ -15,6 +15,7 @@ use sha1::Sha1;
 use steward_workflows::{TicketView, TicketWorkflow, ticket::state::TranscriptLine};
 use subtle::ConstantTimeEq;
 use temporalio_client::WorkflowQueryOptions;
+use temporalio_client::errors::WorkflowQueryError;
 
 /// The link token of a ticket: HMAC of its number under the server secret.
 pub fn ticket_token(secret: &[u8], ticket_id: &str) -> String {
@@ -29,18 +30,32 @@ pub struct TokenQuery {
     token: String,
 }
 
+/// Whether `token` is the link token of `ticket_id` (constant time).
+pub(crate) fn token_matches(state: &AppState, ticket_id: &str, token: &str) -> bool {
+    use secrecy::ExposeSecret;
+    let expected = ticket_token(
+        state.config.ticket_link_secret.expose_secret().as_bytes(),
+        ticket_id,
+    );
+    bool::from(expected.as_bytes().ct_eq(token.as_bytes()))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TicketResponse {
-    /// The workflow's `status` query: phase, owner, deadlines, last messages.
-    #[schema(value_type = Object)]
-    pub ticket: TicketView,
+    /// The workflow's `status` query: phase, owner, deadlines, last
+    /// messages; absent while a just-submitted web ticket is being opened.
+    #[schema(value_type = Option<Object>)]
+    pub ticket: Option<TicketView>,
     /// The workflow's `transcript` query.
     #[schema(value_type = Vec<Object>)]
     pub transcript: Vec<TranscriptLine>,
+    /// The message is accepted (durable on Kafka) but its ticket is not
+    /// open yet.
+    pub pending: bool,
 }
 
 #[utoipa::path(get, path = "/api/tickets/{id}", tag = "tickets",
-    params(("id" = String, Path, description = "Ticket number, e.g. TKT-000042"),
+    params(("id" = String, Path, description = "Ticket number (TKT-000042) or web reference (W-…)"),
            ("token" = String, Query, description = "The ticket link's token")),
     responses(
         (status = 200, description = "The ticket's state and conversation", body = TicketResponse),
@@ -51,37 +66,48 @@ pub async fn get_ticket(
     Path(ticket_id): Path<String>,
     Query(query): Query<TokenQuery>,
 ) -> Result<Json<TicketResponse>, ApiError> {
-    use secrecy::ExposeSecret;
-    let expected = ticket_token(
-        state.config.ticket_link_secret.expose_secret().as_bytes(),
-        &ticket_id,
-    );
-    if !bool::from(expected.as_bytes().ct_eq(query.token.as_bytes())) {
+    if !token_matches(&state, &ticket_id, &query.token) {
         // Same answer for unknown tickets and bad tokens: ids are not probeable.
         return Err(ApiError::NotFound);
     }
-    let pool = state
-        .readiness
-        .postgres
-        .as_ref()
-        .ok_or(ApiError::NotFound)?;
-    let workflow_id: Option<String> =
-        sqlx::query_scalar("SELECT workflow_id FROM tickets WHERE ticket_number = $1")
-            .bind(&ticket_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let workflow_id = workflow_id.ok_or(ApiError::NotFound)?;
+    let web = ticket_id.starts_with("W-");
+    let workflow_id = if web {
+        crate::web_form::web_workflow_id(&ticket_id)
+    } else {
+        let pool = state
+            .readiness
+            .postgres
+            .as_ref()
+            .ok_or(ApiError::NotFound)?;
+        let workflow_id: Option<String> =
+            sqlx::query_scalar("SELECT workflow_id FROM tickets WHERE ticket_number = $1")
+                .bind(&ticket_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        workflow_id.ok_or(ApiError::NotFound)?
+    };
     let client = state
         .readiness
         .temporal
         .as_ref()
         .ok_or_else(|| ApiError::Unavailable("no Temporal client in this process".into()))?;
     let handle = client.get_workflow_handle::<TicketWorkflow>(workflow_id);
-    let ticket = handle
+    let ticket = match handle
         .query(TicketWorkflow::status, (), WorkflowQueryOptions::default())
         .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    {
+        Ok(ticket) => ticket,
+        // A web reference is handed out before intake opens the ticket.
+        Err(WorkflowQueryError::NotFound(_)) if web => {
+            return Ok(Json(TicketResponse {
+                ticket: None,
+                transcript: Vec::new(),
+                pending: true,
+            }));
+        }
+        Err(e) => return Err(ApiError::Unavailable(e.to_string())),
+    };
     let transcript = handle
         .query(
             TicketWorkflow::transcript,
@@ -90,5 +116,9 @@ pub async fn get_ticket(
         )
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(Json(TicketResponse { ticket, transcript }))
+    Ok(Json(TicketResponse {
+        ticket: Some(ticket),
+        transcript,
+        pending: false,
+    }))
 }
