@@ -96,7 +96,10 @@ pub(crate) async fn asset(Path(file): Path<String>) -> Response {
             "text/css; charset=utf-8",
             include_str!("../assets/steward.css").into(),
         ),
-        "favicon.svg" => page("image/svg+xml", include_str!("../assets/favicon.svg").into()),
+        "favicon.svg" => page(
+            "image/svg+xml",
+            include_str!("../assets/favicon.svg").into(),
+        ),
         _ => ApiError::NotFound.into_response(),
     }
 }
