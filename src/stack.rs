@@ -235,14 +235,10 @@ pub async fn start_ephemeral(
             .port())
     };
     let (temporal_port, kafka_port) = (free_port()?, free_port()?);
-    let mut temporal_args = temporal_args(
-        &[
-            ("--port", temporal_port),
-            ("--http-port", free_port()?),
-            ("--metrics-port", free_port()?),
-        ],
-        "error",
-    );
+    // Only the front-end port is ours to pick: the server chooses its HTTP,
+    // metrics and internal ports itself, and ports picked here for it could
+    // collide with the ones it picks for its internal services.
+    let mut temporal_args = temporal_args(&[("--port", temporal_port)], "error");
     temporal_args.push("--headless".into());
     let temporal = Supervised::spawn(
         "temporal",

@@ -37,6 +37,13 @@ async fn with_kb(settings: steward::settings::Settings) -> TestApp {
 
 /// An app whose mailbox is a Gmail stand-in; returns it with the Google side.
 async fn gmail_app(poll_interval_secs: u64) -> (TestApp, Google) {
+    gmail_app_with(poll_interval_secs, |_| {}).await
+}
+
+async fn gmail_app_with(
+    poll_interval_secs: u64,
+    configure: impl FnOnce(&mut steward::settings::Settings),
+) -> (TestApp, Google) {
     let mailbox = format!("support-{}@acme.test", uuid::Uuid::new_v4().simple());
     let google = Google::new(&mailbox);
     let url = google.clone().start().await;
@@ -55,6 +62,7 @@ async fn gmail_app(poll_interval_secs: u64) -> (TestApp, Google) {
     };
     settings.gateway.gmail_push_service_account = google::PUSH_ACCOUNT.into();
     settings.gateway.google_jwks_url = format!("{url}/oauth2/v3/certs");
+    configure(&mut settings);
     let app = with_kb(settings).await;
     // The first sync stores the mailbox's history id, then the watch starts.
     eventually("the first sync and watch", WAIT, || async {
@@ -393,5 +401,87 @@ async fn a_failed_delivery_receipt_reaches_the_ticket_and_a_human() {
     .await
     .unwrap();
     assert_eq!(stored.as_deref(), Some("failed"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() {
+    let twilio = Twilio::default();
+    let twilio_url = twilio.clone().start().await;
+    let (app, google) = gmail_app_with(1, |s| {
+        s.activities.twilio = TwilioSettings {
+            api_base: twilio_url,
+            account_sid: TWILIO_SID.into(),
+            auth_token: TWILIO_AUTH.into(),
+            whatsapp_from: OUR_NUMBER.into(),
+            ..TwilioSettings::default()
+        };
+    })
+    .await;
+    let (_, thread, _) = google.receive(
+        "carla.reyes@example.com",
+        "Password reset",
+        "CAF-3@mail.example.com",
+        "How do I reset my password?",
+    );
+    let email_ticket = ticket_workflow_id(Channel::Email, &thread);
+    eventually("the email answered", WAIT, || async {
+        (!google.sent().is_empty()).then_some(())
+    })
+    .await;
+    let ticket_id = app
+        .ticket_status(&email_ticket)
+        .await
+        .unwrap()
+        .ticket_id
+        .unwrap();
+
+    let phone = unique_phone();
+    customer_writes(
+        &app,
+        &phone,
+        "Hi, following up on my email. My email is carla.reyes@example.com - the reset link never arrived.",
+    )
+    .await;
+    let whatsapp_ticket = ticket_workflow_id(Channel::Whatsapp, &phone);
+    let merged = eventually("the WhatsApp conversation merged", WAIT, || async {
+        app.ticket_status(&whatsapp_ticket)
+            .await
+            .filter(|v| v.merged_into.is_some())
+    })
+    .await;
+    assert_eq!(merged.merged_into.as_deref(), Some(ticket_id.as_str()));
+    let reply = eventually("the answer on WhatsApp", WAIT, || async {
+        twilio.sent.lock().unwrap().first().cloned()
+    })
+    .await;
+    assert_eq!(
+        reply.to, phone,
+        "the reply follows the customer to WhatsApp"
+    );
+    let view = app.ticket_status(&email_ticket).await.unwrap();
+    let customer_lines: Vec<_> = view
+        .last_messages
+        .iter()
+        .filter(|l| l.from == "customer")
+        .collect();
+    assert_eq!(
+        customer_lines.len(),
+        2,
+        "both messages on one ticket: {view:?}"
+    );
+    assert_eq!(view.bot_replies, 2);
+    let rows: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id
+         WHERE t.ticket_number = $1 AND m.direction = 'inbound'",
+    )
+    .bind(&ticket_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows, 2,
+        "the WhatsApp message row moved to the email ticket"
+    );
     app.stop().await;
 }

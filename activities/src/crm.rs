@@ -202,3 +202,70 @@ pub async fn record_ticket_event(
     }
     tx.commit().await
 }
+
+/// The customer's most recently active other ticket that is still open.
+pub async fn find_open_ticket(
+    pool: &sqlx::PgPool,
+    query: &steward_workflows::contracts::OpenTicketQuery,
+) -> Result<Option<steward_workflows::contracts::OpenTicket>, sqlx::Error> {
+    let Ok(customer) = query.customer_id.parse::<Uuid>() else {
+        return Ok(None);
+    };
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT workflow_id, ticket_number FROM tickets
+         WHERE customer_id = $1 AND workflow_id <> $2 AND ticket_key <> $3
+           AND status IN ('new', 'open', 'escalated', 'human')
+         ORDER BY updated_at DESC LIMIT 1",
+    )
+    .bind(customer)
+    .bind(&query.workflow_id)
+    .bind(&query.ticket_key)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(
+        |(workflow_id, ticket_id)| steward_workflows::contracts::OpenTicket {
+            workflow_id,
+            ticket_id,
+        },
+    ))
+}
+
+/// Closes a ticket as continued in another: the handed-over message's row
+/// moves to the other ticket (whose own record of it then finds it there),
+/// and an event says where it went.
+pub async fn mark_merged(
+    pool: &sqlx::PgPool,
+    input: &steward_workflows::contracts::MergeInput,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let ticket: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE tickets SET status = 'closed', resolved_at = COALESCE(resolved_at, now()), updated_at = now()
+         WHERE ticket_key = $1 RETURNING id",
+    )
+    .bind(&input.ticket_key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(ticket) = ticket {
+        sqlx::query(
+            "UPDATE messages SET ticket_id = (SELECT id FROM tickets WHERE ticket_number = $3)
+             WHERE ticket_id = $1 AND provider_message_id = $2
+               AND EXISTS (SELECT 1 FROM tickets WHERE ticket_number = $3)",
+        )
+        .bind(ticket)
+        .bind(&input.provider_message_id)
+        .bind(&input.into_ticket_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO ticket_events (ticket_id, event, status, detail) VALUES ($1, 'merged', 'closed', $2)",
+        )
+        .bind(ticket)
+        .bind(format!(
+            "continued in {} (message {})",
+            input.into_ticket_id, input.provider_message_id
+        ))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}

@@ -196,6 +196,24 @@ impl TicketActivities {
         }
     }
 
+    #[activity(definition = steward_workflows::contracts::FindOpenTicket)]
+    pub async fn find_open_ticket(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: OpenTicketQuery,
+    ) -> Result<Option<OpenTicket>, ActivityError> {
+        Ok(crm::find_open_ticket(&self.pool, &input).await?)
+    }
+
+    #[activity(definition = steward_workflows::contracts::MarkMerged)]
+    pub async fn mark_merged(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: MergeInput,
+    ) -> Result<(), ActivityError> {
+        Ok(crm::mark_merged(&self.pool, &input).await?)
+    }
+
     #[activity(definition = steward_workflows::contracts::Escalate)]
     pub async fn escalate(
         self: Arc<Self>,

@@ -68,3 +68,37 @@ activity_contract!(
     /// `users.watch`: (re)starts push notifications for the mailbox.
     RenewMailboxWatch, "renew_mailbox_watch", String => WatchRenewal
 );
+
+/// Which open ticket, if any, a customer's first message on a new
+/// conversation belongs to (one customer, one conversation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenTicketQuery {
+    pub ticket_key: String,
+    pub customer_id: String,
+    /// This ticket's workflow, excluded from the search.
+    pub workflow_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenTicket {
+    pub workflow_id: String,
+    pub ticket_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeInput {
+    pub ticket_key: String,
+    /// The message handed over (its row moves with it).
+    pub provider_message_id: String,
+    pub into_ticket_id: String,
+}
+
+activity_contract!(
+    /// The customer's most recent other ticket that is still open.
+    FindOpenTicket, "find_open_ticket", OpenTicketQuery => Option<OpenTicket>
+);
+activity_contract!(
+    /// Closes this ticket as continued in another (auditable event) and
+    /// lets the other ticket record the handed-over message.
+    MarkMerged, "mark_merged", MergeInput => ()
+);

@@ -382,4 +382,6 @@ pub const ALL_ACTIVITY_NAMES: &[&str] = &[
     RedeliverFailed::NAME,
     SyncMailbox::NAME,
     RenewMailboxWatch::NAME,
+    FindOpenTicket::NAME,
+    MarkMerged::NAME,
 ];

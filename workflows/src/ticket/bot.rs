@@ -3,7 +3,7 @@
 //! it to them. Every step is an activity, so every decision is in history.
 
 use super::support::{self, Ctx, before_deadline, now_ms};
-use super::{desk, effects};
+use super::{desk, effects, merge};
 use crate::contracts::*;
 use steward_domain::replies::parse_csat;
 use steward_domain::{EscalationReason, InboundMessage, Phase};
@@ -20,6 +20,9 @@ pub(super) enum Drafted {
 }
 
 pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> WorkflowResult<()> {
+    if let Some(target) = ctx.state(|w| w.s.merged_into_workflow.clone()) {
+        return merge::forward(ctx, &target, &message).await;
+    }
     let input = ctx.state(|w| RecordInboundInput {
         ticket_key: w.s.ticket_key.clone(),
         workflow_id: ctx.workflow_id().to_owned(),
@@ -36,7 +39,10 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
         s.view.ticket_id = Some(recorded.ticket_id.clone());
         s.view.customer_id = Some(recorded.customer_id.clone());
         s.view.channel.get_or_insert(message.channel);
-        if s.recipient.is_empty() {
+        // Replies follow the customer to the channel they last wrote on.
+        let switched = s.reply_channel.is_some_and(|c| c != message.channel);
+        s.reply_channel = Some(message.channel);
+        if s.recipient.is_empty() || switched {
             s.recipient = if message.reply_address.is_empty() {
                 message.sender.value.clone()
             } else {
@@ -64,6 +70,12 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
         s.push_transcript(now, "customer", &message.body);
         first
     });
+    if first_contact
+        && ctx.patched(merge::PATCH)
+        && merge::into_open_ticket(ctx, &message, &recorded.customer_id).await?
+    {
+        return Ok(());
+    }
     if first_contact {
         let policy = ctx.state(|w| w.s.policy.clone().unwrap_or_default());
         let due = policy.sla.deadline_ms(

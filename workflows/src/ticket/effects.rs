@@ -32,7 +32,11 @@ pub(super) async fn send(
             ticket_key: w.s.ticket_key.clone(),
             ticket_id: w.s.view.ticket_id.clone().unwrap_or_default(),
             idempotency_key,
-            channel: w.s.view.channel.unwrap_or(steward_domain::Channel::Web),
+            channel: w
+                .s
+                .reply_channel
+                .or(w.s.view.channel)
+                .unwrap_or(steward_domain::Channel::Web),
             recipient: w.s.recipient.clone(),
             kind,
             author: author.to_owned(),

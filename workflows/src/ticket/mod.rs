@@ -12,6 +12,7 @@
 //! - `desk`: escalation, human actions, resolution and CSAT.
 //! - `deadlines`: SLA deadlines coming due (warning, breach, next tier).
 //! - `effects`: sends, notices to humans, ticket events.
+//! - `merge`: one customer, one conversation across channels.
 //! - `receipts`: delivery receipts, and the fallback when one failed.
 //! - `support`: workflow time, deadline races, activity options.
 
@@ -20,6 +21,7 @@ mod deadlines;
 mod desk;
 mod effects;
 mod llm;
+mod merge;
 mod receipts;
 pub mod state;
 mod support;

@@ -103,6 +103,8 @@ pub struct TicketView {
     /// WhatsApp: when the 24-hour customer-service window closes; after it
     /// only an approved template (or email) can reach the customer.
     pub whatsapp_window_closes_unix_ms: Option<i64>,
+    /// The ticket this one was continued in (same customer, another channel).
+    pub merged_into: Option<String>,
 }
 
 /// The whole state of a run; serialised as the next run's input on
@@ -132,6 +134,11 @@ pub struct TicketState {
     pub conversation_key: String,
     /// When the customer last wrote (workflow time), for the WhatsApp window.
     pub last_customer_message_unix_ms: Option<i64>,
+    /// Where further messages go after a merge (the other ticket's workflow).
+    pub merged_into_workflow: Option<String>,
+    /// The channel replies go out on: the customer's latest one (a merged
+    /// ticket hears from the customer on more than one).
+    pub reply_channel: Option<Channel>,
 }
 
 const LAST_MESSAGES: usize = 5;
