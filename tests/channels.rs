@@ -483,5 +483,9 @@ async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() 
         rows, 2,
         "the WhatsApp message row moved to the email ticket"
     );
+    app.record_history(&whatsapp_ticket, "merged_into_open_ticket")
+        .await;
+    app.record_history(&email_ticket, "email_continued_on_whatsapp")
+        .await;
     app.stop().await;
 }

@@ -120,25 +120,8 @@ impl Desk {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
-    /// With `STEWARD_RECORD_HISTORIES=dir`, saves the ticket's history there
-    /// (how `tests/histories/` for the replay test was produced).
     async fn record_history(&self, workflow_id: &str, name: &str) {
-        if let Some(dir) = std::env::var_os("STEWARD_RECORD_HISTORIES") {
-            let client = steward::temporal::connect(&self.app.settings.temporal)
-                .await
-                .unwrap();
-            let json = client
-                .get_workflow_handle::<TicketWorkflow>(workflow_id)
-                .fetch_history(Default::default())
-                .to_json()
-                .await
-                .unwrap();
-            std::fs::write(
-                std::path::Path::new(&dir).join(format!("{name}.json")),
-                json,
-            )
-            .unwrap();
-        }
+        self.app.record_history(workflow_id, name).await;
     }
 
     fn signal(&self, workflow_id: &str, name: &str, json: &str) {

@@ -276,4 +276,25 @@ impl TestApp {
             .await
             .ok()
     }
+
+    /// With `STEWARD_RECORD_HISTORIES=dir`, saves the ticket's history there
+    /// (how `tests/histories/` for the replay test was produced).
+    pub async fn record_history(&self, workflow_id: &str, name: &str) {
+        if let Some(dir) = std::env::var_os("STEWARD_RECORD_HISTORIES") {
+            let client = steward::temporal::connect(&self.settings.temporal)
+                .await
+                .unwrap();
+            let json = client
+                .get_workflow_handle::<TicketWorkflow>(workflow_id)
+                .fetch_history(Default::default())
+                .to_json()
+                .await
+                .unwrap();
+            std::fs::write(
+                std::path::Path::new(&dir).join(format!("{name}.json")),
+                json,
+            )
+            .unwrap();
+        }
+    }
 }
