@@ -142,7 +142,9 @@ fn print_banner(settings: &Settings, base_url: &str) {
         "\n  Steward is running.\n\n  \
          Gateway        {base_url}\n  \
          Readiness      {base_url}/ready\n  \
+         Web form       {base_url}/support\n  \
          WhatsApp hook  {base_url}{}\n  \
+         Gmail push     {base_url}/webhooks/gmail/pubsub (configure Gmail: README)\n  \
          Temporal UI    http://127.0.0.1:{}/namespaces/default/workflows\n  \
          Kafka          {}\n\n  \
          Send a signed test WhatsApp message:\n\n{example}\n\n  \
