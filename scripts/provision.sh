@@ -30,6 +30,11 @@ ensure_deploy_validators() {
     python3 -m pip install -q --root-user-action=ignore "kubernetes-validate==1.37.0" || \
       python3 -m pip install -q --root-user-action=ignore kubernetes-validate
   fi
+  # Twilio's own SDK signs webhooks in a test (the reference signer).
+  if ! python3 -c "import twilio.request_validator" 2>/dev/null; then
+    log "installing the twilio Python SDK (test reference signer)"
+    python3 -m pip install -q --root-user-action=ignore "twilio==9.13.0"
+  fi
 }
 
 pg_major() { ls /etc/postgresql | sort -n | tail -1; }
