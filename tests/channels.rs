@@ -19,7 +19,9 @@ use steward_gateway::twilio::{Algorithm, signature_with};
 use steward_workflows::TicketWorkflow;
 use steward_workflows::ticket::AgentReplyInput;
 use support::google::{self, Google, SigningKey, push_claims};
-use support::standins::{HumanQueue, TWILIO_AUTH, TWILIO_SID, Twilio};
+use support::standins::{
+    HumanQueue, TWILIO_API_KEY, TWILIO_API_SECRET, TWILIO_AUTH, TWILIO_SID, Twilio,
+};
 use support::*;
 use temporalio_client::WorkflowSignalOptions;
 
@@ -237,6 +239,9 @@ async fn twilio_app(
         account_sid: TWILIO_SID.into(),
         auth_token: TWILIO_AUTH.into(),
         whatsapp_from: OUR_NUMBER.into(),
+        // An API key authenticates here (the lifecycle tests use the token).
+        api_key_sid: TWILIO_API_KEY.into(),
+        api_key_secret: TWILIO_API_SECRET.into(),
         template_content_sid: String::new(),
         status_callback_url: "https://steward.example/webhooks/twilio/status".into(),
     };

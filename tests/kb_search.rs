@@ -83,3 +83,67 @@ async fn hybrid_ranking_matches_or_beats_each_retriever_and_import_is_idempotent
         .execute(&admin)
         .await;
 }
+
+/// Measurement, not a check: each retriever alone and fused over the
+/// shared evaluation set (`STEWARD_EVAL_DIR`, e.g. `../shared/eval`): its KB
+/// and the resolvable tickets' messages, which nobody here wrote.
+/// `STEWARD_EVAL_DIR=../shared/eval cargo test --test kb_search measure_ -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the shared evaluation set"]
+async fn measure_retrievers_on_the_evaluation_set() {
+    let dir =
+        std::path::PathBuf::from(std::env::var("STEWARD_EVAL_DIR").expect("STEWARD_EVAL_DIR"));
+    let name = format!("steward_kb_{}", Uuid::new_v4().simple());
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    steward_activities::db::ensure_database(&url).await.unwrap();
+    let pool = steward_activities::db::pool(&url, 2).unwrap();
+    steward_activities::db::migrate(&pool).await.unwrap();
+    import_dir(&pool, &dir.join("kb")).await.unwrap();
+    let tickets: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("tickets.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|t: &serde_json::Value| t["expected"]["action"] == "resolve")
+        .collect();
+    for retrievers in [
+        Retrievers::TextOnly,
+        Retrievers::VectorOnly,
+        Retrievers::Hybrid,
+    ] {
+        let (mut hit1, mut hit3, mut rr) = (0, 0, 0.0);
+        for t in &tickets {
+            let query = format!(
+                "{} {}",
+                t["subject"].as_str().unwrap_or(""),
+                t["body"].as_str().unwrap_or("")
+            );
+            let expected: Vec<&str> = t["expected"]["kb"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|k| k.as_str())
+                .collect();
+            let results = search_with(&pool, &query, 3, retrievers).await.unwrap();
+            let rank = results
+                .passages
+                .iter()
+                .position(|p| expected.iter().any(|e| p.article_slug.starts_with(e)));
+            if rank == Some(0) {
+                hit1 += 1;
+            }
+            if rank.is_some() {
+                hit3 += 1;
+            }
+            rr += rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
+        }
+        let n = tickets.len() as f64;
+        println!(
+            "{retrievers:?}: hit@1 {:.3} hit@3 {:.3} MRR@3 {:.3} over {} tickets",
+            hit1 as f64 / n,
+            hit3 as f64 / n,
+            rr / n,
+            tickets.len()
+        );
+    }
+    pool.close().await;
+}

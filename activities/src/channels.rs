@@ -233,13 +233,22 @@ impl Channels {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&form)
             .finish();
+        // The account stays in the URL; an API key, when set, authenticates.
+        let (user, password) = if self.twilio.api_key_sid.is_empty() {
+            (
+                &self.twilio.account_sid,
+                self.twilio.auth_token.expose_secret(),
+            )
+        } else {
+            (
+                &self.twilio.api_key_sid,
+                self.twilio.api_key_secret.expose_secret(),
+            )
+        };
         let response = self
             .http
             .post(&url)
-            .basic_auth(
-                &self.twilio.account_sid,
-                Some(self.twilio.auth_token.expose_secret()),
-            )
+            .basic_auth(user, Some(password))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()

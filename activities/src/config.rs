@@ -74,6 +74,12 @@ pub struct TwilioSettings {
     pub account_sid: String,
     #[serde(deserialize_with = "lenient_secret")]
     pub auth_token: SecretString,
+    /// An API key (`SK…`) and its secret, used instead of the auth token for
+    /// the Messages API when set (Twilio's recommendation for production).
+    #[serde(deserialize_with = "steward_domain::settings_serde::lenient_string")]
+    pub api_key_sid: String,
+    #[serde(deserialize_with = "lenient_secret")]
+    pub api_key_secret: SecretString,
     /// Our WhatsApp sender number, E.164.
     #[serde(deserialize_with = "steward_domain::settings_serde::lenient_e164")]
     pub whatsapp_from: String,
@@ -91,6 +97,8 @@ impl Default for TwilioSettings {
             api_base: "https://api.twilio.com".into(),
             account_sid: String::new(),
             auth_token: SecretString::from(""),
+            api_key_sid: String::new(),
+            api_key_secret: SecretString::from(""),
             whatsapp_from: "+14155238886".into(),
             template_content_sid: String::new(),
             status_callback_url: String::new(),

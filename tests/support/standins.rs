@@ -16,6 +16,8 @@ use std::time::Duration;
 
 pub const TWILIO_SID: &str = "ACstandin00000000000000000000000";
 pub const TWILIO_AUTH: &str = "standin-auth-token";
+pub const TWILIO_API_KEY: &str = "SKstandin0000000000000000000000";
+pub const TWILIO_API_SECRET: &str = "standin-api-key-secret";
 pub const OPENAI_KEY: &str = "sk-standin";
 
 async fn serve(router: Router) -> String {
@@ -81,13 +83,21 @@ async fn twilio_messages(
     body: String,
 ) -> axum::response::Response {
     *twilio.requests.lock().unwrap() += 1;
-    let expected = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{TWILIO_SID}:{TWILIO_AUTH}"))
-    );
-    if sid != TWILIO_SID
-        || headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str())
-    {
+    // The account's auth token or one of its API keys.
+    let basic = |user: &str, secret: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}"))
+        )
+    };
+    let given = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let authorised = [
+        basic(TWILIO_SID, TWILIO_AUTH),
+        basic(TWILIO_API_KEY, TWILIO_API_SECRET),
+    ]
+    .iter()
+    .any(|expected| given == Some(expected.as_str()));
+    if sid != TWILIO_SID || !authorised {
         return twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
     }
     if !headers
