@@ -58,6 +58,7 @@ pub struct RunningApp {
 
 /// Starts the requested roles and returns once they are running.
 pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningApp> {
+    steward_activities::kb::remote::configure(&settings.activities.embeddings);
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let pool =

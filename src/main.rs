@@ -114,6 +114,8 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("loading settings")?;
     telemetry::init(&settings.log);
+    // Every role and `kb` command embeds with the same configured model.
+    steward_activities::kb::remote::configure(&settings.activities.embeddings);
     match cli.command {
         Command::Dev => dev::run(settings).await,
         Command::Gateway => {

@@ -17,6 +17,7 @@ pub struct ActivitySettings {
     pub llm: LlmSettings,
     pub twilio: TwilioSettings,
     pub gmail: GmailSettings,
+    pub embeddings: EmbeddingSettings,
 }
 
 impl Default for ActivitySettings {
@@ -28,6 +29,7 @@ impl Default for ActivitySettings {
             llm: LlmSettings::default(),
             twilio: TwilioSettings::default(),
             gmail: GmailSettings::default(),
+            embeddings: EmbeddingSettings::default(),
         }
     }
 }
@@ -152,6 +154,42 @@ impl GmailSettings {
     pub fn configured(&self) -> bool {
         use secrecy::ExposeSecret;
         !self.mailbox.is_empty() && !self.refresh_token.expose_secret().is_empty()
+    }
+}
+
+/// Which model embeds knowledge-base passages and queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmbeddingProvider {
+    /// all-MiniLM-L6-v2 in-process (no network, no key).
+    #[default]
+    Local,
+    /// An OpenAI-compatible `/embeddings` endpoint.
+    Openai,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct EmbeddingSettings {
+    pub provider: EmbeddingProvider,
+    pub base_url: String,
+    #[serde(deserialize_with = "lenient_secret")]
+    pub api_key: SecretString,
+    pub model: String,
+    /// Shortened vectors (OpenAI's `dimensions`); HNSW indexes at most 2,000.
+    pub dimensions: Option<u32>,
+}
+
+impl Default for EmbeddingSettings {
+    fn default() -> Self {
+        let llm = LlmSettings::default();
+        Self {
+            provider: EmbeddingProvider::Local,
+            base_url: llm.base_url,
+            api_key: llm.api_key,
+            model: "text-embedding-3-small".into(),
+            dimensions: None,
+        }
     }
 }
 

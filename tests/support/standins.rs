@@ -281,3 +281,99 @@ async fn chat(
     )
     .into_response()
 }
+
+/// An OpenAI-compatible `/v1/embeddings`: bearer key, `model`, a non-empty
+/// `input` (string or list of non-empty strings), optional `dimensions`.
+/// Vectors are hashed bags of words (deterministic, similar for texts that
+/// share words), `dimensions` long (1,536 by default), L2-normalised.
+#[derive(Clone, Default)]
+pub struct EmbeddingsModel {
+    /// Texts embedded so far (every input of every request).
+    pub inputs: Arc<Mutex<Vec<String>>>,
+}
+
+impl EmbeddingsModel {
+    pub async fn start(self) -> String {
+        let router = Router::new()
+            .route("/v1/embeddings", post(embeddings))
+            .with_state(self);
+        format!("{}/v1", serve(router).await)
+    }
+
+    pub fn embedded(&self) -> usize {
+        self.inputs.lock().unwrap().len()
+    }
+}
+
+fn bag_of_words(text: &str, dims: usize) -> Vec<f64> {
+    let mut v = vec![0.0; dims];
+    for word in text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 2)
+    {
+        let h = word.bytes().fold(1469598103934665603u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(1099511628211)
+        });
+        v[(h % dims as u64) as usize] += 1.0;
+    }
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-9);
+    v.iter().map(|x| x / norm).collect()
+}
+
+async fn embeddings(
+    State(model): State<EmbeddingsModel>,
+    headers: HeaderMap,
+    body: String,
+) -> axum::response::Response {
+    let error = |status: StatusCode, message: &str| {
+        (
+            status,
+            Json(json!({"error": {"message": message, "type": "invalid_request_error"}})),
+        )
+            .into_response()
+    };
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {OPENAI_KEY}"))
+    {
+        return error(StatusCode::UNAUTHORIZED, "Incorrect API key provided");
+    }
+    let Ok(request) = serde_json::from_str::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "We could not parse the JSON body");
+    };
+    let inputs: Vec<String> = match &request["input"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if request["model"].as_str().is_none_or(str::is_empty)
+        || inputs.is_empty()
+        || inputs.iter().any(|i| i.is_empty())
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "'model' and a non-empty 'input' are required",
+        );
+    }
+    let dims = request["dimensions"].as_u64().unwrap_or(1536) as usize;
+    if !(1..=3072).contains(&dims) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "'dimensions' must be between 1 and 3072",
+        );
+    }
+    model.inputs.lock().unwrap().extend(inputs.iter().cloned());
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| json!({"object": "embedding", "index": i, "embedding": bag_of_words(text, dims)}))
+        .collect();
+    Json(
+        json!({"object": "list", "data": data, "model": request["model"],
+                "usage": {"prompt_tokens": inputs.len() * 8, "total_tokens": inputs.len() * 8}}),
+    )
+    .into_response()
+}

@@ -1,7 +1,9 @@
 //! The knowledge base in Postgres: import of Markdown articles (passages
 //! embedded in-process when the model is available), and hybrid search
-//! (`search`).
+//! (`search`). With a remote embedding model configured ([`remote`]),
+//! passages are also embedded by it after import, and search uses it.
 
+pub mod remote;
 mod search;
 pub use search::{Retrievers, search, search_with};
 
@@ -18,6 +20,8 @@ pub enum KbError {
     NoTitle(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+    #[error("embedding model: {0}")]
+    Embeddings(String),
 }
 
 pub struct Article {
@@ -115,6 +119,10 @@ pub async fn import_dir_with_progress(
             unchanged += 1;
         }
         progress(done + 1, total);
+    }
+    if let Some(remote) = remote::configured() {
+        let embedded = remote.sync(pool).await?;
+        tracing::info!(model = %remote.model(), embedded, "passages embedded by the configured model");
     }
     Ok((changed, unchanged))
 }

@@ -80,7 +80,17 @@ async fn query_embedding(query: &str) -> Option<Vec<f32>> {
     {
         return Some(v.clone());
     }
-    let vector = embed_all(vec![query.to_owned()]).await?.pop()?;
+    let vector = match super::remote::configured() {
+        Some(remote) => match remote.embed(&[query.to_owned()]).await {
+            Ok(mut v) => v.pop()?,
+            Err(err) => {
+                // Full text still answers while the embedding API is down.
+                tracing::warn!(%err, "query embedding failed; full-text search only");
+                return None;
+            }
+        },
+        None => embed_all(vec![query.to_owned()]).await?.pop()?,
+    };
     let mut entries = cache.lock().ok()?;
     if entries.len() >= CAPACITY {
         entries.retain(|_, (at, _)| at.elapsed() < TTL);
@@ -90,6 +100,33 @@ async fn query_embedding(query: &str) -> Option<Vec<f32>> {
     }
     entries.insert(query.to_owned(), (Instant::now(), vector.clone()));
     Some(vector)
+}
+
+/// Nearest passages by the configured remote model, through its own index.
+async fn remote_nearest(
+    pool: &PgPool,
+    remote: &super::remote::RemoteEmbeddings,
+    vector: &[f32],
+) -> Result<Vec<Candidate>, sqlx::Error> {
+    let Some(dims) = remote.dims(pool).await?.filter(|d| *d == vector.len()) else {
+        return Ok(Vec::new());
+    };
+    // `dims` is a number from our own table: safe to inline, and the cast
+    // must match the partial index's expression for the index to be used.
+    sqlx::query_as(&format!(
+        "SELECT c.id, a.slug, a.title, c.heading, c.content,
+                1 - ((e.embedding::vector({dims})) <=> $1::vector({dims})) AS score,
+                tsvector_to_array(c.search) AS lexemes
+         FROM kb_embeddings e JOIN kb_chunks c ON c.id = e.chunk_id JOIN kb_articles a ON a.id = c.article_id
+         WHERE e.model = $2
+         ORDER BY (e.embedding::vector({dims})) <=> $1::vector({dims})
+         LIMIT $3"
+    ))
+    .bind(vector_literal(vector))
+    .bind(remote.model())
+    .bind(CANDIDATES)
+    .fetch_all(pool)
+    .await
 }
 
 fn semantic_confidence(similarity: f32) -> f32 {
@@ -144,11 +181,14 @@ pub async fn search_with(
         .await?;
         fuse(&mut hits, rows, false);
     }
+    let remote = super::remote::configured();
     let vector = match retrievers {
         Retrievers::TextOnly => None,
         _ => query_embedding(query).await,
     };
-    if let Some(vector) = vector {
+    if let (Some(vector), Some(remote)) = (&vector, remote) {
+        fuse(&mut hits, remote_nearest(pool, remote, vector).await?, true);
+    } else if let Some(vector) = vector {
         let rows: Vec<Candidate> = sqlx::query_as(
             "SELECT c.id, a.slug, a.title, c.heading, c.content,
                     1 - (c.embedding <=> $1::vector) AS score,
