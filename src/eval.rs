@@ -136,12 +136,6 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
     let http = reqwest::Client::new();
     let region = settings.activities.default_region.clone();
 
-    let titles: BTreeMap<String, String> =
-        sqlx::query_as::<_, (String, String)>("SELECT title, slug FROM kb_articles")
-            .fetch_all(&pool)
-            .await?
-            .into_iter()
-            .collect();
     let started_all = Instant::now();
     let mut pending = Vec::new();
     for (n, ticket) in tickets.into_iter().enumerate() {
@@ -242,12 +236,11 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
             .iter()
             .find(|l| l.from == "bot")
             .map(|l| l.text.clone());
-        let cited = reply.as_ref().and_then(|r| {
-            titles
-                .iter()
-                .find(|(t, _)| r.contains(t.as_str()))
-                .map(|(_, s)| article_id(s))
-        });
+        // What the ticket recorded as the answer's source.
+        let cited = view
+            .as_ref()
+            .and_then(|v| v.cited_articles.first())
+            .map(|s| article_id(s));
         outcomes.push(Outcome {
             escalation: view
                 .as_ref()

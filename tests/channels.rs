@@ -206,6 +206,11 @@ async fn gmail_push_gets_a_threaded_reply_and_bad_tokens_are_refused() {
         view.last_messages[0].text, "Hi, how do I reset my password?",
         "quoted text and attribution stripped"
     );
+    assert_eq!(
+        view.cited_articles,
+        ["reset-password"],
+        "the answer's source is on the ticket"
+    );
     app.stop().await;
 }
 

@@ -13,6 +13,9 @@ use temporalio_workflow::WorkflowResult;
 pub(super) enum Drafted {
     Reply {
         text: String,
+        /// The articles the reply rests on (offline: the one it quotes; LLM:
+        /// the ones its searches showed it).
+        cited: Vec<String>,
     },
     Escalate(EscalationReason),
     /// The first-response deadline passed while drafting.
@@ -136,7 +139,7 @@ async fn bot_answer(ctx: &Ctx, message: &InboundMessage) -> WorkflowResult<()> {
             desk::escalate(ctx, EscalationReason::SlaFirstResponse, &message.body).await
         }
         Drafted::Escalate(reason) => desk::escalate(ctx, reason, &message.body).await,
-        Drafted::Reply { text } => {
+        Drafted::Reply { text, cited } => {
             let check = CheckReplyInput {
                 channel: message.channel,
                 text: text.clone(),
@@ -160,9 +163,16 @@ async fn bot_answer(ctx: &Ctx, message: &InboundMessage) -> WorkflowResult<()> {
                     .map(|p| p.sla.quiet_window_secs)
                     .unwrap_or(86_400);
                 s.view.deadlines.quiet_until_unix_ms = Some(now + quiet as i64 * 1000);
+                s.view.cited_articles = cited.clone();
             });
             support::publish_search_attributes(ctx);
-            effects::record_event(ctx, "bot_replied", "").await
+            // The audit row names the articles the answer rests on.
+            let detail = if cited.is_empty() {
+                String::new()
+            } else {
+                format!("cited: {}", cited.join(", "))
+            };
+            effects::record_event(ctx, "bot_replied", &detail).await
         }
     }
 }
@@ -259,8 +269,13 @@ async fn offline_draft(
         .await
         {
             Ok(Draft {
-                text: Some(text), ..
-            }) => Drafted::Reply { text },
+                text: Some(text),
+                cited_articles,
+                ..
+            }) => Drafted::Reply {
+                text,
+                cited: cited_articles,
+            },
             Ok(_) => Drafted::Escalate(EscalationReason::NoAnswerInKb),
             Err(drafted) => drafted,
         },

@@ -40,6 +40,8 @@ pub(super) async fn llm_draft(
         tool_calls: vec![],
         tool_call_id: None,
     });
+    // Articles the model was shown: what its answer can rest on.
+    let mut shown: Vec<String> = Vec::new();
     for _ in 0..policy.max_llm_rounds.max(1) {
         let input = LlmInput {
             ticket_id: ticket_id.clone(),
@@ -60,7 +62,10 @@ pub(super) async fn llm_draft(
         });
         if answer.message.tool_calls.is_empty() {
             return Ok(match answer.message.content {
-                Some(text) if !text.trim().is_empty() => Drafted::Reply { text },
+                Some(text) if !text.trim().is_empty() => Drafted::Reply {
+                    text,
+                    cited: shown.clone(),
+                },
                 _ => Drafted::Escalate(EscalationReason::NoAnswerInKb),
             });
         }
@@ -79,7 +84,14 @@ pub(super) async fn llm_draft(
                     })
                     .await
                     {
-                        Ok(kb) => kb_tool_result(&kb),
+                        Ok(kb) => {
+                            for p in &kb.passages {
+                                if !shown.contains(&p.article_slug) {
+                                    shown.push(p.article_slug.clone());
+                                }
+                            }
+                            kb_tool_result(&kb)
+                        }
                         Err(drafted) => return Ok(drafted),
                     }
                 }

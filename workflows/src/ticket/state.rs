@@ -105,6 +105,8 @@ pub struct TicketView {
     pub whatsapp_window_closes_unix_ms: Option<i64>,
     /// The ticket this one was continued in (same customer, another channel).
     pub merged_into: Option<String>,
+    /// The KB articles the bot's latest answer rests on.
+    pub cited_articles: Vec<String>,
 }
 
 /// The whole state of a run; serialised as the next run's input on
