@@ -264,7 +264,7 @@ async fn customer_writes(app: &TestApp, phone: &str, body: &str) {
 #[tokio::test]
 async fn outside_the_whatsapp_window_an_agent_reply_goes_as_a_template() {
     let template = "HX0123456789abcdef0123456789abcdef";
-    let (app, twilio, _queue) = twilio_app(|s| {
+    let (app, twilio, queue) = twilio_app(|s| {
         s.activities.twilio.template_content_sid = template.into();
         s.activities.policy.whatsapp_window_secs = 3;
     })
@@ -280,7 +280,15 @@ async fn outside_the_whatsapp_window_an_agent_reply_goes_as_a_template() {
         twilio.sent.lock().unwrap()[0].template.is_none(),
         "inside the window: free text"
     );
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    // The window's durable timer fires: recorded, and the owner is told.
+    eventually("the window-closed notice", WAIT, || async {
+        queue.posts().into_iter().find(|p| {
+            p["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("24-hour window has closed"))
+        })
+    })
+    .await;
     let client = steward::temporal::connect(&app.settings.temporal)
         .await
         .unwrap();
@@ -326,6 +334,8 @@ async fn outside_the_whatsapp_window_an_agent_reply_goes_as_a_template() {
         events.iter().any(|e| e == "sent_as_template").then_some(())
     })
     .await;
+    app.record_history(&workflow_id, "whatsapp_window_template")
+        .await;
     app.stop().await;
 }
 

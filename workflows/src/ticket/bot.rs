@@ -9,6 +9,9 @@ use steward_domain::replies::parse_csat;
 use steward_domain::{EscalationReason, InboundMessage, Phase};
 use temporalio_workflow::WorkflowResult;
 
+/// The patch that added the WhatsApp window's durable timer.
+pub(super) const WINDOW_TIMER_PATCH: &str = "whatsapp-window-timer";
+
 /// What drafting decided.
 pub(super) enum Drafted {
     Reply {
@@ -36,6 +39,9 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
         .execute_activity(RecordInbound, input, support::quick())
         .await?;
     let now = now_ms(ctx);
+    // New timers in the history: only for runs that started with this code.
+    let window_timer =
+        message.channel == steward_domain::Channel::Whatsapp && ctx.patched(WINDOW_TIMER_PATCH);
     let first_contact = ctx.state_mut(|w| {
         let s = &mut w.s;
         let first = s.view.ticket_id.is_none();
@@ -69,6 +75,9 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
             let window_secs = s.policy.as_ref().map_or(86_400, |p| p.whatsapp_window_secs);
             s.last_customer_message_unix_ms = Some(now);
             s.view.whatsapp_window_closes_unix_ms = Some(now + window_secs as i64 * 1000);
+            if window_timer {
+                s.view.deadlines.whatsapp_window_unix_ms = s.view.whatsapp_window_closes_unix_ms;
+            }
         }
         s.push_transcript(now, "customer", &message.body);
         first

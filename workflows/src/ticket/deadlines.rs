@@ -22,6 +22,9 @@ pub(super) async fn fire_due_deadlines(ctx: &Ctx) -> WorkflowResult<()> {
         )
     });
     let sla = policy(ctx).sla;
+    if due(d.whatsapp_window_unix_ms) {
+        window_closed(ctx, phase, tier, &ticket_id).await?;
+    }
     match phase {
         Phase::Bot if due(d.first_response_unix_ms) => {
             escalate(
@@ -116,6 +119,24 @@ pub(super) async fn fire_due_deadlines(ctx: &Ctx) -> WorkflowResult<()> {
         }
         Phase::Resolved if due(d.csat_until_unix_ms) => close(ctx).await?,
         _ => {}
+    }
+    Ok(())
+}
+
+/// WhatsApp's 24-hour window passed: recorded, and a human who owns the
+/// ticket is told that their next reply goes out as the approved template
+/// (or by email), not as free text.
+async fn window_closed(ctx: &Ctx, phase: Phase, tier: u32, ticket_id: &str) -> WorkflowResult<()> {
+    ctx.state_mut(|w| w.s.view.deadlines.whatsapp_window_unix_ms = None);
+    record_event(ctx, "whatsapp_window_closed", "").await?;
+    if matches!(phase, Phase::Escalated | Phase::Human) {
+        let notice = NoticeInput {
+            ticket_id: ticket_id.to_owned(),
+            kind: NoticeKind::Warning,
+            tier: tier.max(1),
+            text: "The customer's WhatsApp 24-hour window has closed: the next reply goes out as the approved template, or by email.".into(),
+        };
+        notify_humans(ctx, notice).await?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use steward_domain::{Channel, EscalationReason, HumanAction, InboundMessage, Pha
 
 /// Every running deadline, as Unix milliseconds (visible in the UI's query).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Deadlines {
     pub first_response_unix_ms: Option<i64>,
     pub ack_unix_ms: Option<i64>,
@@ -16,6 +17,9 @@ pub struct Deadlines {
     pub resolution_warning_unix_ms: Option<i64>,
     pub quiet_until_unix_ms: Option<i64>,
     pub csat_until_unix_ms: Option<i64>,
+    /// WhatsApp's 24-hour window closing (a durable timer: the ticket
+    /// records it and tells the human owner when it passes).
+    pub whatsapp_window_unix_ms: Option<i64>,
 }
 
 impl Deadlines {
@@ -28,6 +32,7 @@ impl Deadlines {
             self.resolution_warning_unix_ms,
             self.quiet_until_unix_ms,
             self.csat_until_unix_ms,
+            self.whatsapp_window_unix_ms,
         ]
         .into_iter()
         .flatten()
