@@ -43,6 +43,7 @@ pub async fn score(pool: &sqlx::PgPool, path: &Path, region: &str) -> anyhow::Re
         .collect::<Result<_, _>>()?;
     let (mut correct, mut false_merges, mut missed_merges) = (0, 0, 0);
     let mut misses = Vec::new();
+    let mut merged_wrongly = Vec::new();
     for scenario in &scenarios {
         let mut tx = pool.begin().await?;
         let mut customers = Vec::new();
@@ -76,6 +77,9 @@ pub async fn score(pool: &sqlx::PgPool, path: &Path, region: &str) -> anyhow::Re
                 if same_got && !same_expected {
                     false_merges += 1;
                     ok = false;
+                    if merged_wrongly.last() != Some(&scenario.id) {
+                        merged_wrongly.push(scenario.id.clone());
+                    }
                 }
                 if !same_got && same_expected {
                     missed_merges += 1;
@@ -95,5 +99,6 @@ pub async fn score(pool: &sqlx::PgPool, path: &Path, region: &str) -> anyhow::Re
         "false_merges": false_merges,
         "missed_merges": missed_merges,
         "missed_scenarios": misses,
+        "false_merge_scenarios": merged_wrongly,
     }))
 }

@@ -67,9 +67,10 @@ async fn signed_whatsapp_webhook_becomes_a_running_ticket_with_a_stored_message(
         "the ticket workflow to record the message",
         WAIT,
         || async {
-            app.ticket_status(&workflow_id)
-                .await
-                .filter(|v| v.messages_recorded == 1)
+            // Opened: recorded, and past the check for another open ticket.
+            app.ticket_status(&workflow_id).await.filter(|v| {
+                v.messages_recorded == 1 && v.status == steward_domain::TicketStatus::Open
+            })
         },
     )
     .await;
