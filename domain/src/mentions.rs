@@ -102,9 +102,38 @@ fn tokens(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// Mentions in `text`, phones read in `default_region`.
+/// Where the sender's own words end: a forwarded or quoted mail below it
+/// (its addresses and signature are someone else's, so they can never be
+/// the sender's own statement or signature).
+const QUOTE_MARKERS: &[&str] = &[
+    "---------- forwarded message",
+    "begin forwarded message",
+    "-----original message-----",
+    "\n> ",
+    "\n>",
+];
+
+fn own_part(lower: &str) -> &str {
+    let mut end = QUOTE_MARKERS
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min()
+        .unwrap_or(lower.len());
+    // "On Tue, 3 Nov 2026, Ana <ana@x.com> wrote:" opens a quote too.
+    if let Some(wrote) = lower.find(" wrote:") {
+        let line_start = lower[..wrote].rfind('\n').map_or(0, |i| i + 1);
+        if lower[line_start..].starts_with("on ") {
+            end = end.min(line_start);
+        }
+    }
+    &lower[..end]
+}
+
+/// Mentions in `text`, phones read in `default_region`. Only the sender's
+/// own part counts: forwarded and quoted mail below it is ignored.
 pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
     let lower = text.to_lowercase();
+    let lower = own_part(&lower).to_owned();
     let signature_start = {
         let lines: Vec<usize> = lower.match_indices('\n').map(|(i, _)| i).collect();
         lines
@@ -232,6 +261,24 @@ mod tests {
             own("I'm writing on behalf of my colleague ana@x.com about her invoice.").is_empty()
         );
         assert!(own("My boss asked about TKT-000007, can you check his ticket?").is_empty());
+        let forwarded = "Fwd: from Tina below. I'm her manager.\n\n---------- Forwarded message ---------\nFrom: Tina Ng <t.ng@x.com>\nHi, my timer stops";
+        assert!(
+            own(forwarded).is_empty(),
+            "a forwarded sender is not the forwarder"
+        );
+        assert!(
+            mentions(forwarded, "US").is_empty(),
+            "nor proposed from the quote"
+        );
+        assert!(
+            own("Thanks!\n\nOn Mon, 2 Nov 2026, Ana <ana@x.com> wrote:\n> my email is ana@x.com")
+                .is_empty()
+        );
+        assert_eq!(
+            own("my email is bo@x.com\n\n-----Original Message-----\nFrom: ana@x.com"),
+            vec!["bo@x.com"],
+            "the sender's own statement above the quote still counts"
+        );
         let all = mentions("Please also cc finance@x.com on this.", "US");
         assert_eq!(all.len(), 1);
         assert!(!all[0].self_stated, "a bare address is at most a proposal");
