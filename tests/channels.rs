@@ -509,3 +509,43 @@ async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() 
         .await;
     app.stop().await;
 }
+
+/// Measurement, not a check: Gmail push accepted → threaded reply at the
+/// Gmail stand-in, 50 mails one after another (each waits for its reply).
+/// `cargo test --test channels bench_ -- --ignored --nocapture`
+#[tokio::test]
+#[ignore = "benchmark; run explicitly"]
+async fn bench_gmail_push_to_reply_latency() {
+    let (app, google) = gmail_app(600).await;
+    let mailbox = app.settings.activities.gmail.mailbox.clone();
+    let audience = format!("{}/webhooks/gmail/pubsub", app.base_url);
+    let token = google
+        .key()
+        .sign(&push_claims(&audience, google::PUSH_ACCOUNT, 3600));
+    let mut latencies = Vec::new();
+    for n in 0..50 {
+        let (_, _, history) = google.receive(
+            &format!("bench{n}@example.com"),
+            "Password help",
+            &format!("BENCH-{n}@mail.example.com"),
+            "How do I reset my password?",
+        );
+        let started = std::time::Instant::now();
+        assert_eq!(push(&app, Some(&token), &mailbox, history).await, 204);
+        eventually("the reply", WAIT, || async {
+            (google.sent().len() > n).then_some(())
+        })
+        .await;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| steward::stats::percentile(&latencies, p);
+    println!(
+        "gmail push→reply over {} mails: p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms",
+        latencies.len(),
+        pct(0.5),
+        pct(0.95),
+        pct(1.0)
+    );
+    app.stop().await;
+}
