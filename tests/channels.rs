@@ -211,6 +211,15 @@ async fn gmail_push_gets_a_threaded_reply_and_bad_tokens_are_refused() {
         ["reset-password"],
         "the answer's source is on the ticket"
     );
+
+    // Pub/Sub redelivers: the same notice again sends nothing twice.
+    assert_eq!(push(&app, Some(&token), &mailbox, history).await, 204);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        google.sent().len(),
+        1,
+        "a redelivered push never produces a second reply"
+    );
     app.stop().await;
 }
 

@@ -136,6 +136,19 @@ impl MailboxActivities {
         let settings = self.gmail.settings().clone();
         let mailbox = input.mailbox.as_str();
         let stored = self.stored(mailbox).await?;
+        // Pub/Sub redelivers, and a push can announce what an earlier sync
+        // already read: nothing new, no Gmail calls.
+        if let (Some((from, watch)), Some(announced)) = (stored, input.announced_history_id)
+            && announced <= from
+        {
+            return Ok(MailboxSyncOutcome {
+                published: 0,
+                history_id: from,
+                watch_expires_unix_ms: watch,
+                poll_interval_secs: settings.poll_interval_secs,
+                renew_before_secs: settings.renew_before_secs,
+            });
+        }
         let (ids, next) = match stored {
             // First contact: answer what arrives from now on, not the backlog.
             None => (
