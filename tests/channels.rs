@@ -437,7 +437,10 @@ async fn a_failed_delivery_receipt_reaches_the_ticket_and_a_human() {
 async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() {
     let twilio = Twilio::default();
     let twilio_url = twilio.clone().start().await;
+    let queue = HumanQueue::default();
+    let queue_url = queue.clone().start().await;
     let (app, google) = gmail_app_with(1, |s| {
+        s.activities.human_queue_webhook = Some(queue_url);
         s.activities.twilio = TwilioSettings {
             api_base: twilio_url,
             account_sid: TWILIO_SID.into(),
@@ -480,6 +483,15 @@ async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() 
     })
     .await;
     assert_eq!(merged.merged_into.as_deref(), Some(ticket_id.as_str()));
+    // The link is the customer's own claim: the ticket's humans are told.
+    let notice = eventually("the unverified-link notice", WAIT, || async {
+        queue
+            .posts()
+            .into_iter()
+            .find(|p| p["kind"] == "unverified_link")
+    })
+    .await;
+    assert_eq!(notice["ticket_id"], ticket_id.as_str());
     let reply = eventually("the answer on WhatsApp", WAIT, || async {
         twilio.sent.lock().unwrap().first().cloned()
     })

@@ -222,12 +222,21 @@ pub async fn find_open_ticket(
     .bind(&query.ticket_key)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(
-        |(workflow_id, ticket_id)| steward_workflows::contracts::OpenTicket {
-            workflow_id,
-            ticket_id,
-        },
-    ))
+    let Some((workflow_id, ticket_id)) = row else {
+        return Ok(None);
+    };
+    let evidence: Option<String> = sqlx::query_scalar(
+        "SELECT evidence FROM identity_links WHERE source_message_id = $1 AND status = 'applied'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(&query.provider_message_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(Some(steward_workflows::contracts::OpenTicket {
+        workflow_id,
+        ticket_id,
+        linked_by_this_message: evidence,
+    }))
 }
 
 /// Closes a ticket as continued in another: the handed-over message's row

@@ -77,12 +77,19 @@ pub struct OpenTicketQuery {
     pub customer_id: String,
     /// This ticket's workflow, excluded from the search.
     pub workflow_id: String,
+    /// The message that may be handed over.
+    #[serde(default)]
+    pub provider_message_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenTicket {
     pub workflow_id: String,
     pub ticket_id: String,
+    /// The sender became this customer through this very message's
+    /// self-statement (unverified): humans are told when it is handed over.
+    #[serde(default)]
+    pub linked_by_this_message: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -288,6 +288,8 @@ pub enum NoticeKind {
     SendUncertain,
     /// A reply did not reach the customer and no fallback could.
     DeliveryFailed,
+    /// Someone joined a ticket through an unverified self-statement.
+    UnverifiedLink,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,6 +38,7 @@ pub(super) async fn into_open_ticket(
         ticket_key: w.s.ticket_key.clone(),
         customer_id: customer_id.to_owned(),
         workflow_id: ctx.workflow_id().to_owned(),
+        provider_message_id: message.provider_message_id.clone(),
     });
     let Some(target) = ctx
         .execute_activity(FindOpenTicket, query, support::quick())
@@ -66,6 +67,19 @@ pub(super) async fn into_open_ticket(
         w.s.set_phase(Phase::Closed);
     });
     support::publish_search_attributes(ctx);
+    if let Some(evidence) = &target.linked_by_this_message {
+        // A claim, not a proof: whoever owns the ticket should know.
+        let notice = NoticeInput {
+            ticket_id: target.ticket_id.clone(),
+            kind: NoticeKind::UnverifiedLink,
+            tier: 1,
+            text: format!(
+                "{} {} joined this ticket by stating it is this customer (\"{evidence}\"); verify before sharing account details.",
+                message.channel, message.sender.value
+            ),
+        };
+        effects::notify_humans(ctx, notice).await?;
+    }
     Ok(true)
 }
 
