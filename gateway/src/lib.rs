@@ -2,7 +2,8 @@
 //!
 //! - [`config`]: the gateway's and intake's own settings.
 //! - [`error`]: the one HTTP error type (client errors explain, 5xx hide details).
-//! - [`twilio`]: Twilio's signature schemes and the WhatsApp webhook form.
+//! - [`twilio`]: Twilio's signature schemes (`twilio::signature`) and the
+//!   WhatsApp webhook form.
 //! - `twilio_webhooks`: the inbound WhatsApp and status-callback handlers.
 //! - `delivery_status`: delivery receipts onto the ledger and the ticket.
 //! - `gmail_push`: Gmail's Pub/Sub push notifications onto Kafka.
