@@ -186,4 +186,30 @@ mod tests {
             Ok(())
         });
     }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature
+    fn channel_settings_load_from_the_environment_as_the_deployment_sets_them() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STEWARD_GATEWAY__TRUST_FORWARDED_FOR", "true");
+            jail.set_env("STEWARD_GATEWAY__TWILIO_SHARED_KEY_SECRET", "");
+            jail.set_env("STEWARD_ACTIVITIES__TWILIO__TEMPLATE_CONTENT_SID", "");
+            jail.set_env("STEWARD_ACTIVITIES__GMAIL__MAILBOX", "support@acme.test");
+            jail.set_env("STEWARD_ACTIVITIES__GMAIL__REFRESH_TOKEN", "1//0g-secret");
+            jail.set_env("STEWARD_ACTIVITIES__GMAIL__POLL_INTERVAL_SECS", "60");
+            jail.set_env("STEWARD_ACTIVITIES__EMBEDDINGS__PROVIDER", "openai");
+            jail.set_env("STEWARD_ACTIVITIES__EMBEDDINGS__DIMENSIONS", "512");
+            let s = Settings::load(None).map_err(|e| *e)?;
+            assert!(s.gateway.trust_forwarded_for);
+            assert!(s.activities.twilio.template_content_sid.is_empty());
+            assert!(s.activities.gmail.configured());
+            assert_eq!(s.activities.gmail.poll_interval_secs, 60);
+            assert_eq!(s.activities.embeddings.dimensions, Some(512));
+            assert!(
+                !format!("{s:?}").contains("0g-secret"),
+                "refresh token redacted"
+            );
+            Ok(())
+        });
+    }
 }
