@@ -3,7 +3,9 @@
 //! An exact identity match wins. A new identity joins an existing customer
 //! only when the message states the other identity (or a ticket number) as
 //! the sender's own; that link is recorded with its evidence and can be
-//! undone. Mentions that are not self-statements are recorded as proposals
+//! undone; a stated identity nobody owns yet becomes the sender's (so the
+//! customer is recognised when they write from it). Mentions that are not
+//! self-statements are recorded as proposals
 //! for a human and change nothing. Names, surnames, company domains and
 //! shared phones never merge anyone.
 
@@ -56,6 +58,45 @@ async fn record_link(
     Ok(())
 }
 
+/// Identities the sender states as their own ("my email is …", their
+/// signature) that nobody has yet become theirs, so that a later message
+/// from that address or number finds them (each one an applied, reversible
+/// link with its evidence). Identities someone else owns are never taken.
+async fn claim_unowned(
+    tx: &mut Tx<'_>,
+    customer: Uuid,
+    stated: &[steward_domain::mentions::Mention],
+    source_message_id: &str,
+) -> Result<(), sqlx::Error> {
+    for mention in stated.iter().filter(|m| m.self_stated) {
+        let Mentioned::Identity(identity) = &mention.what else {
+            continue;
+        };
+        let identity = canonical(identity);
+        let claimed = sqlx::query(
+            "INSERT INTO customer_identities (customer_id, kind, value) VALUES ($1, $2, $3)
+             ON CONFLICT (kind, value) DO NOTHING",
+        )
+        .bind(customer)
+        .bind(identity.kind.as_str())
+        .bind(&identity.value)
+        .execute(&mut **tx)
+        .await?;
+        if claimed.rows_affected() == 1 {
+            record_link(
+                tx,
+                &identity,
+                customer,
+                "applied",
+                &mention.evidence,
+                source_message_id,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// The customer behind `sender`, linking or proposing from what `body` states.
 pub async fn resolve_customer(
     tx: &mut Tx<'_>,
@@ -66,11 +107,13 @@ pub async fn resolve_customer(
     source_message_id: &str,
 ) -> Result<Uuid, sqlx::Error> {
     let sender = canonical(sender);
+    let stated = mentions(body, default_region);
     if let Some(customer) = identity_owner(tx, &sender).await? {
+        claim_unowned(tx, customer, &stated, source_message_id).await?;
         return Ok(customer);
     }
     let mut proposals = Vec::new();
-    for mention in mentions(body, default_region) {
+    for mention in &stated {
         let target = match &mention.what {
             Mentioned::Identity(i) if *i == sender => continue,
             Mentioned::Identity(i) => identity_owner(tx, i).await?,
@@ -97,6 +140,7 @@ pub async fn resolve_customer(
                     source_message_id,
                 )
                 .await?;
+                claim_unowned(tx, target, &stated, source_message_id).await?;
                 return Ok(target);
             }
             // Someone registered this identity meanwhile: it decides.
@@ -104,10 +148,11 @@ pub async fn resolve_customer(
                 return Ok(customer);
             }
         } else {
-            proposals.push((target, mention.evidence));
+            proposals.push((target, mention.evidence.clone()));
         }
     }
     let customer = crate::crm::customer_for_identity(tx, &sender, display_name).await?;
+    claim_unowned(tx, customer, &stated, source_message_id).await?;
     for (target, evidence) in proposals {
         if target != customer {
             record_link(

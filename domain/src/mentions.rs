@@ -36,12 +36,15 @@ const SELF: &[&str] = &[
     "my login",
     "my account",
     "my ticket",
-    "my lumen",
+    "email is",
     "i also wrote from",
     "wrote from",
     "emailed you",
     "i emailed",
-    "reach me at",
+    "reach me",
+    "call me",
+    "text me",
+    "contact me",
     "changed my login",
     "i'm on",
     "i am on",
@@ -129,19 +132,35 @@ fn own_part(lower: &str) -> &str {
     &lower[..end]
 }
 
+/// Where the sender's signature starts: the last three lines of a longer
+/// message, or a short closing paragraph (at most three lines, none ending
+/// like a sentence: "Ana Lima | Acme | cell 212.555.0187", not "Please send
+/// invoices to finance@x.com.").
+fn signature_start(lower: &str) -> usize {
+    let newlines: Vec<usize> = lower.match_indices('\n').map(|(i, _)| i).collect();
+    let last_three = newlines
+        .len()
+        .checked_sub(3)
+        .map(|i| newlines[i])
+        .unwrap_or(usize::MAX);
+    let closing = lower.trim_end().rfind("\n\n").filter(|&at| {
+        let lines: Vec<&str> = lower[at..].trim().lines().collect();
+        !lines.is_empty()
+            && lines.len() <= 3
+            && lines.iter().all(|l| {
+                let l = l.trim_end();
+                l.len() <= 80 && !l.ends_with(['.', '?', '!', ':'])
+            })
+    });
+    closing.map_or(last_three, |at| at.min(last_three))
+}
+
 /// Mentions in `text`, phones read in `default_region`. Only the sender's
 /// own part counts: forwarded and quoted mail below it is ignored.
 pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
     let lower = text.to_lowercase();
     let lower = own_part(&lower).to_owned();
-    let signature_start = {
-        let lines: Vec<usize> = lower.match_indices('\n').map(|(i, _)| i).collect();
-        lines
-            .len()
-            .checked_sub(3)
-            .map(|i| lines[i])
-            .unwrap_or(usize::MAX)
-    };
+    let signature_start = signature_start(&lower);
     let mut found = Vec::new();
     let mut phone_run: Option<(usize, String)> = None;
     let push = |what: Mentioned, at: usize, found: &mut Vec<Mention>| {
@@ -253,6 +272,21 @@ mod tests {
             vec!["+447700900123"]
         );
         assert_eq!(own("Any news on my ticket TKT-000042?"), vec!["TKT-000042"]);
+        assert_eq!(
+            own(
+                "Following up on push notifications.\n\nMarcus Bell | Ironclad | cell 212.555.0187"
+            ),
+            vec!["+12125550187"],
+            "a short closing paragraph is a signature"
+        );
+        assert_eq!(
+            own("Hi,\n\nPlease send invoices to finance@x.com."),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            own("Please call me on +1 415 555 0134 today"),
+            vec!["+14155550134"]
+        );
     }
 
     #[test]
