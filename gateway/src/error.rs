@@ -32,6 +32,16 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A request body axum could not read: over `limit` (413) or malformed
+    /// (400 with axum's reason).
+    pub fn from_body_rejection(status: StatusCode, reason: String, limit: usize) -> Self {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge(limit)
+        } else {
+            ApiError::BadRequest(reason)
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),

@@ -12,6 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use serde::Deserialize;
@@ -80,20 +81,11 @@ pub(crate) async fn push(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Json<PushBody>, JsonRejection>,
-) -> Result<StatusCode, ApiError> {
+) -> axum::response::Response {
     let started = std::time::Instant::now();
-    let result = accept(&state, &headers, body).await;
-    let status = match &result {
-        Ok(s) => s.as_str().to_owned(),
-        Err(_) => "error".to_owned(),
-    };
-    crate::metrics::WEBHOOK_REQUESTS
-        .with_label_values(&["gmail", &status])
-        .inc();
-    crate::metrics::WEBHOOK_SECONDS
-        .with_label_values(&["gmail"])
-        .observe(started.elapsed().as_secs_f64());
-    result
+    let response = accept(&state, &headers, body).await.into_response();
+    crate::metrics::observe_webhook("gmail", started, &response);
+    response
 }
 
 async fn accept(
@@ -119,9 +111,12 @@ async fn accept(
             }
         });
     }
-    let Json(body) = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(state.config.max_body_bytes),
-        _ => ApiError::BadRequest(rejection.body_text()),
+    let Json(body) = body.map_err(|rejection| {
+        ApiError::from_body_rejection(
+            rejection.status(),
+            rejection.body_text(),
+            state.config.max_body_bytes,
+        )
     })?;
     let notice = decode_notice(&body.message.data)?;
     let correlation_id = correlation_id(headers);

@@ -27,6 +27,21 @@ pub static WEBHOOK_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
     .expect("metric registers once")
 });
 
+/// Counts a webhook by its final HTTP status and times it (the 5xx-rate
+/// alert reads the status label).
+pub(crate) fn observe_webhook(
+    channel: &str,
+    started: std::time::Instant,
+    response: &axum::response::Response,
+) {
+    WEBHOOK_REQUESTS
+        .with_label_values(&[channel, response.status().as_str()])
+        .inc();
+    WEBHOOK_SECONDS
+        .with_label_values(&[channel])
+        .observe(started.elapsed().as_secs_f64());
+}
+
 pub static KAFKA_PRODUCE_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
     register_histogram_vec!(
         "steward_kafka_produce_duration_seconds",

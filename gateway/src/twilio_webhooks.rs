@@ -11,7 +11,7 @@ use crate::twilio::{self, Algorithm};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::IntoResponse;
 use secrecy::ExposeSecret;
 use uuid::Uuid;
@@ -46,9 +46,12 @@ fn verified_params(
     if essence != FORM_CONTENT_TYPE && !is_json {
         return Err(ApiError::UnsupportedMediaType(raw_type, FORM_CONTENT_TYPE));
     }
-    let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(state.config.max_body_bytes),
-        _ => ApiError::BadRequest(rejection.body_text()),
+    let body = body.map_err(|rejection| {
+        ApiError::from_body_rejection(
+            rejection.status(),
+            rejection.body_text(),
+            state.config.max_body_bytes,
+        )
     })?;
     let signed_url = format!(
         "{}{}",
@@ -119,15 +122,6 @@ fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
         .collect())
 }
 
-fn observe(kind: &str, started: std::time::Instant, response: &axum::response::Response) {
-    crate::metrics::WEBHOOK_REQUESTS
-        .with_label_values(&[kind, response.status().as_str()])
-        .inc();
-    crate::metrics::WEBHOOK_SECONDS
-        .with_label_values(&[kind])
-        .observe(started.elapsed().as_secs_f64());
-}
-
 /// Counts and times every WhatsApp webhook by its final status.
 #[utoipa::path(post, path = "/webhooks/twilio/whatsapp", tag = "webhooks",
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
@@ -150,7 +144,7 @@ pub(crate) async fn whatsapp(
     let response = accept_whatsapp(&state, &uri, &headers, body)
         .await
         .into_response();
-    observe("whatsapp", started, &response);
+    crate::metrics::observe_webhook("whatsapp", started, &response);
     response
 }
 
@@ -206,6 +200,6 @@ pub(crate) async fn status(
     }
     .await
     .into_response();
-    observe("twilio_status", started, &response);
+    crate::metrics::observe_webhook("twilio_status", started, &response);
     response
 }

@@ -14,7 +14,7 @@ use crate::rate_limit::client_ip;
 use crate::tickets_api::ticket_token;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use secrecy::ExposeSecret;
@@ -184,9 +184,12 @@ pub(crate) async fn submit(
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         return Ok(response);
     }
-    let body = body.map_err(|rejection| match rejection.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(state.config.max_body_bytes),
-        _ => ApiError::BadRequest(rejection.body_text()),
+    let body = body.map_err(|rejection| {
+        ApiError::from_body_rejection(
+            rejection.status(),
+            rejection.body_text(),
+            state.config.max_body_bytes,
+        )
     })?;
     let (form, wants_json) = parse(&headers, &body)?;
     if form.is_bot() {
