@@ -97,10 +97,6 @@ impl Channels {
         }
     }
 
-    pub fn gmail(&self) -> &Arc<Gmail> {
-        &self.gmail
-    }
-
     fn delivered(id: String) -> Delivered {
         Delivered {
             provider_message_id: id,

@@ -6,7 +6,6 @@
 //! published, so a crash re-publishes (the ticket drops the duplicate by
 //! `Message-ID`) and never skips.
 
-use crate::channels::Channels;
 use crate::config::GmailSettings;
 use crate::gmail::{Gmail, GmailError, mime};
 use futures::future::BoxFuture;
@@ -42,10 +41,9 @@ fn gmail_failure(err: GmailError) -> ActivityError {
 
 impl MailboxActivities {
     pub fn new(pool: PgPool, settings: &GmailSettings, sink: Arc<dyn EnvelopeSink>) -> Self {
-        let channels = Channels::new(Default::default(), settings.clone());
         Self {
             pool,
-            gmail: channels.gmail().clone(),
+            gmail: Arc::new(Gmail::new(settings.clone())),
             sink,
         }
     }
@@ -187,7 +185,8 @@ impl MailboxActivities {
         Ok(MailboxSyncOutcome {
             published,
             history_id: next,
-            watch_expires_unix_ms: self.stored(mailbox).await?.and_then(|(_, w)| w),
+            // Storing the history id leaves the watch's expiry as it was.
+            watch_expires_unix_ms: stored.and_then(|(_, watch)| watch),
             poll_interval_secs: settings.poll_interval_secs,
             renew_before_secs: settings.renew_before_secs,
         })

@@ -24,6 +24,9 @@ const MAX_INDEXED_DIMS: usize = 2000;
 pub struct RemoteEmbeddings {
     http: reqwest::Client,
     settings: EmbeddingSettings,
+    /// The model's stored dimension, once known: it never changes for a
+    /// model name (a different one is refused), so search need not ask again.
+    dims: OnceLock<usize>,
 }
 
 static REMOTE: OnceLock<Option<RemoteEmbeddings>> = OnceLock::new();
@@ -38,6 +41,7 @@ pub fn configure(settings: &EmbeddingSettings) {
                 .build()
                 .unwrap_or_default(),
             settings: settings.clone(),
+            dims: OnceLock::new(),
         })
     });
 }
@@ -189,12 +193,15 @@ impl RemoteEmbeddings {
 
     /// The stored dimension of this model (`None` before the first import).
     pub async fn dims(&self, pool: &PgPool) -> Result<Option<usize>, sqlx::Error> {
+        if let Some(dims) = self.dims.get() {
+            return Ok(Some(*dims));
+        }
         let dims: Option<i32> =
             sqlx::query_scalar("SELECT dims FROM kb_embedding_models WHERE model = $1")
                 .bind(&self.settings.model)
                 .fetch_optional(pool)
                 .await?;
-        Ok(dims.map(|d| d as usize))
+        Ok(dims.map(|d| *self.dims.get_or_init(|| d as usize)))
     }
 }
 
