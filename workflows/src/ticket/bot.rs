@@ -73,7 +73,6 @@ pub(super) async fn customer_message(ctx: &Ctx, message: InboundMessage) -> Work
         }
         if message.channel == steward_domain::Channel::Whatsapp {
             let window_secs = s.policy.as_ref().map_or(86_400, |p| p.whatsapp_window_secs);
-            s.last_customer_message_unix_ms = Some(now);
             s.view.whatsapp_window_closes_unix_ms = Some(now + window_secs as i64 * 1000);
             if window_timer {
                 s.view.deadlines.whatsapp_window_unix_ms = s.view.whatsapp_window_closes_unix_ms;

@@ -139,8 +139,6 @@ pub struct TicketState {
     /// The conversation's subject and provider conversation (Gmail thread).
     pub subject: String,
     pub conversation_key: String,
-    /// When the customer last wrote (workflow time), for the WhatsApp window.
-    pub last_customer_message_unix_ms: Option<i64>,
     /// Where further messages go after a merge (the other ticket's workflow).
     pub merged_into_workflow: Option<String>,
     /// The channel replies go out on: the customer's latest one (a merged
