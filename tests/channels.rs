@@ -20,13 +20,12 @@ use steward_workflows::TicketWorkflow;
 use steward_workflows::ticket::AgentReplyInput;
 use support::google::{self, Google, SigningKey, push_claims};
 use support::standins::{
-    HumanQueue, TWILIO_API_KEY, TWILIO_API_SECRET, TWILIO_AUTH, TWILIO_SID, Twilio,
+    HumanQueue, OUR_WHATSAPP, TWILIO_API_KEY, TWILIO_API_SECRET, Twilio, twilio_settings,
 };
 use support::*;
 use temporalio_client::WorkflowSignalOptions;
 
 const WAIT: Duration = Duration::from_secs(60);
-const OUR_NUMBER: &str = "+14155550199";
 
 async fn with_kb(settings: steward::settings::Settings) -> TestApp {
     let app = spawn_app_with(settings, Roles::ALL).await;
@@ -249,15 +248,11 @@ async fn twilio_app(
     let queue_url = queue.clone().start().await;
     let mut settings = test_settings().await;
     settings.activities.twilio = TwilioSettings {
-        api_base: twilio_url,
-        account_sid: TWILIO_SID.into(),
-        auth_token: TWILIO_AUTH.into(),
-        whatsapp_from: OUR_NUMBER.into(),
         // An API key authenticates here (the lifecycle tests use the token).
         api_key_sid: TWILIO_API_KEY.into(),
         api_key_secret: TWILIO_API_SECRET.into(),
-        template_content_sid: String::new(),
         status_callback_url: "https://steward.example/webhooks/twilio/status".into(),
+        ..twilio_settings(twilio_url)
     };
     settings.activities.human_queue_webhook = Some(queue_url);
     configure(&mut settings);
@@ -266,7 +261,7 @@ async fn twilio_app(
 
 async fn customer_writes(app: &TestApp, phone: &str, body: &str) {
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
-    let params = whatsapp_form(phone, OUR_NUMBER, body, &sid, "Ana Lopez");
+    let params = whatsapp_form(phone, OUR_WHATSAPP, body, &sid, "Ana Lopez");
     assert_eq!(app.post_signed_whatsapp(&params).await.status(), 200);
 }
 
@@ -441,13 +436,7 @@ async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() 
     let queue_url = queue.clone().start().await;
     let (app, google) = gmail_app_with(1, |s| {
         s.activities.human_queue_webhook = Some(queue_url);
-        s.activities.twilio = TwilioSettings {
-            api_base: twilio_url,
-            account_sid: TWILIO_SID.into(),
-            auth_token: TWILIO_AUTH.into(),
-            whatsapp_from: OUR_NUMBER.into(),
-            ..TwilioSettings::default()
-        };
+        s.activities.twilio = twilio_settings(twilio_url);
     })
     .await;
     let (_, thread, _) = google.receive(

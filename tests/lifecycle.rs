@@ -9,7 +9,7 @@ mod support;
 use std::time::Duration;
 use steward::app::Roles;
 use steward::webhook_sign::whatsapp_form;
-use steward_activities::config::{LlmSettings, TwilioSettings};
+use steward_activities::config::LlmSettings;
 use steward_domain::{Channel, EscalationReason, Phase, SlaPolicy, ticket_workflow_id};
 use steward_workflows::contracts::DraftingMode;
 use steward_workflows::{TicketView, TicketWorkflow};
@@ -44,13 +44,7 @@ async fn settings_with_standins(twilio: &Twilio) -> (steward::settings::Settings
     let queue = HumanQueue::default();
     let queue_url = queue.clone().start().await;
     let mut settings = test_settings().await;
-    settings.activities.twilio = TwilioSettings {
-        api_base: twilio_url,
-        account_sid: TWILIO_SID.into(),
-        auth_token: TWILIO_AUTH.into(),
-        whatsapp_from: "+14155550199".into(),
-        ..TwilioSettings::default()
-    };
+    settings.activities.twilio = twilio_settings(twilio_url);
     settings.activities.human_queue_webhook = Some(queue_url);
     (settings, queue)
 }
@@ -84,7 +78,7 @@ impl Desk {
 
     async fn customer_writes(&self, phone: &str, body: &str) {
         let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
-        let params = whatsapp_form(phone, "+14155550199", body, &sid, "Ana Lopez");
+        let params = whatsapp_form(phone, OUR_WHATSAPP, body, &sid, "Ana Lopez");
         assert_eq!(self.app.post_signed_whatsapp(&params).await.status(), 200);
     }
 
@@ -719,7 +713,7 @@ async fn long_conversations_continue_as_new_with_their_state() {
     ];
     let app = &d.app;
     let send = |sid: String, body: &'static str| {
-        let params = whatsapp_form(&phone, "+14155550199", body, &sid, "Ana Lopez");
+        let params = whatsapp_form(&phone, OUR_WHATSAPP, body, &sid, "Ana Lopez");
         async move { assert_eq!(app.post_signed_whatsapp(&params).await.status(), 200) }
     };
     for (i, question) in questions.iter().enumerate() {

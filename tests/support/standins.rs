@@ -15,6 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const TWILIO_SID: &str = "ACstandin00000000000000000000000";
+/// Our WhatsApp sender in tests.
+pub const OUR_WHATSAPP: &str = "+14155550199";
 pub const TWILIO_AUTH: &str = "standin-auth-token";
 pub const TWILIO_API_KEY: &str = "SKstandin0000000000000000000000";
 pub const TWILIO_API_SECRET: &str = "standin-api-key-secret";
@@ -36,6 +38,18 @@ pub struct SentWhatsapp {
     pub template: Option<String>,
     pub status_callback: Option<String>,
     pub at: std::time::Instant,
+}
+
+/// Sending settings for the Twilio stand-in at `api_base`, authenticated
+/// with the account's auth token, from [`OUR_WHATSAPP`].
+pub fn twilio_settings(api_base: String) -> steward_activities::config::TwilioSettings {
+    steward_activities::config::TwilioSettings {
+        api_base,
+        account_sid: TWILIO_SID.into(),
+        auth_token: TWILIO_AUTH.into(),
+        whatsapp_from: OUR_WHATSAPP.into(),
+        ..Default::default()
+    }
 }
 
 #[derive(Clone, Default)]
