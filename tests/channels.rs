@@ -18,7 +18,7 @@ use steward_domain::{Channel, ticket_workflow_id};
 use steward_gateway::twilio::{Algorithm, signature_with};
 use steward_workflows::TicketWorkflow;
 use steward_workflows::ticket::AgentReplyInput;
-use support::google::{self, Google, SigningKey, push_claims};
+use support::google::{self, Google, SigningKey, header, push_claims};
 use support::standins::{
     HumanQueue, OUR_WHATSAPP, TWILIO_API_KEY, TWILIO_API_SECRET, Twilio, twilio_settings,
 };
@@ -92,13 +92,6 @@ fn text_part(raw: &str) -> String {
         .parse(raw.as_bytes())
         .unwrap();
     parsed.body_text(0).unwrap().into_owned()
-}
-
-fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
-    raw.split("\r\n\r\n").next()?.split("\r\n").find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.eq_ignore_ascii_case(name).then(|| v.trim())
-    })
 }
 
 #[tokio::test]

@@ -325,7 +325,8 @@ async fn message(
     .into_response()
 }
 
-fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+/// A header of a raw RFC 5322 message (first occurrence, value trimmed).
+pub fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
     let head = raw.split("\r\n\r\n").next()?;
     head.split("\r\n").find_map(|line| {
         let (k, v) = line.split_once(':')?;
