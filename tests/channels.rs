@@ -336,6 +336,68 @@ async fn outside_the_whatsapp_window_an_agent_reply_goes_as_a_template() {
     app.stop().await;
 }
 
+/// Twilio's `failed` status callback for `sid`, signed with `key`.
+async fn post_failed_receipt(app: &TestApp, sid: &str, phone: &str, key: &[u8]) -> u16 {
+    let status_url = format!("{}/webhooks/twilio/status", app.base_url);
+    let params: Vec<(String, String)> = [
+        ("MessageSid", sid),
+        ("MessageStatus", "failed"),
+        ("ErrorCode", "63016"),
+        ("ErrorMessage", "Outside the allowed window"),
+        ("To", &format!("whatsapp:{phone}")),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    app.http
+        .post(&status_url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(
+            "x-twilio-signature",
+            signature_with(Algorithm::HmacSha1, key, &status_url, &params),
+        )
+        .body(form_body(&params))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_failed_reply_is_sent_again_by_email_when_the_customer_has_one() {
+    let (app, twilio, _queue) = twilio_app(|_| {}).await;
+    let phone = unique_phone();
+    customer_writes(
+        &app,
+        &phone,
+        "How do I reset my password? My email is dana.redeliver@example.com",
+    )
+    .await;
+    let reply = eventually("the bot's reply", WAIT, || async {
+        twilio.sent.lock().unwrap().first().cloned()
+    })
+    .await;
+    assert_eq!(
+        post_failed_receipt(&app, &reply.sid, &phone, TWILIO_TOKEN.as_bytes()).await,
+        200
+    );
+    let (via, kind, body): (String, String, String) =
+        eventually("the re-send by email", WAIT, || async {
+            sqlx::query_as(
+                "SELECT delivered_via, kind, body FROM outbound_sends
+             WHERE recipient = 'dana.redeliver@example.com' AND state = 'sent'",
+            )
+            .fetch_optional(&app.pool)
+            .await
+            .unwrap()
+        })
+        .await;
+    assert_eq!((via.as_str(), kind.as_str()), ("email", "bot"));
+    assert!(body.contains("Forgot password"), "{body}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_failed_delivery_receipt_reaches_the_ticket_and_a_human() {
     let (app, twilio, queue) = twilio_app(|_| {}).await;
@@ -351,33 +413,14 @@ async fn a_failed_delivery_receipt_reaches_the_ticket_and_a_human() {
         "receipts are requested"
     );
     let status_url = format!("{}/webhooks/twilio/status", app.base_url);
-    let params: Vec<(String, String)> = [
-        ("MessageSid", reply.sid.as_str()),
-        ("MessageStatus", "failed"),
-        ("ErrorCode", "63016"),
-        ("ErrorMessage", "Outside the allowed window"),
-        ("To", &format!("whatsapp:{phone}")),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect();
-    let post = |signature: String| {
-        app.http
-            .post(&status_url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-twilio-signature", signature)
-            .body(form_body(&params))
-            .send()
-    };
-    let forged = signature_with(Algorithm::HmacSha1, b"not-the-token", &status_url, &params);
-    assert_eq!(post(forged).await.unwrap().status(), 403);
-    let signed = signature_with(
-        Algorithm::HmacSha1,
-        TWILIO_TOKEN.as_bytes(),
-        &status_url,
-        &params,
+    assert_eq!(
+        post_failed_receipt(&app, &reply.sid, &phone, b"not-the-token").await,
+        403
     );
-    assert_eq!(post(signed).await.unwrap().status(), 200);
+    assert_eq!(
+        post_failed_receipt(&app, &reply.sid, &phone, TWILIO_TOKEN.as_bytes()).await,
+        200
+    );
 
     let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
     let view = eventually("the failure on the ticket", WAIT, || async {

@@ -199,7 +199,7 @@ pub async fn redeliver_by_email(
     .bind(&input.failed_provider_message_id)
     .fetch_optional(pool)
     .await?;
-    let Some((ticket, body, _kind)) = failed else {
+    let Some((ticket, body, kind)) = failed else {
         return Ok(None);
     };
     let Some(email) = customer_email(pool, ticket).await? else {
@@ -211,7 +211,9 @@ pub async fn redeliver_by_email(
         idempotency_key: input.idempotency_key.clone(),
         channel: steward_domain::Channel::Email,
         recipient: email,
-        kind: steward_workflows::contracts::ReplyKind::Bot,
+        // The re-send keeps the failed reply's kind (bot, agent, holding, …).
+        kind: serde_json::from_value(serde_json::Value::String(kind))
+            .unwrap_or(steward_workflows::contracts::ReplyKind::Bot),
         author: "steward".into(),
         text: body,
         correlation_id: input.correlation_id.clone(),
