@@ -11,7 +11,7 @@
 use crate::contracts::{MailboxSyncInput, RenewMailboxWatch, SyncMailbox};
 use serde::{Deserialize, Serialize};
 use std::pin::pin;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_workflow::{
     ActivityOptions, CancellableFuture, ContinueAsNewOptions, RetryPolicy, SyncWorkflowContext,
@@ -83,10 +83,7 @@ impl MailboxWorkflow {
             {
                 poll_interval = Duration::from_secs(outcome.poll_interval_secs.max(1));
                 watch_expires = outcome.watch_expires_unix_ms.or(watch_expires);
-                let now = ctx
-                    .workflow_time()
-                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_millis() as i64);
+                let now = crate::ticket::support::now_ms(ctx);
                 let renew_at =
                     watch_expires.map(|expires| expires - outcome.renew_before_secs as i64 * 1000);
                 if renew_at.is_none_or(|at| at <= now)

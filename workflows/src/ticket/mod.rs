@@ -24,7 +24,7 @@ mod llm;
 mod merge;
 mod receipts;
 pub mod state;
-mod support;
+pub(crate) mod support;
 
 use crate::contracts::LoadPolicy;
 use serde::{Deserialize, Serialize};

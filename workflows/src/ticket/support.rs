@@ -12,8 +12,9 @@ use temporalio_workflow::{
 
 pub(super) type Ctx = WorkflowContext<TicketWorkflow>;
 
-/// Workflow time (deterministic: the time of the current workflow task).
-pub(super) fn now_ms(ctx: &Ctx) -> i64 {
+/// Workflow time in Unix ms (deterministic: the time of the current
+/// workflow task). Every workflow of the crate reads the clock through this.
+pub(crate) fn now_ms<W>(ctx: &WorkflowContext<W>) -> i64 {
     ctx.workflow_time()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map(|d| d.as_millis() as i64)
