@@ -53,11 +53,14 @@ pub async fn score(pool: &sqlx::PgPool, path: &Path, region: &str) -> anyhow::Re
             customers.push(
                 steward_activities::identity::resolve_customer(
                     &mut tx,
-                    &who,
-                    name,
-                    &m.body,
+                    steward_activities::identity::Said {
+                        sender: &who,
+                        display_name: name,
+                        subject: "",
+                        body: &m.body,
+                        source_message_id: &format!("{}-{n}", scenario.id),
+                    },
                     region,
-                    &format!("{}-{n}", scenario.id),
                 )
                 .await?,
             );

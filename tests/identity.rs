@@ -4,7 +4,7 @@
 
 mod support;
 
-use steward_activities::identity::{resolve_customer, unmerge};
+use steward_activities::identity::{Said, resolve_customer, unmerge};
 use steward_domain::Identity;
 use support::*;
 use uuid::Uuid;
@@ -19,12 +19,131 @@ async fn fresh_pool() -> (sqlx::PgPool, String) {
 }
 
 async fn resolve(pool: &sqlx::PgPool, sender: &Identity, body: &str) -> Uuid {
+    resolve_in(pool, sender, "", body, "GB").await
+}
+
+async fn resolve_in(
+    pool: &sqlx::PgPool,
+    sender: &Identity,
+    subject: &str,
+    body: &str,
+    region: &str,
+) -> Uuid {
     let mut tx = pool.begin().await.unwrap();
-    let customer = resolve_customer(&mut tx, sender, "", body, "GB", "SM1")
-        .await
-        .unwrap();
+    let said = Said {
+        sender,
+        display_name: "",
+        subject,
+        body,
+        source_message_id: "SM1",
+    };
+    let customer = resolve_customer(&mut tx, said, region).await.unwrap();
     tx.commit().await.unwrap();
     customer
+}
+
+async fn drop_database(pool: sqlx::PgPool, name: &str) {
+    pool.close().await;
+    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+}
+
+fn email(address: &str) -> Identity {
+    Identity::email(address).unwrap()
+}
+
+#[tokio::test]
+async fn another_help_desks_ticket_references_link_only_their_holder() {
+    let (pool, name) = fresh_pool().await;
+    // Replying in a help desk's thread shows who holds its reference.
+    let owner = resolve_in(
+        &pool,
+        &email("ravi@northwind.example"),
+        "Re: [Acme Help #70455] Webhooks failing",
+        "Still failing since Monday.",
+        "US",
+    )
+    .await;
+    // A colleague in copy replying in the same thread takes nothing over.
+    let copied = resolve_in(
+        &pool,
+        &email("lee@northwind.example"),
+        "RE: [Acme Help #70455] Webhooks failing",
+        "Adding the logs.",
+        "US",
+    )
+    .await;
+    assert_ne!(copied, owner);
+    let personal = resolve_in(
+        &pool,
+        &email("ravi.home@proton.example"),
+        "",
+        "Writing from home: this is about my ticket #70455.",
+        "US",
+    )
+    .await;
+    assert_eq!(personal, owner, "the holder's own reference links");
+    let whatsapp = resolve_in(
+        &pool,
+        &Identity::phone("+351912000111").unwrap(),
+        "",
+        "olá, é sobre o meu pedido 70455, alguma novidade?",
+        "US",
+    )
+    .await;
+    assert_eq!(whatsapp, owner, "in the customer's language too");
+    let colleague = resolve_in(
+        &pool,
+        &email("kai@northwind.example"),
+        "",
+        "Following up on ticket #70455 that my colleague Ravi opened.",
+        "US",
+    )
+    .await;
+    assert_ne!(colleague, owner, "someone else's ticket is only proposed");
+    drop_database(pool, &name).await;
+}
+
+#[tokio::test]
+async fn national_numbers_match_the_known_international_number() {
+    let (pool, name) = fresh_pool().await;
+    let dutch = Identity::phone("whatsapp:+31612345678").unwrap();
+    let helena = resolve_in(&pool, &dutch, "", "any news on the SAML setup?", "US").await;
+    // The default region dials no trunk 0, so "06 …" is read against the
+    // numbers we know: the Dutch one.
+    let same = resolve_in(
+        &pool,
+        &email("hv@noordlicht.example"),
+        "",
+        "You can reach me on WhatsApp at 06 12345678.",
+        "US",
+    )
+    .await;
+    assert_eq!(same, helena);
+    // Same digits, nobody known under them: no guess, a customer of its own.
+    let unknown = resolve_in(
+        &pool,
+        &email("pierre@exemple.example"),
+        "",
+        "Call me on 06 99887766 please.",
+        "US",
+    )
+    .await;
+    assert_ne!(unknown, helena);
+    // In a region that dials a trunk 0 the number is read there and claimed.
+    let grace = resolve_in(
+        &pool,
+        &email("grace@fernhill.example"),
+        "",
+        "Following up on the timer.\n\nGrace Okafor | Fernhill\nMobile: 07700 900123",
+        "GB",
+    )
+    .await;
+    let uk = Identity::phone("+447700900123").unwrap();
+    assert_eq!(resolve_in(&pool, &uk, "", "hi again", "GB").await, grace);
+    drop_database(pool, &name).await;
 }
 
 #[tokio::test]
@@ -126,9 +245,14 @@ async fn bench_lookup_by_identity_at_100k_customers() {
         };
         let started = std::time::Instant::now();
         let mut tx = pool.begin().await.unwrap();
-        resolve_customer(&mut tx, &identity, "", "hello", "US", "SM")
-            .await
-            .unwrap();
+        let said = Said {
+            sender: &identity,
+            display_name: "",
+            subject: "",
+            body: "hello",
+            source_message_id: "SM",
+        };
+        resolve_customer(&mut tx, said, "US").await.unwrap();
         tx.commit().await.unwrap();
         timings.push(started.elapsed().as_secs_f64() * 1000.0);
     }

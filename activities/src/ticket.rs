@@ -81,15 +81,15 @@ impl TicketActivities {
     ) -> Result<RecordedInbound, ActivityError> {
         let message = &input.message;
         let mut tx = self.pool.begin().await?;
-        let customer_id = crate::identity::resolve_customer(
-            &mut tx,
-            &message.sender,
-            &message.sender_name,
-            &message.body,
-            &self.settings.default_region,
-            &message.provider_message_id,
-        )
-        .await?;
+        let said = crate::identity::Said {
+            sender: &message.sender,
+            display_name: &message.sender_name,
+            subject: &message.subject,
+            body: &message.body,
+            source_message_id: &message.provider_message_id,
+        };
+        let customer_id =
+            crate::identity::resolve_customer(&mut tx, said, &self.settings.default_region).await?;
         let (ticket_row, ticket_number) = crm::ticket_for_key(
             &mut tx,
             &input.ticket_key,

@@ -142,6 +142,35 @@ pub fn phone_in_region(raw: &str, default_region: &str) -> Result<Identity, Iden
     Identity::phone(&e164)
 }
 
+/// The international numbers a national number with a trunk `0` can be
+/// (`06 12345678` → `+31612345678`, `+33612345678`, …): its digits after
+/// the `0` behind each country code whose numbering plan dials a `0`
+/// first. Exact digits only; which one is meant is for the caller to
+/// decide from the numbers it knows.
+pub fn national_candidates(national: &str) -> Vec<Identity> {
+    let mut codes: Vec<u16> = phonenumber::metadata::DATABASE
+        .iter()
+        .filter(|m| m.national_prefix() == Some("0"))
+        .map(|m| m.country_code())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+        .into_iter()
+        .filter_map(|code| Identity::phone(&format!("+{code}{national}")).ok())
+        .collect()
+}
+
+/// The national number (digits after the trunk `0`) in `region`, when that
+/// region dials a trunk `0` (in the US, `0…` is no national number at all).
+pub fn national_in_region(national: &str, region: &str) -> Option<Identity> {
+    let id = region.parse::<phonenumber::country::Id>().ok()?;
+    let metadata = phonenumber::metadata::DATABASE.by_id(id.as_ref())?;
+    (metadata.national_prefix() == Some("0"))
+        .then(|| Identity::phone(&format!("+{}{national}", metadata.country_code())).ok())
+        .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +207,28 @@ mod tests {
         assert_ne!(c("p.nair@kestrel-labs.com"), c("pnair@kestrel-labs.com"));
         assert_ne!(c("dev@calderaworks.io"), c("dev@calderaworks.com"));
         assert_ne!(c("jonbaptiste@gmail.co"), c("jonbaptiste@gmail.com"));
+    }
+
+    #[test]
+    fn national_numbers_are_read_against_trunk_zero_countries() {
+        let values = |n: &str| -> Vec<String> {
+            national_candidates(n)
+                .into_iter()
+                .map(|i| i.value)
+                .collect()
+        };
+        let nl = values("612345678");
+        assert!(nl.contains(&"+31612345678".to_owned()));
+        assert!(nl.contains(&"+33612345678".to_owned()));
+        assert!(
+            !nl.contains(&"+1612345678".to_owned()),
+            "the US dials no trunk 0"
+        );
+        assert_eq!(
+            national_in_region("7700900123", "GB").map(|i| i.value),
+            Some("+447700900123".into())
+        );
+        assert_eq!(national_in_region("7700900123", "US"), None);
     }
 
     #[test]

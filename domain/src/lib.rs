@@ -6,6 +6,7 @@
 //!   validated [`envelope::InboundMessage`] the ticket workflow receives.
 //! - [`ticket`]: ticket status, conversation keys and workflow ids.
 //! - [`mentions`]: identities and ticket numbers a message states as its own.
+//! - [`references`]: ticket references in our and other help desks' formats.
 //! - [`lifecycle`]: the ticket state machine (bot, escalated, human, resolved).
 //! - [`guardrails`]: triage rules deciding what the bot must not answer.
 //! - [`replies`]: holding and CSAT messages, CSAT scores in replies.
@@ -26,6 +27,7 @@ pub mod guardrails;
 pub mod identity;
 pub mod lifecycle;
 pub mod mentions;
+pub mod references;
 pub mod replies;
 pub mod reply_check;
 pub mod sla;

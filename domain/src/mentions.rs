@@ -14,6 +14,13 @@ pub enum Mentioned {
     Identity(Identity),
     /// A customer-facing ticket number, `TKT-000042`.
     Ticket(String),
+    /// A bare ticket reference (`#61840`, "ticket 66019"): ours or another
+    /// help desk's, see [`crate::references`].
+    Reference(String),
+    /// A number in national notation with a trunk `0` (`06 12345678`): its
+    /// country is unknown, so it matches a known international number
+    /// whose national part it is (see [`crate::identity::national_candidates`]).
+    NationalPhone(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +59,36 @@ const SELF: &[&str] = &[
     "this is",
     "here from",
     "also me",
+    // Self-introductions: "hey it's Dan (dan@x.com)", "Nikhil here, …".
+    "hey it's",
+    "hi it's",
+    "hello it's",
+    " here,",
+    // The same statements in the other languages customers write in.
+    "meu pedido",
+    "meu ticket",
+    "meu chamado",
+    "meu email",
+    "meu e-mail",
+    "meu número",
+    "mi ticket",
+    "mi pedido",
+    "mi solicitud",
+    "mi caso",
+    "mi correo",
+    "mi número",
+    "mon ticket",
+    "ma demande",
+    "mon dossier",
+    "mon e-mail",
+    "mon adresse",
+    "mon numéro",
+    "te escribí",
+    "escribí desde",
+    "te escrevi",
+    "escrevi de",
+    "je vous ai écrit",
+    "écrit depuis",
 ];
 const NOT_SELF: &[&str] = &[
     "on behalf of",
@@ -190,6 +227,8 @@ pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
             .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
         {
             push(Mentioned::Ticket(format!("TKT-{number}")), at, &mut found);
+        } else if let Some(reference) = crate::references::reference_at(&lower, at, token) {
+            push(Mentioned::Reference(reference), at, &mut found);
         }
         // Phone numbers span several tokens ("+44 7700 900123").
         let digits = token.chars().filter(char::is_ascii_digit).count();
@@ -218,10 +257,14 @@ pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
 }
 
 fn read_phone(run: &str, at: usize, region: &str, push: &mut impl FnMut(Mentioned, usize)) {
-    let digits = run.chars().filter(char::is_ascii_digit).count();
-    if (9..=15).contains(&digits)
-        && let Ok(phone) = phone_in_region(run, region)
-    {
+    let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+    if !(9..=15).contains(&digits.len()) {
+        return;
+    }
+    let international = run.trim_start_matches('(').starts_with(['+']) || digits.starts_with("00");
+    if !international && let Some(national) = digits.strip_prefix('0') {
+        push(Mentioned::NationalPhone(national.to_owned()), at);
+    } else if let Ok(phone) = phone_in_region(run, region) {
         push(Mentioned::Identity(phone), at);
     }
 }
@@ -230,7 +273,7 @@ impl Mention {
     pub fn identity(&self) -> Option<&Identity> {
         match &self.what {
             Mentioned::Identity(i) => Some(i),
-            Mentioned::Ticket(_) => None,
+            Mentioned::Ticket(_) | Mentioned::Reference(_) | Mentioned::NationalPhone(_) => None,
         }
     }
 
@@ -250,7 +293,8 @@ mod tests {
             .filter(|m| m.self_stated)
             .map(|m| match m.what {
                 Mentioned::Identity(i) => i.value,
-                Mentioned::Ticket(t) => t,
+                Mentioned::Ticket(t) | Mentioned::Reference(t) => t,
+                Mentioned::NationalPhone(n) => format!("0{n}"),
             })
             .collect()
     }

@@ -9,10 +9,13 @@
 //! for a human and change nothing. Names, surnames, company domains and
 //! shared phones never merge anyone.
 
+mod stated;
+
 use crate::crm::identity_owner;
 use sqlx::{PgPool, Postgres, Transaction};
 use steward_domain::identity::canonical_email;
 use steward_domain::mentions::{Mentioned, mentions};
+use steward_domain::references::thread_references;
 use steward_domain::{Identity, IdentityKind};
 use uuid::Uuid;
 
@@ -26,13 +29,6 @@ pub fn canonical(identity: &Identity) -> Identity {
         }
         _ => identity.clone(),
     }
-}
-
-async fn ticket_owner(tx: &mut Tx<'_>, ticket: &str) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT customer_id FROM tickets WHERE ticket_number = $1")
-        .bind(ticket)
-        .fetch_optional(&mut **tx)
-        .await
 }
 
 async fn record_link(
@@ -97,28 +93,52 @@ async fn claim_unowned(
     Ok(())
 }
 
-/// The customer behind `sender`, linking or proposing from what `body` states.
+/// What one inbound message says about its sender.
+pub struct Said<'a> {
+    pub sender: &'a Identity,
+    pub display_name: &'a str,
+    /// The email subject ("" on other channels): a reply's thread tag.
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub source_message_id: &'a str,
+}
+
+/// The customer behind the sender, linking or proposing from what the
+/// message states, and holding the references of the threads it replies in.
 pub async fn resolve_customer(
     tx: &mut Tx<'_>,
-    sender: &Identity,
-    display_name: &str,
-    body: &str,
+    said: Said<'_>,
     default_region: &str,
-    source_message_id: &str,
 ) -> Result<Uuid, sqlx::Error> {
-    let sender = canonical(sender);
-    let stated = mentions(body, default_region);
+    let customer = resolve_sender(tx, &said, default_region).await?;
+    let tagged = thread_references(if said.subject.is_empty() {
+        said.body
+    } else {
+        said.subject
+    });
+    stated::hold_thread_references(tx, customer, &tagged, said.source_message_id).await?;
+    Ok(customer)
+}
+
+async fn resolve_sender(
+    tx: &mut Tx<'_>,
+    said: &Said<'_>,
+    default_region: &str,
+) -> Result<Uuid, sqlx::Error> {
+    let (display_name, source_message_id) = (said.display_name, said.source_message_id);
+    let sender = canonical(said.sender);
+    let stated = mentions(said.body, default_region);
+    let stated = stated::read_national_phones(tx, stated, default_region).await?;
     if let Some(customer) = identity_owner(tx, &sender).await? {
         claim_unowned(tx, customer, &stated, source_message_id).await?;
         return Ok(customer);
     }
     let mut proposals = Vec::new();
     for mention in &stated {
-        let target = match &mention.what {
-            Mentioned::Identity(i) if *i == sender => continue,
-            Mentioned::Identity(i) => identity_owner(tx, i).await?,
-            Mentioned::Ticket(t) => ticket_owner(tx, t).await?,
-        };
+        if matches!(&mention.what, Mentioned::Identity(i) if *i == sender) {
+            continue;
+        }
+        let target = stated::mention_owner(tx, mention).await?;
         let Some(target) = target else { continue };
         if mention.self_stated {
             let claimed = sqlx::query(
