@@ -206,12 +206,7 @@ async fn self_stated_links_join_other_mentions_are_proposed_and_unmerge_restores
     .await
     .unwrap();
     assert_eq!(status, "reverted");
-
-    pool.close().await;
-    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&admin)
-        .await;
+    drop_database(pool, &name).await;
 }
 
 /// Benchmark, not a test (nothing asserted about time): customer lookup by
@@ -264,9 +259,50 @@ async fn bench_lookup_by_identity_at_100k_customers() {
         pct(0.95),
         pct(0.99)
     );
-    pool.close().await;
-    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&admin)
-        .await;
+    drop_database(pool, &name).await;
+}
+
+#[tokio::test]
+async fn people_sharing_a_phone_are_separate_customers_with_an_audit_row() {
+    let (pool, name) = fresh_pool().await;
+    let family = Identity::phone("+34611222333").unwrap();
+    let marta = resolve(&pool, &family, "Hola, soy Marta. ¿Cómo exporto mis horas?").await;
+    assert_eq!(
+        resolve(&pool, &family, "any news on the export?").await,
+        marta,
+        "a message naming nobody stays with the phone's customer"
+    );
+    let tomas = resolve(
+        &pool,
+        &family,
+        "Hi, this is Tomás, Marta's son. I'm using her phone for my own account.",
+    )
+    .await;
+    assert_ne!(
+        tomas, marta,
+        "a second person introduced is a customer of their own"
+    );
+    assert_eq!(
+        resolve(
+            &pool,
+            &family,
+            "Tomas again: did you find my invoice?\n\n- Tomas"
+        )
+        .await,
+        tomas,
+        "and is recognised again by name, accents aside"
+    );
+    assert_eq!(resolve(&pool, &family, "Marta here, thanks!").await, marta);
+    let evidence: Vec<String> = sqlx::query_scalar(
+        "SELECT evidence FROM identity_persons WHERE identity_value = '+34611222333' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(evidence.len(), 2, "{evidence:?}");
+    assert!(
+        evidence[1].contains("Marta also wrote from"),
+        "{evidence:?}"
+    );
+    drop_database(pool, &name).await;
 }

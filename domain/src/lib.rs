@@ -6,6 +6,7 @@
 //!   validated [`envelope::InboundMessage`] the ticket workflow receives.
 //! - [`ticket`]: ticket status, conversation keys and workflow ids.
 //! - [`mentions`]: identities and ticket numbers a message states as its own.
+//! - [`persons`]: the person a message introduces itself as (shared phones).
 //! - [`references`]: ticket references in our and other help desks' formats.
 //! - [`lifecycle`]: the ticket state machine (bot, escalated, human, resolved).
 //! - [`guardrails`]: triage rules deciding what the bot must not answer.
@@ -27,6 +28,7 @@ pub mod guardrails;
 pub mod identity;
 pub mod lifecycle;
 pub mod mentions;
+pub mod persons;
 pub mod references;
 pub mod replies;
 pub mod reply_check;

@@ -317,6 +317,12 @@ mod tests {
         );
         assert_eq!(own("Any news on my ticket TKT-000042?"), vec!["TKT-000042"]);
         assert_eq!(
+            own("Following up.\n\nGrace Okafor | Fernhill\nMobile: 07700 900123"),
+            vec!["07700900123"],
+            "a national number is kept for resolution to read"
+        );
+        assert_eq!(own("This is about my ticket #70455."), vec!["70455"]);
+        assert_eq!(
             own(
                 "Following up on push notifications.\n\nMarcus Bell | Ironclad | cell 212.555.0187"
             ),

@@ -9,12 +9,14 @@
 //! for a human and change nothing. Names, surnames, company domains and
 //! shared phones never merge anyone.
 
+mod persons;
 mod stated;
 
 use crate::crm::identity_owner;
 use sqlx::{PgPool, Postgres, Transaction};
 use steward_domain::identity::canonical_email;
 use steward_domain::mentions::{Mentioned, mentions};
+use steward_domain::persons::introduced_name;
 use steward_domain::references::thread_references;
 use steward_domain::{Identity, IdentityKind};
 use uuid::Uuid;
@@ -129,7 +131,11 @@ async fn resolve_sender(
     let sender = canonical(said.sender);
     let stated = mentions(said.body, default_region);
     let stated = stated::read_national_phones(tx, stated, default_region).await?;
-    if let Some(customer) = identity_owner(tx, &sender).await? {
+    let person = introduced_name(said.body);
+    if let Some(owner) = identity_owner(tx, &sender).await? {
+        let customer =
+            persons::person_on_identity(tx, &sender, owner, person.as_deref(), source_message_id)
+                .await?;
         claim_unowned(tx, customer, &stated, source_message_id).await?;
         return Ok(customer);
     }
@@ -161,6 +167,14 @@ async fn resolve_sender(
                 )
                 .await?;
                 claim_unowned(tx, target, &stated, source_message_id).await?;
+                persons::person_on_identity(
+                    tx,
+                    &sender,
+                    target,
+                    person.as_deref(),
+                    source_message_id,
+                )
+                .await?;
                 return Ok(target);
             }
             // Someone registered this identity meanwhile: it decides.
@@ -172,6 +186,8 @@ async fn resolve_sender(
         }
     }
     let customer = crate::crm::customer_for_identity(tx, &sender, display_name).await?;
+    persons::person_on_identity(tx, &sender, customer, person.as_deref(), source_message_id)
+        .await?;
     claim_unowned(tx, customer, &stated, source_message_id).await?;
     for (target, evidence) in proposals {
         if target != customer {

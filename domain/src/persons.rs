@@ -1,0 +1,245 @@
+//! Who, by name, a message says it is from — for phones and mailboxes that
+//! several people share (a family phone, `ops@`, a household address).
+//!
+//! A customer is one person. When a message from a known phone or mailbox
+//! introduces someone ("Hi, this is Pablo, Lucía's brother", "Douglas
+//! here", a "- Marco" sign-off) and an earlier message from it introduced
+//! someone else, they are two customers. Only an explicit introduction or
+//! sign-off counts: a display name can be a company ("Lantern Foods Ops"),
+//! and a message without a name stays with whoever the address belongs to.
+
+/// Introductions, each followed by the name ("this is Pablo").
+const BEFORE_NAME: &[&str] = &[
+    "this is",
+    "i'm",
+    "i am",
+    "my name is",
+    "it's",
+    "soy",
+    "sou",
+    "me llamo",
+    "je suis",
+    "je m'appelle",
+    "aqui é",
+    "aquí",
+];
+/// Sign-off words a name may follow at the end ("Cheers, Marco").
+const CLOSINGS: &[&str] = &[
+    "cheers",
+    "thanks",
+    "thank you",
+    "best",
+    "regards",
+    "kind regards",
+    "gracias",
+    "obrigado",
+    "obrigada",
+    "merci",
+    "saludos",
+    "abraços",
+];
+/// People a speaker is the relative or colleague of: "Carmen's husband
+/// Jorge" names Jorge.
+const RELATIONS: &[&str] = &[
+    "husband",
+    "wife",
+    "brother",
+    "sister",
+    "son",
+    "daughter",
+    "mother",
+    "father",
+    "mom",
+    "dad",
+    "partner",
+    "colleague",
+    "assistant",
+    "friend",
+];
+/// Capitalised words that follow "I'm" or "this is" without being names.
+const NOT_NAMES: &[&str] = &[
+    "not", "so", "sorry", "still", "just", "really", "also", "the", "a", "an", "urgent", "from",
+    "writing", "having", "trying", "using", "back", "here", "on", "in", "at", "with", "about",
+    "your", "our", "my", "this", "that", "it", "i", "lumen", "hi", "hello", "hey", "ok",
+];
+
+fn word_is_name(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(char::is_uppercase)
+        && word.chars().count() >= 2
+        && word.chars().all(|c| c.is_alphabetic() || c == '-')
+        && !NOT_NAMES.contains(&word.to_lowercase().as_str())
+}
+
+/// The first name after an introduction at byte `at` of `text`, if the words
+/// there are a name (a capitalised word, possibly "X's <relation> Name").
+fn name_after(text: &str, at: usize) -> Option<String> {
+    let raw: Vec<&str> = text[at..].split_whitespace().take(4).collect();
+    let words: Vec<&str> = raw
+        .iter()
+        .map(|w| w.trim_end_matches([',', '.', '!', '?', ';', ':']))
+        .collect();
+    let first = *words.first()?;
+    if let Some(owner) = first
+        .strip_suffix("'s")
+        .or_else(|| first.strip_suffix("’s"))
+    {
+        // "Carmen's husband Jorge": the speaker is the last word, not the owner.
+        let relation = words.get(1)?.to_lowercase();
+        let name = words.get(2)?;
+        return (word_is_name(owner)
+            && RELATIONS.contains(&relation.as_str())
+            && word_is_name(name))
+        .then(|| (*name).to_owned());
+    }
+    // A name ends the clause or runs into a surname: "I'm Ana." or "I'm Ana
+    // Lima", not "I'm Brazilian and …".
+    let ends_clause = raw[0].len() > first.len();
+    let surname = words.get(1).is_some_and(|w| word_is_name(w));
+    (word_is_name(first) && (ends_clause || surname || words.len() == 1)).then(|| first.to_owned())
+}
+
+/// The person a message introduces itself as, or signs with.
+pub fn introduced_name(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    for phrase in BEFORE_NAME {
+        for (at, _) in lower.match_indices(phrase) {
+            let starts_word = lower[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+            let end = at + phrase.len();
+            if starts_word
+                && text.is_char_boundary(end)
+                && text[end..].starts_with(' ')
+                && let Some(name) = name_after(text, end)
+            {
+                return Some(name);
+            }
+        }
+    }
+    name_before_here(text).or_else(|| signed_name(text))
+}
+
+/// "Douglas Henderson here." / "Nikhil here," at the start of a sentence.
+fn name_before_here(text: &str) -> Option<String> {
+    let at = text.find(" here")?;
+    let before = text[..at].rsplit(['.', '!', '?', '\n', ',']).next()?.trim();
+    let words: Vec<&str> = before.split_whitespace().collect();
+    (!words.is_empty() && words.len() <= 2 && words.iter().all(|w| word_is_name(w)))
+        .then(|| words[0].to_owned())
+}
+
+/// A sign-off at the very end: "- Aisha", "Cheers, Marco", "…rates? Fiona".
+fn signed_name(text: &str) -> Option<String> {
+    let text = text.trim_end();
+    let tail = text.rsplit(['.', '!', '?', '\n']).next()?.trim();
+    if tail.is_empty() {
+        // Ends with punctuation: the last thing is a sentence, not a name.
+        return None;
+    }
+    if let Some(name) = tail.strip_prefix(['-', '—', '–']) {
+        let name = name.trim();
+        return word_is_name(name).then(|| name.to_owned());
+    }
+    let lower = tail.to_lowercase();
+    let name = match CLOSINGS.iter().find_map(|c| lower.strip_prefix(c)) {
+        Some(rest) => tail
+            .get(tail.len() - rest.len()..)?
+            .trim_start_matches([',', ' ']),
+        None if !tail.contains(' ') => tail,
+        None => return None,
+    };
+    word_is_name(name).then(|| name.to_owned())
+}
+
+/// Whether two introduced names are the same person: the same first name
+/// (accents and case aside), or one a short form of the other ("Doug").
+pub fn same_person(a: &str, b: &str) -> bool {
+    let (a, b) = (fold(a), fold(b));
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    a == b || (short.len() >= 3 && long.starts_with(short.as_str()))
+}
+
+fn fold(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> Option<String> {
+        introduced_name(text)
+    }
+
+    #[test]
+    fn introductions_and_sign_offs_name_the_writer() {
+        assert_eq!(
+            name("Hola, soy Lucía. No me llegan").as_deref(),
+            Some("Lucía")
+        );
+        assert_eq!(
+            name("Hi, this is Pablo, Lucía's brother. I'm borrowing her phone.").as_deref(),
+            Some("Pablo")
+        );
+        assert_eq!(
+            name("Hello, I'm Carmen's husband Jorge, on the family phone.").as_deref(),
+            Some("Jorge")
+        );
+        assert_eq!(
+            name("Hello, Douglas Henderson here. I'm in").as_deref(),
+            Some("Douglas")
+        );
+        assert_eq!(
+            name("How do we add an approver? - Aisha").as_deref(),
+            Some("Aisha")
+        );
+        assert_eq!(
+            name("Our zap stopped working. Cheers, Marco").as_deref(),
+            Some("Marco")
+        );
+        assert_eq!(
+            name("How do I set billable rates? Fiona").as_deref(),
+            Some("Fiona")
+        );
+    }
+
+    #[test]
+    fn other_capitalised_words_are_not_names() {
+        assert_eq!(name("I'm Sorry to bother you again"), None);
+        assert_eq!(name("This is Urgent: the timer froze"), None);
+        assert_eq!(name("this is about the export"), None);
+        assert_eq!(name("It's not working. Thanks!"), None);
+        assert_eq!(name("I'm Ana's assistant, writing for her."), None);
+        assert_eq!(name("I'm Brazilian and new to Lumen"), None);
+        assert_eq!(name("the export fails. Thanks"), None);
+    }
+
+    #[test]
+    fn short_forms_and_accents_are_the_same_person() {
+        assert!(same_person("Lucía", "lucia"));
+        assert!(same_person("Doug", "Douglas"));
+        assert!(!same_person("Lucía", "Pablo"));
+        assert!(
+            !same_person("Al", "Alice"),
+            "two letters are too short to tell"
+        );
+    }
+}
