@@ -364,9 +364,13 @@ async fn post_failed_receipt(app: &TestApp, sid: &str, phone: &str, key: &[u8]) 
         .as_u16()
 }
 
+/// The `failed` receipt is posted while Twilio still holds its answer to
+/// the send, so it reaches us before the ledger has the message id: it
+/// must wait for the ledger, not be dropped.
 #[tokio::test]
 async fn a_failed_reply_is_sent_again_by_email_when_the_customer_has_one() {
     let (app, twilio, _queue) = twilio_app(|_| {}).await;
+    *twilio.first_delay.lock().unwrap() = Some(std::time::Duration::from_millis(1500));
     let phone = unique_phone();
     customer_writes(
         &app,

@@ -52,11 +52,16 @@ pub async fn send(
     .await?;
     match state.as_str() {
         "sent" => {
+            let early_receipts = match &provider_id {
+                Some(id) => crate::receipts::take_early_receipt(&mut tx, id).await?,
+                None => Vec::new(),
+            };
             return Ok(SendOutcome {
                 status: SendStatus::AlreadySent,
                 provider_message_id: provider_id,
                 via: None,
                 note: String::new(),
+                early_receipts,
             });
         }
         "sending" | "uncertain" => {
@@ -71,6 +76,7 @@ pub async fn send(
                 provider_message_id: None,
                 via: None,
                 note: String::new(),
+                early_receipts: Vec::new(),
             });
         }
         _ => {}
@@ -103,6 +109,7 @@ pub async fn send(
             let provider_message_id = delivered.provider_message_id;
             let via = delivered.via.unwrap_or(input.channel);
             let mut tx = pool.begin().await?;
+            crate::receipts::lock_message_id(&mut tx, &provider_message_id).await?;
             sqlx::query(
                 "UPDATE outbound_sends SET state = 'sent', provider_message_id = $2, sent_at = now(), last_error = NULL,
                         delivered_via = $3
@@ -134,6 +141,8 @@ pub async fn send(
             .bind(ticket)
             .fetch_one(&mut *tx)
             .await?;
+            let early_receipts =
+                crate::receipts::take_early_receipt(&mut tx, &provider_message_id).await?;
             tx.commit().await?;
             if let Some(at) = last_inbound {
                 let seconds = (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0;
@@ -146,6 +155,7 @@ pub async fn send(
                 provider_message_id: Some(provider_message_id),
                 via: delivered.via,
                 note: delivered.note,
+                early_receipts,
             })
         }
         Err(DeliveryError::NoRoute(reason)) => {
@@ -160,6 +170,7 @@ pub async fn send(
                 provider_message_id: None,
                 via: None,
                 note: reason,
+                early_receipts: Vec::new(),
             })
         }
         Err(err) => {

@@ -14,6 +14,7 @@
 //! - [`gmail`]: the Gmail API client and RFC 5322 in and out.
 //! - [`mailbox`]: the mailbox sync and watch-renewal activities.
 //! - [`ledger`]: the send ledger that makes sends happen at most once.
+//! - [`receipts`]: delivery receipts that overtook the send they report on.
 //! - [`ticket`]: [`TicketActivities`], bound to the contracts declared in
 //!   `steward_workflows::contracts`.
 
@@ -29,6 +30,7 @@ pub mod ledger;
 pub mod llm;
 pub mod mailbox;
 pub mod metrics;
+pub mod receipts;
 pub mod responder;
 pub mod ticket;
 

@@ -72,6 +72,13 @@ pub(crate) async fn accept(
         .begin()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    // The ledger takes the same lock when it records a message id, so a
+    // receipt is either found on its row or parked where the ledger looks.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind(sid)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let row: Option<(Option<String>, String)> = sqlx::query_as(
         "SELECT o.delivery_status, t.workflow_id FROM outbound_sends o JOIN tickets t ON t.id = o.ticket_id
          WHERE o.provider_message_id = $1 FOR UPDATE OF o",
@@ -81,9 +88,15 @@ pub(crate) async fn accept(
     .await
     .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let Some((current, workflow_id)) = row else {
-        // Not a message we sent (another app on the account), or a receipt
-        // that overtook our own ledger write; nothing to route.
-        tracing::info!("status callback for a message not in the send ledger");
+        // A receipt that overtook our own ledger write (or a message of
+        // another app on the account): parked for the ledger to hand over.
+        park_early_receipt(&mut tx, sid, &status, &error_code, &error_message)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        tx.commit()
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        tracing::info!("status callback before its send was recorded; parked");
         return Ok(StatusCode::OK);
     };
     if current
@@ -135,4 +148,34 @@ pub(crate) async fn accept(
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(StatusCode::OK)
+}
+
+/// Keeps a receipt for a message id the ledger has not recorded yet (a
+/// failure is never replaced by a later status), and drops receipts that
+/// waited a day: those were never ours.
+async fn park_early_receipt(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    sid: &str,
+    status: &str,
+    error_code: &str,
+    error_message: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM early_receipts WHERE received_at < now() - interval '1 day'")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO early_receipts (provider_message_id, status, error_code, error_message)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (provider_message_id) DO UPDATE
+             SET status = EXCLUDED.status, error_code = EXCLUDED.error_code,
+                 error_message = EXCLUDED.error_message
+             WHERE early_receipts.status NOT IN ('failed', 'undelivered', 'canceled')",
+    )
+    .bind(sid)
+    .bind(status)
+    .bind(error_code)
+    .bind(error_message)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -5,6 +5,25 @@ use serde::{Deserialize, Serialize};
 use steward_domain::Channel;
 use temporalio_workflow::common::ActivityDefinition;
 
+/// A provider's delivery receipt for one of our messages (`delivery_status`
+/// signal input, from Twilio's status callbacks).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryStatusInput {
+    pub provider_message_id: String,
+    /// `queued`, `sent`, `delivered`, `read`, `failed`, `undelivered`, …
+    pub status: String,
+    #[serde(default)]
+    pub error_code: String,
+    #[serde(default)]
+    pub error_message: String,
+}
+
+impl DeliveryStatusInput {
+    pub fn is_failure(&self) -> bool {
+        matches!(self.status.as_str(), "failed" | "undelivered")
+    }
+}
+
 /// A reply the provider reported as failed, to be re-sent another way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RedeliverInput {

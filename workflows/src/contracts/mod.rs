@@ -262,6 +262,10 @@ pub struct SendOutcome {
     /// What went out instead of free text (`template`), if anything.
     #[serde(default)]
     pub note: String,
+    /// Receipts for this message that reached us before the send was
+    /// recorded (a fast `failed`): handled like the `delivery_status` signal.
+    #[serde(default)]
+    pub early_receipts: Vec<DeliveryStatusInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

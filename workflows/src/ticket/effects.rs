@@ -67,7 +67,11 @@ pub(super) async fn send(
         ReplyKind::Agent => format!("agent:{author}"),
         ReplyKind::Holding | ReplyKind::CsatRequest => "steward".to_owned(),
     };
-    ctx.state_mut(|w| w.s.push_transcript(now, &from, &text));
+    ctx.state_mut(|w| {
+        w.s.push_transcript(now, &from, &text);
+        // Handled by the main loop like the signal they overtook.
+        w.s.receipts.extend(outcome.early_receipts.iter().cloned());
+    });
     if let Some(via) = outcome.via {
         let detail = format!("{} reply sent by {via} {}", kind.as_str(), outcome.note);
         record_event(ctx, "sent_via_fallback", detail.trim()).await?;

@@ -55,24 +55,7 @@ pub struct Feedback {
     pub comment: String,
 }
 
-/// A provider's delivery receipt for one of our messages (`delivery_status`
-/// signal input, from Twilio's status callbacks).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryStatusInput {
-    pub provider_message_id: String,
-    /// `queued`, `sent`, `delivered`, `read`, `failed`, `undelivered`, …
-    pub status: String,
-    #[serde(default)]
-    pub error_code: String,
-    #[serde(default)]
-    pub error_message: String,
-}
-
-impl DeliveryStatusInput {
-    pub fn is_failure(&self) -> bool {
-        matches!(self.status.as_str(), "failed" | "undelivered")
-    }
-}
+pub use crate::contracts::DeliveryStatusInput;
 
 /// What the `status` query returns (and the ticket API shows). Fields added
 /// later default when an older run's state is carried in.
