@@ -52,6 +52,14 @@ const SECURITY: &[&str] = &[
     "former employee",
     "ex-employee",
     "fake email from",
+    // A change the customer disowns is a takeover until shown otherwise.
+    "wasn't me",
+    "wasnt me",
+    "was not me",
+    "not done by me",
+    "i didn't change",
+    "i did not change",
+    "someone changed my",
 ];
 /// Legal exposure: requests with statutory deadlines or liability.
 const LEGAL: &[&str] = &[
@@ -102,6 +110,9 @@ const ACCOUNT_ACCESS: &[&str] = &[
     "preapproved",
     "no longer have access to the email",
     "no longer have access to my email",
+    "lost access to my email",
+    "lost access to the email",
+    "move my account to",
     "mailbox no longer",
     "email account was deleted",
     "email was deleted",
@@ -178,12 +189,19 @@ const ANGRY: &[&str] = &[
     "sick and tired",
     "joke of a",
 ];
-/// An explicit request for a person overrides the bot, always.
+/// An explicit request for a person overrides the bot, always. Bare role
+/// words are not enough: "our office manager invited…", "human resources"
+/// and "a person on my team" ask for nobody, so the phrases say who the
+/// customer wants to reach.
 const HUMAN: &[&str] = &[
-    "human",
+    "a human",
+    "human agent",
+    "human being",
+    "real human",
     "real person",
     "an agent",
-    "a person",
+    "to a person",
+    "with a person",
     "not a bot",
     "no bot",
     "call me",
@@ -192,8 +210,11 @@ const HUMAN: &[&str] = &[
     "talk to someone",
     "speak with someone",
     "representative",
-    "manager",
-    "supervisor",
+    "to a manager",
+    "with a manager",
+    "your manager",
+    "to a supervisor",
+    "your supervisor",
     "someone from your team",
 ];
 /// Attempts to re-program the bot.
@@ -315,6 +336,24 @@ mod tests {
             Some(EscalationReason::HumanRequested)
         );
         assert_eq!(reason("omg how do I export a report??"), None);
+        assert_eq!(
+            reason("Can I speak to a manager about this?"),
+            Some(EscalationReason::HumanRequested)
+        );
+        assert_eq!(
+            reason("Our office manager invited seven people and none got the email."),
+            None,
+            "a role mentioned is not a request for a person"
+        );
+        assert_eq!(reason("Can human resources see timesheets?"), None);
+        assert_eq!(
+            reason("got a mail that my password was changed but it wasnt me"),
+            Some(EscalationReason::SecurityIncident)
+        );
+        assert_eq!(
+            reason("I lost access to my email at my old job, please move my account to this one"),
+            Some(EscalationReason::AccountAccessVerification)
+        );
     }
 
     #[test]
