@@ -10,12 +10,7 @@ use support::*;
 use uuid::Uuid;
 
 async fn fresh_pool() -> (sqlx::PgPool, String) {
-    let name = format!("steward_identity_{}", Uuid::new_v4().simple());
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    steward_activities::db::ensure_database(&url).await.unwrap();
-    let pool = steward_activities::db::pool(&url, 2).unwrap();
-    steward_activities::db::migrate(&pool).await.unwrap();
-    (pool, name)
+    scratch_database("steward_identity").await
 }
 
 async fn resolve(pool: &sqlx::PgPool, sender: &Identity, body: &str) -> Uuid {
@@ -40,14 +35,6 @@ async fn resolve_in(
     let customer = resolve_customer(&mut tx, said, region).await.unwrap();
     tx.commit().await.unwrap();
     customer
-}
-
-async fn drop_database(pool: sqlx::PgPool, name: &str) {
-    pool.close().await;
-    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&admin)
-        .await;
 }
 
 fn email(address: &str) -> Identity {

@@ -7,8 +7,7 @@
 mod support;
 
 use steward_activities::kb::{Retrievers, import_dir, search_with};
-use support::ADMIN_DATABASE_URL;
-use uuid::Uuid;
+use support::{drop_database, scratch_database};
 
 /// Questions worded unlike the articles (synonyms, typos, other phrasing)
 /// and like them, with the article that answers each.
@@ -32,11 +31,7 @@ const QUERIES: &[(&str, &str)] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hybrid_ranking_matches_or_beats_each_retriever_and_import_is_idempotent() {
-    let name = format!("steward_kb_{}", Uuid::new_v4().simple());
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    steward_activities::db::ensure_database(&url).await.unwrap();
-    let pool = steward_activities::db::pool(&url, 2).unwrap();
-    steward_activities::db::migrate(&pool).await.unwrap();
+    let (pool, name) = scratch_database("steward_kb").await;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-kb");
     assert_eq!(import_dir(&pool, &dir).await.unwrap(), (5, 0));
     assert_eq!(
@@ -60,11 +55,7 @@ async fn hybrid_ranking_matches_or_beats_each_retriever_and_import_is_idempotent
         "fusion must add something: {hits:?}"
     );
 
-    pool.close().await;
-    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&admin)
-        .await;
+    drop_database(pool, &name).await;
 }
 
 /// Questions for the fixture help centre in `tests/fixtures/kb-hybrid`:
@@ -125,22 +116,14 @@ async fn top1_by_retriever(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hybrid_ranking_beats_each_retriever_alone_on_mixed_questions() {
-    let name = format!("steward_kb_{}", Uuid::new_v4().simple());
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    steward_activities::db::ensure_database(&url).await.unwrap();
-    let pool = steward_activities::db::pool(&url, 2).unwrap();
-    steward_activities::db::migrate(&pool).await.unwrap();
+    let (pool, name) = scratch_database("steward_kb").await;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kb-hybrid");
     import_dir(&pool, &dir).await.unwrap();
     let hits = top1_by_retriever(&pool, MIXED_QUERIES).await;
     println!("hit@1 over {} questions: {hits:?}", MIXED_QUERIES.len());
     let (text, vector, hybrid) = (hits["TextOnly"], hits["VectorOnly"], hits["Hybrid"]);
     assert!(hybrid > text && hybrid > vector, "{hits:?}");
-    pool.close().await;
-    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&admin)
-        .await;
+    drop_database(pool, &name).await;
 }
 
 /// Measurement, not a check: each retriever alone and fused over the
@@ -152,11 +135,7 @@ async fn hybrid_ranking_beats_each_retriever_alone_on_mixed_questions() {
 async fn measure_retrievers_on_the_evaluation_set() {
     let dir =
         std::path::PathBuf::from(std::env::var("STEWARD_EVAL_DIR").expect("STEWARD_EVAL_DIR"));
-    let name = format!("steward_kb_{}", Uuid::new_v4().simple());
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    steward_activities::db::ensure_database(&url).await.unwrap();
-    let pool = steward_activities::db::pool(&url, 2).unwrap();
-    steward_activities::db::migrate(&pool).await.unwrap();
+    let (pool, name) = scratch_database("steward_kb").await;
     import_dir(&pool, &dir.join("kb")).await.unwrap();
     let tickets: Vec<serde_json::Value> = std::fs::read_to_string(dir.join("tickets.jsonl"))
         .unwrap()
@@ -204,5 +183,5 @@ async fn measure_retrievers_on_the_evaluation_set() {
             tickets.len()
         );
     }
-    pool.close().await;
+    drop_database(pool, &name).await;
 }

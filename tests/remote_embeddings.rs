@@ -9,9 +9,8 @@ mod support;
 
 use steward_activities::config::{EmbeddingProvider, EmbeddingSettings};
 use steward_activities::kb::{Retrievers, import_dir, remote, search_with};
-use support::ADMIN_DATABASE_URL;
 use support::standins::{EmbeddingsModel, OPENAI_KEY};
-use uuid::Uuid;
+use support::{drop_database, scratch_database};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passages_are_embedded_and_searched_with_the_configured_model() {
@@ -24,11 +23,7 @@ async fn passages_are_embedded_and_searched_with_the_configured_model() {
         model: "text-embedding-3-small".into(),
         dimensions: Some(256),
     });
-    let name = format!("steward_kb_{}", Uuid::new_v4().simple());
-    let db = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    steward_activities::db::ensure_database(&db).await.unwrap();
-    let pool = steward_activities::db::pool(&db, 2).unwrap();
-    steward_activities::db::migrate(&pool).await.unwrap();
+    let (pool, name) = scratch_database("steward_kb").await;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo-kb");
     import_dir(&pool, &dir).await.unwrap();
 
@@ -89,9 +84,5 @@ async fn passages_are_embedded_and_searched_with_the_configured_model() {
         "the query was embedded by the same model"
     );
 
-    pool.close().await;
-    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
-    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&admin)
-        .await;
+    drop_database(pool, &name).await;
 }

@@ -160,20 +160,32 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(test_settings().await, Roles::ALL).await
 }
 
+/// A migrated database of its own for one test, and its name.
+pub async fn scratch_database(prefix: &str) -> (sqlx::PgPool, String) {
+    let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    steward_activities::db::ensure_database(&url).await.unwrap();
+    let pool = steward_activities::db::pool(&url, 2).unwrap();
+    steward_activities::db::migrate(&pool).await.unwrap();
+    (pool, name)
+}
+
+/// Closes `pool` and drops its database.
+pub async fn drop_database(pool: sqlx::PgPool, name: &str) {
+    pool.close().await;
+    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&admin)
+        .await;
+}
+
 impl TestApp {
     /// Stops the app and drops its database.
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.shutdown().await;
         }
-        self.pool.close().await;
-        let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
-        let _ = sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-            self.database_name
-        ))
-        .execute(&admin)
-        .await;
+        drop_database(self.pool.clone(), &self.database_name).await;
     }
 
     /// Total messages ever written to the inbound topic (sum of high watermarks).
