@@ -11,9 +11,12 @@
 
 mod persons;
 mod stated;
+mod unmerge;
+
+pub use unmerge::{UnmergeError, unmerge};
 
 use crate::crm::identity_owner;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Postgres, Transaction};
 use steward_domain::identity::canonical_email;
 use steward_domain::mentions::{Mentioned, mentions};
 use steward_domain::persons::introduced_name;
@@ -71,28 +74,49 @@ async fn claim_unowned(
             continue;
         };
         let identity = canonical(identity);
-        let claimed = sqlx::query(
-            "INSERT INTO customer_identities (customer_id, kind, value) VALUES ($1, $2, $3)
-             ON CONFLICT (kind, value) DO NOTHING",
+        claim(
+            tx,
+            &identity,
+            customer,
+            &mention.evidence,
+            source_message_id,
         )
-        .bind(customer)
-        .bind(identity.kind.as_str())
-        .bind(&identity.value)
-        .execute(&mut **tx)
         .await?;
-        if claimed.rows_affected() == 1 {
-            record_link(
-                tx,
-                &identity,
-                customer,
-                "applied",
-                &mention.evidence,
-                source_message_id,
-            )
-            .await?;
-        }
     }
     Ok(())
+}
+
+/// Gives `identity` to `customer` with an applied link, unless someone
+/// owns it already; whether it was given.
+async fn claim(
+    tx: &mut Tx<'_>,
+    identity: &Identity,
+    customer: Uuid,
+    evidence: &str,
+    source_message_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let claimed = sqlx::query(
+        "INSERT INTO customer_identities (customer_id, kind, value) VALUES ($1, $2, $3)
+         ON CONFLICT (kind, value) DO NOTHING",
+    )
+    .bind(customer)
+    .bind(identity.kind.as_str())
+    .bind(&identity.value)
+    .execute(&mut **tx)
+    .await?;
+    let given = claimed.rows_affected() == 1;
+    if given {
+        record_link(
+            tx,
+            identity,
+            customer,
+            "applied",
+            evidence,
+            source_message_id,
+        )
+        .await?;
+    }
+    Ok(given)
 }
 
 /// What one inbound message says about its sender.
@@ -147,25 +171,7 @@ async fn resolve_sender(
         let target = stated::mention_owner(tx, mention).await?;
         let Some(target) = target else { continue };
         if mention.self_stated {
-            let claimed = sqlx::query(
-                "INSERT INTO customer_identities (customer_id, kind, value) VALUES ($1, $2, $3)
-                 ON CONFLICT (kind, value) DO NOTHING",
-            )
-            .bind(target)
-            .bind(sender.kind.as_str())
-            .bind(&sender.value)
-            .execute(&mut **tx)
-            .await?;
-            if claimed.rows_affected() == 1 {
-                record_link(
-                    tx,
-                    &sender,
-                    target,
-                    "applied",
-                    &mention.evidence,
-                    source_message_id,
-                )
-                .await?;
+            if claim(tx, &sender, target, &mention.evidence, source_message_id).await? {
                 claim_unowned(tx, target, &stated, source_message_id).await?;
                 persons::person_on_identity(
                     tx,
@@ -202,44 +208,5 @@ async fn resolve_sender(
             .await?;
         }
     }
-    Ok(customer)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum UnmergeError {
-    #[error("no customer has the identity {0}:{1}")]
-    Unknown(String, String),
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
-/// Undoes a link: the identity moves to a customer of its own again, and
-/// the links that had joined it are marked reverted. Returns the new customer.
-pub async fn unmerge(pool: &PgPool, identity: &Identity) -> Result<Uuid, UnmergeError> {
-    let identity = canonical(identity);
-    let mut tx = pool.begin().await?;
-    identity_owner(&mut tx, &identity).await?.ok_or_else(|| {
-        UnmergeError::Unknown(identity.kind.as_str().into(), identity.value.clone())
-    })?;
-    let customer = Uuid::new_v4();
-    sqlx::query("INSERT INTO customers (id, display_name) VALUES ($1, '')")
-        .bind(customer)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE customer_identities SET customer_id = $3 WHERE kind = $1 AND value = $2")
-        .bind(identity.kind.as_str())
-        .bind(&identity.value)
-        .bind(customer)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "UPDATE identity_links SET status = 'reverted', reverted_at = now()
-         WHERE identity_kind = $1 AND identity_value = $2 AND status = 'applied'",
-    )
-    .bind(identity.kind.as_str())
-    .bind(&identity.value)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
     Ok(customer)
 }
