@@ -7,10 +7,11 @@
 use crate::settings::Settings;
 use crate::temporal;
 use anyhow::{Context, anyhow};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use steward_activities::TicketActivities;
 use steward_activities::mailbox::{EnvelopeSink, MailboxActivities};
 use steward_domain::InboundMessage;
+use steward_gateway::KafkaConfig;
 use steward_gateway::producer::InboundProducer;
 use steward_workflows::{MailboxStart, MailboxWorkflow, TicketWorkflow, mailbox_workflow_id};
 use temporalio_client::{WorkflowIdConflictPolicy, WorkflowStartOptions};
@@ -51,9 +52,10 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
     let runtime = Runtime::from_current_tokio(runtime_options(&settings)?)
         .context("creating the Temporal worker runtime")?;
     let task_queue = settings.intake.task_queue.clone();
-    let sink = Arc::new(KafkaSink(
-        InboundProducer::new(&settings.kafka).context("creating the mailbox's Kafka producer")?,
-    ));
+    let sink = Arc::new(KafkaSink {
+        kafka: settings.kafka.clone(),
+        producer: OnceLock::new(),
+    });
     let gmail = &settings.activities.gmail;
     let options = WorkerOptions::new(task_queue.as_str())
         .register_workflow::<TicketWorkflow>()?
@@ -78,15 +80,33 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
     worker.run().await.context("worker stopped with an error")
 }
 
-/// Synced mails go where webhooks put messages: the inbound topic.
-struct KafkaSink(InboundProducer);
+/// Synced mails go where webhooks put messages: the inbound topic. The
+/// producer opens with the first mail, so a worker without a mailbox holds
+/// no idle Kafka connection.
+struct KafkaSink {
+    kafka: KafkaConfig,
+    producer: OnceLock<InboundProducer>,
+}
+
+impl KafkaSink {
+    fn producer(&self) -> Result<&InboundProducer, String> {
+        if let Some(producer) = self.producer.get() {
+            return Ok(producer);
+        }
+        let opened = InboundProducer::new(&self.kafka).map_err(|e| e.to_string())?;
+        Ok(self.producer.get_or_init(|| opened))
+    }
+}
 
 impl EnvelopeSink for KafkaSink {
     fn publish<'a>(
         &'a self,
         message: &'a InboundMessage,
     ) -> futures::future::BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move { self.0.publish(message).await.map_err(|e| e.to_string()) })
+        Box::pin(async move {
+            let producer = self.producer()?;
+            producer.publish(message).await.map_err(|e| e.to_string())
+        })
     }
 }
 

@@ -59,11 +59,6 @@ const SELF: &[&str] = &[
     "this is",
     "here from",
     "also me",
-    // Self-introductions: "hey it's Dan (dan@x.com)", "Nikhil here, …".
-    "hey it's",
-    "hi it's",
-    "hello it's",
-    " here,",
     // The same statements in the other languages customers write in.
     "meu pedido",
     "meu ticket",
@@ -90,6 +85,10 @@ const SELF: &[&str] = &[
     "je vous ai écrit",
     "écrit depuis",
 ];
+/// Self-introductions ("hey it's Dan (dan@x.com)", "Nikhil here, …"):
+/// they open a message, so they count in its first sentence only ("the
+/// form is here, ana@x.com never got it" introduces nobody).
+const INTRODUCTIONS: &[&str] = &["hey it's", "hi it's", "hello it's", " here,"];
 const NOT_SELF: &[&str] = &[
     "on behalf of",
     "colleague",
@@ -206,8 +205,11 @@ pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
             || before
                 .split(|c: char| !c.is_alphanumeric())
                 .any(|w| OTHERS.contains(&w));
+        let first_sentence = !lower[..at].contains(['.', '!', '?', '\n']);
+        let introduced = first_sentence && INTRODUCTIONS.iter().any(|p| before.contains(p));
         let self_stated =
-            (at >= signature_start || SELF.iter().any(|p| before.contains(p))) && !someone_else;
+            (at >= signature_start || introduced || SELF.iter().any(|p| before.contains(p)))
+                && !someone_else;
         if !found.iter().any(|m: &Mention| m.what == what) {
             found.push(Mention {
                 what,
@@ -345,6 +347,10 @@ mod tests {
             own("I'm writing on behalf of my colleague ana@x.com about her invoice.").is_empty()
         );
         assert!(own("My boss asked about TKT-000007, can you check his ticket?").is_empty());
+        assert!(
+            own("The export fails. The file is here, ana@x.com never got it").is_empty(),
+            "an introduction opens a message"
+        );
         let forwarded = "Fwd: from Tina below. I'm her manager.\n\n---------- Forwarded message ---------\nFrom: Tina Ng <t.ng@x.com>\nHi, my timer stops";
         assert!(
             own(forwarded).is_empty(),
