@@ -232,6 +232,28 @@ const INJECTION: &[&str] = &[
     "forget your instructions",
 ];
 
+/// Money asked back in words that need not stand together: "reverse that
+/// charge", "could the payment be reversed". Each pair counts within one
+/// sentence. Not "cancel … charged": "if I cancel, am I charged again?"
+/// asks how cancelling works, which the bot answers.
+const REFUND_PAIRS: &[(&str, &str)] = &[
+    ("revers", "charge"),
+    ("revers", "payment"),
+    ("undo", "charge"),
+];
+
+/// The `a … b` pairs that occur within one sentence of `text`.
+fn pairs_in_a_sentence(text: &str, pairs: &[(&str, &str)]) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(a, b)| {
+            text.split(['.', '!', '?', '\n'])
+                .any(|sentence| sentence.contains(a) && sentence.contains(b))
+        })
+        .map(|(a, b)| format!("{a}… {b}"))
+        .collect()
+}
+
 fn normalise(text: &str) -> String {
     let collapsed: Vec<&str> = text.split_whitespace().collect();
     format!(" {} ", collapsed.join(" ").to_lowercase())
@@ -276,6 +298,9 @@ pub fn triage(subject: &str, body: &str) -> Triage {
         if reason == EscalationReason::AngryCustomer && shouting(body) {
             evidence.push("shouting".into());
         }
+        if reason == EscalationReason::Refund {
+            evidence.extend(pairs_in_a_sentence(&text, REFUND_PAIRS));
+        }
         if !evidence.is_empty() {
             return Triage {
                 escalate: Some(reason),
@@ -315,6 +340,15 @@ mod tests {
 
     #[test]
     fn polite_refund_requests_without_the_word_are_caught() {
+        assert_eq!(
+            reason("We paid yearly by mistake. Could you reverse that charge for us?"),
+            Some(EscalationReason::Refund)
+        );
+        assert_eq!(
+            reason("I reversed the order of the columns. Where do I see charges?"),
+            None,
+            "the words must share a sentence"
+        );
         assert_eq!(
             reason("Hi! It seems I was charged twice this month, could you look?"),
             Some(EscalationReason::Refund)
