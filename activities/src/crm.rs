@@ -20,6 +20,20 @@ pub(crate) async fn identity_owner(
         .await
 }
 
+/// A new customer without identities (they are claimed separately).
+pub(crate) async fn new_customer<'c>(
+    db: impl sqlx::PgExecutor<'c>,
+    display_name: &str,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    sqlx::query("INSERT INTO customers (id, display_name) VALUES ($1, $2)")
+        .bind(id)
+        .bind(display_name)
+        .execute(db)
+        .await?;
+    Ok(id)
+}
+
 /// The customer owning `identity`, created with that identity on first contact.
 pub async fn customer_for_identity(
     tx: &mut Tx<'_>,
@@ -29,12 +43,7 @@ pub async fn customer_for_identity(
     if let Some(id) = identity_owner(tx, identity).await? {
         return Ok(id);
     }
-    let id = Uuid::new_v4();
-    sqlx::query("INSERT INTO customers (id, display_name) VALUES ($1, $2)")
-        .bind(id)
-        .bind(display_name)
-        .execute(&mut **tx)
-        .await?;
+    let id = new_customer(&mut **tx, display_name).await?;
     let claimed: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO customer_identities (customer_id, kind, value) VALUES ($1, $2, $3)
          ON CONFLICT (kind, value) DO NOTHING RETURNING customer_id",

@@ -37,12 +37,7 @@ pub(super) async fn person_on_identity(
     let (customer, evidence) = if known.is_empty() {
         (owner, format!("introduced as {name}"))
     } else {
-        let customer = Uuid::new_v4();
-        sqlx::query("INSERT INTO customers (id, display_name) VALUES ($1, $2)")
-            .bind(customer)
-            .bind(name)
-            .execute(&mut **tx)
-            .await?;
+        let customer = crate::crm::new_customer(&mut **tx, name).await?;
         let others: Vec<&str> = known.iter().map(|(n, _)| n.as_str()).collect();
         let evidence = format!(
             "introduced as {name} on an identity {} also wrote from",

@@ -22,11 +22,7 @@ pub async fn unmerge(pool: &PgPool, identity: &Identity) -> Result<Uuid, Unmerge
     identity_owner(&mut tx, &identity).await?.ok_or_else(|| {
         UnmergeError::Unknown(identity.kind.as_str().into(), identity.value.clone())
     })?;
-    let customer = Uuid::new_v4();
-    sqlx::query("INSERT INTO customers (id, display_name) VALUES ($1, '')")
-        .bind(customer)
-        .execute(&mut *tx)
-        .await?;
+    let customer = crate::crm::new_customer(&mut *tx, "").await?;
     sqlx::query("UPDATE customer_identities SET customer_id = $3 WHERE kind = $1 AND value = $2")
         .bind(identity.kind.as_str())
         .bind(&identity.value)
