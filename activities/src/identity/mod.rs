@@ -18,7 +18,7 @@ pub use unmerge::{UnmergeError, unmerge};
 use crate::crm::identity_owner;
 use sqlx::{Postgres, Transaction};
 use steward_domain::identity::canonical_email;
-use steward_domain::mentions::{Mentioned, mentions};
+use steward_domain::mentions::{Mention, Mentioned, mentions};
 use steward_domain::persons::introduced_name;
 use steward_domain::references::thread_references;
 use steward_domain::{Identity, IdentityKind};
@@ -66,7 +66,7 @@ async fn record_link(
 async fn claim_unowned(
     tx: &mut Tx<'_>,
     customer: Uuid,
-    stated: &[steward_domain::mentions::Mention],
+    stated: &[Mention],
     source_message_id: &str,
 ) -> Result<(), sqlx::Error> {
     for mention in stated.iter().filter(|m| m.self_stated) {
@@ -130,13 +130,27 @@ pub struct Said<'a> {
 }
 
 /// The customer behind the sender, linking or proposing from what the
-/// message states, and holding the references of the threads it replies in.
+/// message states; then the person it introduces (on a shared identity),
+/// what it states as theirs and the references of the threads it replies in.
 pub async fn resolve_customer(
     tx: &mut Tx<'_>,
     said: Said<'_>,
     default_region: &str,
 ) -> Result<Uuid, sqlx::Error> {
-    let customer = resolve_sender(tx, &said, default_region).await?;
+    let sender = canonical(said.sender);
+    let stated = mentions(said.body, default_region);
+    let stated = stated::read_national_phones(tx, stated, default_region).await?;
+    let owner = identity_customer(tx, &sender, &said, &stated).await?;
+    let person = introduced_name(said.body);
+    let customer = persons::person_on_identity(
+        tx,
+        &sender,
+        owner,
+        person.as_deref(),
+        said.source_message_id,
+    )
+    .await?;
+    claim_unowned(tx, customer, &stated, said.source_message_id).await?;
     let tagged = thread_references(if said.subject.is_empty() {
         said.body
     } else {
@@ -146,66 +160,42 @@ pub async fn resolve_customer(
     Ok(customer)
 }
 
-async fn resolve_sender(
+/// Who `sender` belongs to: its owner; else the customer a self-stated
+/// mention points at (the sender joins them); else a new customer, with
+/// the other mentions proposed for a human.
+async fn identity_customer(
     tx: &mut Tx<'_>,
+    sender: &Identity,
     said: &Said<'_>,
-    default_region: &str,
+    stated: &[Mention],
 ) -> Result<Uuid, sqlx::Error> {
-    let (display_name, source_message_id) = (said.display_name, said.source_message_id);
-    let sender = canonical(said.sender);
-    let stated = mentions(said.body, default_region);
-    let stated = stated::read_national_phones(tx, stated, default_region).await?;
-    let person = introduced_name(said.body);
-    if let Some(owner) = identity_owner(tx, &sender).await? {
-        let customer =
-            persons::person_on_identity(tx, &sender, owner, person.as_deref(), source_message_id)
-                .await?;
-        claim_unowned(tx, customer, &stated, source_message_id).await?;
-        return Ok(customer);
+    if let Some(owner) = identity_owner(tx, sender).await? {
+        return Ok(owner);
     }
+    let source_message_id = said.source_message_id;
     let mut proposals = Vec::new();
-    for mention in &stated {
-        if matches!(&mention.what, Mentioned::Identity(i) if *i == sender) {
+    for mention in stated {
+        if matches!(&mention.what, Mentioned::Identity(i) if i == sender) {
             continue;
         }
         let target = stated::mention_owner(tx, mention).await?;
         let Some(target) = target else { continue };
         if mention.self_stated {
-            if claim(tx, &sender, target, &mention.evidence, source_message_id).await? {
-                claim_unowned(tx, target, &stated, source_message_id).await?;
-                persons::person_on_identity(
-                    tx,
-                    &sender,
-                    target,
-                    person.as_deref(),
-                    source_message_id,
-                )
-                .await?;
+            if claim(tx, sender, target, &mention.evidence, source_message_id).await? {
                 return Ok(target);
             }
             // Someone registered this identity meanwhile: it decides.
-            if let Some(customer) = identity_owner(tx, &sender).await? {
+            if let Some(customer) = identity_owner(tx, sender).await? {
                 return Ok(customer);
             }
         } else {
             proposals.push((target, mention.evidence.clone()));
         }
     }
-    let customer = crate::crm::customer_for_identity(tx, &sender, display_name).await?;
-    persons::person_on_identity(tx, &sender, customer, person.as_deref(), source_message_id)
-        .await?;
-    claim_unowned(tx, customer, &stated, source_message_id).await?;
+    let customer = crate::crm::customer_for_identity(tx, sender, said.display_name).await?;
     for (target, evidence) in proposals {
         if target != customer {
-            record_link(
-                tx,
-                &sender,
-                target,
-                "proposed",
-                &evidence,
-                source_message_id,
-            )
-            .await?;
+            record_link(tx, sender, target, "proposed", &evidence, source_message_id).await?;
         }
     }
     Ok(customer)
