@@ -35,6 +35,12 @@ fn rank(status: &str) -> Option<usize> {
         .or_else(|| FAILURES.contains(&status).then_some(PROGRESSION.len()))
 }
 
+/// Whether a status of `new_rank` is recorded over `current`: the furthest
+/// status wins, so a late `delivered` never overwrites `failed`.
+fn advances(current: Option<&str>, new_rank: usize) -> bool {
+    current.and_then(rank).is_none_or(|r| new_rank >= r)
+}
+
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
@@ -90,20 +96,23 @@ pub(crate) async fn accept(
     let Some((current, workflow_id)) = row else {
         // A receipt that overtook our own ledger write (or a message of
         // another app on the account): parked for the ledger to hand over.
-        park_early_receipt(&mut tx, sid, &status, &error_code, &error_message)
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        park_early_receipt(
+            &mut tx,
+            sid,
+            &status,
+            status_rank,
+            &error_code,
+            &error_message,
+        )
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         tx.commit()
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         tracing::info!("status callback before its send was recorded; parked");
         return Ok(StatusCode::OK);
     };
-    if current
-        .as_deref()
-        .and_then(rank)
-        .is_none_or(|r| status_rank >= r)
-    {
+    if advances(current.as_deref(), status_rank) {
         sqlx::query(
             "UPDATE outbound_sends SET delivery_status = $2, delivery_error = NULLIF($3, ''),
                     delivery_updated_at = now() WHERE provider_message_id = $1",
@@ -150,26 +159,35 @@ pub(crate) async fn accept(
     Ok(StatusCode::OK)
 }
 
-/// Keeps a receipt for a message id the ledger has not recorded yet (a
-/// failure is never replaced by a later status), and drops receipts that
-/// waited a day: those were never ours.
+/// Keeps a receipt for a message id the ledger has not recorded yet (by
+/// the same furthest-status rule as the ledger row), and drops receipts
+/// that waited a day: those were never ours.
 async fn park_early_receipt(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     sid: &str,
     status: &str,
+    status_rank: usize,
     error_code: &str,
     error_message: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM early_receipts WHERE received_at < now() - interval '1 day'")
         .execute(&mut **tx)
         .await?;
+    // The advisory lock on `sid` is held: nobody parks this id meanwhile.
+    let parked: Option<String> =
+        sqlx::query_scalar("SELECT status FROM early_receipts WHERE provider_message_id = $1")
+            .bind(sid)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if !advances(parked.as_deref(), status_rank) {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO early_receipts (provider_message_id, status, error_code, error_message)
          VALUES ($1, $2, $3, $4)
          ON CONFLICT (provider_message_id) DO UPDATE
              SET status = EXCLUDED.status, error_code = EXCLUDED.error_code,
-                 error_message = EXCLUDED.error_message
-             WHERE early_receipts.status NOT IN ('failed', 'undelivered', 'canceled')",
+                 error_message = EXCLUDED.error_message",
     )
     .bind(sid)
     .bind(status)
