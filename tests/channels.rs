@@ -293,10 +293,11 @@ async fn outside_the_whatsapp_window_an_agent_reply_goes_as_a_template() {
         .get_workflow_handle::<TicketWorkflow>(workflow_id.clone())
         .signal(
             TicketWorkflow::agent_reply,
-            AgentReplyInput {
+            serde_json::to_value(AgentReplyInput {
                 agent: "sam".into(),
                 text: "Refunded, sorry about that.".into(),
-            },
+            })
+            .unwrap(),
             WorkflowSignalOptions::default(),
         )
         .await

@@ -8,7 +8,10 @@
 //! - [`mentions`]: identities and ticket numbers a message states as its own.
 //! - [`persons`]: the person a message introduces itself as (shared phones).
 //! - [`references`]: ticket references in our and other help desks' formats.
-//! - [`lifecycle`]: the ticket state machine (bot, escalated, human, resolved).
+//! - [`lifecycle`]: phases and which human action fits which phase.
+//! - [`machine`]: the ticket as one pure state machine (event in, effects out).
+//! - [`ticket_io`]: what a ticket asks of the outside world (activity inputs and outputs).
+//! - [`ticket_state`]: a ticket's carried state and its `status` view.
 //! - [`guardrails`]: triage rules deciding what the bot must not answer.
 //! - [`replies`]: holding and CSAT messages, CSAT scores in replies.
 //! - [`reply_check`]: the last check on a draft before it is sent.
@@ -27,6 +30,7 @@ pub mod format;
 pub mod guardrails;
 pub mod identity;
 pub mod lifecycle;
+pub mod machine;
 pub mod mentions;
 pub mod persons;
 pub mod references;
@@ -34,6 +38,8 @@ pub mod replies;
 pub mod reply_check;
 pub mod sla;
 pub mod ticket;
+pub mod ticket_io;
+pub mod ticket_state;
 pub mod web_form;
 
 pub use channel::Channel;

@@ -141,7 +141,7 @@ pub(crate) async fn accept(
         .get_workflow_handle::<TicketWorkflow>(workflow_id)
         .signal(
             TicketWorkflow::delivery_status,
-            input,
+            serde_json::to_value(&input).unwrap_or_default(),
             WorkflowSignalOptions::default(),
         )
         .await;

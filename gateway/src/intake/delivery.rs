@@ -160,7 +160,7 @@ impl Intake {
                 TicketWorkflow::run,
                 TicketStart::default(),
                 TicketWorkflow::customer_message,
-                inbound.clone(),
+                serde_json::to_value(inbound).unwrap_or_default(),
                 options,
             )
             .await

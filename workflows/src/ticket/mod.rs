@@ -1,36 +1,31 @@
 //! `TicketWorkflow`: one workflow per ticket; its history is the audit trail.
 //!
-//! Intake signal-with-starts it with `customer_message` for every envelope;
-//! humans act through signals from the Temporal UI (`assign`, `agent_reply`,
-//! `resolve`, `return_to_bot`), customers rate with `feedback`. Handlers only
-//! queue (and deduplicate); the run loop below does the work, in order,
-//! racing every wait against the ticket's nearest deadline.
+//! The ticket's behaviour is `steward_domain::machine::Ticket`, a pure state
+//! machine; this workflow only interprets it. Intake signal-with-starts it
+//! with `customer_message`; humans act through validated Updates from the
+//! Temporal UI (`assign`, `agent_reply`, `resolve`, `return_to_bot`, whose
+//! validators show a refusal at once) or the signals of the same names for
+//! scripts; customers rate with `feedback`; Twilio's receipts arrive as
+//! `delivery_status`. Every signal is decoded leniently: input that does
+//! not parse is recorded as a refused action, never a failed workflow task.
 //!
-//! - [`state`]: the carried state and the `status` view.
-//! - `bot`: the bot's answer (triage, retrieval, drafting, check, send).
-//! - `llm`: the LLM drafting path, tools as activities.
-//! - `desk`: escalation, human actions, resolution and CSAT.
-//! - `deadlines`: SLA deadlines coming due (warning, breach, next tier).
-//! - `effects`: sends, notices to humans, ticket events.
-//! - `merge`: one customer, one conversation across channels.
-//! - `receipts`: delivery receipts, and the fallback when one failed.
-//! - `support`: workflow time, deadline races, activity options.
+//! - [`state`]: re-exports of the carried state and the `status` view.
+//! - `interpret`: effects carried out (activities, patches, hand-overs).
+//! - `humans`: the signals and Updates of human agents, and their inputs.
+//! - `support`: workflow time, deadline races, activity options,
+//!   search-attribute upserts.
 
-mod bot;
-mod deadlines;
-mod desk;
-mod effects;
-mod llm;
-mod merge;
-mod receipts;
+mod humans;
+mod interpret;
 pub mod state;
 pub(crate) mod support;
 
-use crate::contracts::LoadPolicy;
+pub use humans::{ActionResult, AgentReplyInput, AssignInput, ResolveInput, ReturnToBotInput};
 use serde::{Deserialize, Serialize};
 pub use state::DeliveryStatusInput;
-use state::{Feedback, TicketState, TicketView, TranscriptLine};
-use steward_domain::{HumanAction, InboundMessage, Phase};
+use state::{TicketState, TicketView, TranscriptLine};
+use steward_domain::machine::{Event, Ticket};
+use steward_domain::{HumanAction, InboundMessage};
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_workflow::{
     ContinueAsNewOptions, SyncWorkflowContext, WorkflowContext, WorkflowContextView, WorkflowResult,
@@ -44,34 +39,27 @@ pub struct TicketStart {
     pub state: Option<TicketState>,
 }
 
-/// `assign` signal input: `{"agent": "sam"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AssignInput {
-    pub agent: String,
-}
-
-/// `agent_reply` signal input: `{"agent": "sam", "text": "..."}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentReplyInput {
-    pub agent: String,
-    pub text: String,
-}
-
-/// `resolve` signal input: `{"agent": "sam", "note": "..."}` (note optional).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResolveInput {
-    pub agent: String,
-    #[serde(default)]
-    pub note: String,
-}
-
-/// `return_to_bot` signal input: `{"agent": "sam"}`.
-pub type ReturnToBotInput = AssignInput;
-
 #[workflow]
 #[derive(Default)]
 pub struct TicketWorkflow {
-    s: TicketState,
+    t: Ticket,
+}
+
+/// Reads a signal's JSON input; what does not fit is a refusal to record.
+fn lenient<T: serde::de::DeserializeOwned>(signal: &str, input: serde_json::Value) -> Result<T, Event> {
+    serde_json::from_value(input).map_err(|err| Event::Malformed {
+        signal: signal.to_owned(),
+        reason: format!("input not understood ({err})"),
+    })
+}
+
+impl TicketWorkflow {
+    /// A signal's event: queued by the machine (signals never await).
+    fn receive(&mut self, ctx: &SyncWorkflowContext<Self>, event: Event) {
+        let now = support::sync_now_ms(ctx);
+        let effects = self.t.handle(event, now);
+        debug_assert!(effects.is_empty(), "signals only queue work");
+    }
 }
 
 #[workflow_methods]
@@ -82,40 +70,35 @@ impl TicketWorkflow {
         start: TicketStart,
     ) -> WorkflowResult<TicketView> {
         if let Some(carried) = start.state {
-            ctx.state_mut(|w| w.s.restore(carried));
+            ctx.state_mut(|w| w.t.state.restore(carried));
         }
-        if ctx.state(|w| w.s.ticket_key.is_empty()) {
-            let key = ctx.uuid4();
-            ctx.state_mut(|w| w.s.ticket_key = key);
-        }
-        if ctx.state(|w| w.s.policy.is_none()) {
-            let policy = ctx
-                .execute_activity(LoadPolicy, (), support::quick())
-                .await?;
-            ctx.state_mut(|w| w.s.policy = Some(policy));
-        }
+        let new_key = ctx
+            .state(|w| w.t.state.ticket_key.is_empty())
+            .then(|| ctx.uuid4());
+        let workflow_id = ctx.workflow_id().to_owned();
+        interpret::drive(
+            ctx,
+            Event::Started {
+                workflow_id,
+                new_key,
+            },
+        )
+        .await?;
         loop {
-            if ctx.state(|w| w.s.view.phase == Phase::Closed) {
-                return Ok(ctx.state(|w| w.s.view.clone()));
+            if ctx.state(|w| w.t.is_closed()) {
+                return Ok(ctx.state(|w| w.t.state.view.clone()));
             }
             support::wait_for_work_or_deadline(ctx).await?;
-            while let Some(action) = ctx.state_mut(|w| w.s.actions.pop_front()) {
-                desk::human_action(ctx, action).await?;
-            }
-            if let Some(feedback) = ctx.state_mut(|w| w.s.feedback.take()) {
-                desk::record_feedback(ctx, feedback).await?;
-            }
-            while let Some(message) = ctx.state_mut(|w| w.s.pending.pop_front()) {
-                bot::customer_message(ctx, message).await?;
-            }
-            while let Some(receipt) = ctx.state_mut(|w| w.s.receipts.pop_front()) {
-                receipts::delivery_receipt(ctx, receipt).await?;
-            }
-            deadlines::fire_due_deadlines(ctx).await?;
-            let idle = !ctx.state(|w| w.s.has_work());
-            let budget = ctx.state(|w| w.s.policy.as_ref().map_or(5_000, |p| p.max_history_events));
+            interpret::drive(ctx, Event::Wake).await?;
+            let idle = !ctx.state(|w| w.t.has_work() || w.t.is_busy());
+            let budget = ctx.state(|w| {
+                w.t.state
+                    .policy
+                    .as_ref()
+                    .map_or(5_000, |p| p.max_history_events)
+            });
             if idle && (ctx.continue_as_new_suggested() || ctx.history_length() > budget) {
-                let carried = ctx.state(|w| w.s.clone());
+                let carried = ctx.state(|w| w.t.state.clone());
                 ctx.continue_as_new(
                     TicketStart {
                         state: Some(carried),
@@ -131,72 +114,135 @@ impl TicketWorkflow {
     #[signal]
     pub fn customer_message(
         &mut self,
-        _ctx: &mut SyncWorkflowContext<Self>,
-        message: InboundMessage,
+        ctx: &mut SyncWorkflowContext<Self>,
+        input: serde_json::Value,
     ) {
-        if self.s.seen.insert(message.provider_message_id.clone()) {
-            self.s.pending.push_back(message);
-        }
+        let event = lenient::<InboundMessage>("customer_message", input)
+            .map_or_else(|refused| refused, Event::CustomerMessage);
+        self.receive(ctx, event);
     }
 
-    /// A human takes the ticket: `{"agent": "sam"}`.
+    /// A human takes the ticket (for scripts; the UI uses the Update).
     #[signal]
-    pub fn assign(&mut self, _ctx: &mut SyncWorkflowContext<Self>, input: AssignInput) {
-        self.s
-            .actions
-            .push_back(HumanAction::Assign { agent: input.agent });
+    pub fn assign(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: serde_json::Value) {
+        let event = humans::signal_event::<AssignInput>("assign", input);
+        self.receive(ctx, event);
     }
 
     /// A human answers the customer: `{"agent": "sam", "text": "..."}`.
     #[signal]
-    pub fn agent_reply(&mut self, _ctx: &mut SyncWorkflowContext<Self>, input: AgentReplyInput) {
-        self.s.actions.push_back(HumanAction::AgentReply {
-            agent: input.agent,
-            text: input.text,
-        });
+    pub fn agent_reply(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: serde_json::Value) {
+        let event = humans::signal_event::<AgentReplyInput>("agent_reply", input);
+        self.receive(ctx, event);
     }
 
     /// A human resolves the ticket: `{"agent": "sam", "note": "..."}`.
     #[signal]
-    pub fn resolve(&mut self, _ctx: &mut SyncWorkflowContext<Self>, input: ResolveInput) {
-        self.s.actions.push_back(HumanAction::Resolve {
-            agent: input.agent,
-            note: input.note,
-        });
+    pub fn resolve(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: serde_json::Value) {
+        let event = humans::signal_event::<ResolveInput>("resolve", input);
+        self.receive(ctx, event);
     }
 
     /// A human hands the ticket back to the bot: `{"agent": "sam"}`.
     #[signal]
-    pub fn return_to_bot(&mut self, _ctx: &mut SyncWorkflowContext<Self>, input: ReturnToBotInput) {
-        self.s
-            .actions
-            .push_back(HumanAction::ReturnToBot { agent: input.agent });
+    pub fn return_to_bot(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: serde_json::Value) {
+        let event = humans::signal_event::<ReturnToBotInput>("return_to_bot", input);
+        self.receive(ctx, event);
     }
 
     /// The customer's rating: `{"score": 5, "comment": "..."}`.
     #[signal]
-    pub fn feedback(&mut self, _ctx: &mut SyncWorkflowContext<Self>, input: Feedback) {
-        self.s.feedback = Some(input);
+    pub fn feedback(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: serde_json::Value) {
+        let event = lenient("feedback", input).map_or_else(|refused| refused, Event::Feedback);
+        self.receive(ctx, event);
     }
 
     /// A delivery receipt for one of our messages (from Twilio's status
     /// callbacks): `{"provider_message_id": "SM…", "status": "failed"}`.
     #[signal]
-    pub fn delivery_status(
-        &mut self,
-        _ctx: &mut SyncWorkflowContext<Self>,
-        input: DeliveryStatusInput,
-    ) {
-        self.s.receipts.push_back(input);
+    pub fn delivery_status(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: serde_json::Value) {
+        let event = lenient("delivery_status", input)
+            .map_or_else(|refused| refused, Event::DeliveryReceipt);
+        self.receive(ctx, event);
+    }
+
+    #[update_validator(assign_update)]
+    fn validate_assign(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &AssignInput,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        humans::validate(&self.t, &input.clone().into())
+    }
+
+    /// `assign` from the Temporal UI: refused at once when it does not fit.
+    #[update(name = "assign")]
+    pub async fn assign_update(ctx: &mut WorkflowContext<Self>, input: AssignInput) -> ActionResult {
+        humans::act(ctx, input.into()).await
+    }
+
+    #[update_validator(agent_reply_update)]
+    fn validate_agent_reply(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &AgentReplyInput,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        humans::validate(&self.t, &input.clone().into())
+    }
+
+    /// `agent_reply` from the Temporal UI.
+    #[update(name = "agent_reply")]
+    pub async fn agent_reply_update(
+        ctx: &mut WorkflowContext<Self>,
+        input: AgentReplyInput,
+    ) -> ActionResult {
+        humans::act(ctx, input.into()).await
+    }
+
+    #[update_validator(resolve_update)]
+    fn validate_resolve(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &ResolveInput,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        humans::validate(&self.t, &input.clone().into())
+    }
+
+    /// `resolve` from the Temporal UI.
+    #[update(name = "resolve")]
+    pub async fn resolve_update(ctx: &mut WorkflowContext<Self>, input: ResolveInput) -> ActionResult {
+        humans::act(ctx, input.into()).await
+    }
+
+    #[update_validator(return_to_bot_update)]
+    fn validate_return_to_bot(
+        &self,
+        _ctx: &WorkflowContextView,
+        input: &ReturnToBotInput,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let action = HumanAction::ReturnToBot {
+            agent: input.agent.clone(),
+        };
+        humans::validate(&self.t, &action)
+    }
+
+    /// `return_to_bot` from the Temporal UI.
+    #[update(name = "return_to_bot")]
+    pub async fn return_to_bot_update(
+        ctx: &mut WorkflowContext<Self>,
+        input: ReturnToBotInput,
+    ) -> ActionResult {
+        let action = HumanAction::ReturnToBot { agent: input.agent };
+        humans::act(ctx, action).await
     }
 
     #[query]
     pub fn status(&self, _ctx: &WorkflowContextView) -> TicketView {
-        self.s.view.clone()
+        self.t.state.view.clone()
     }
 
     #[query]
     pub fn transcript(&self, _ctx: &WorkflowContextView) -> Vec<TranscriptLine> {
-        self.s.transcript.clone()
+        self.t.state.transcript.clone()
     }
 }

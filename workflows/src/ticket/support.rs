@@ -6,8 +6,10 @@ use crate::search_attributes as sa;
 use std::pin::pin;
 use std::time::{Duration, UNIX_EPOCH};
 use temporalio_workflow::common::search_attributes::Timestamp;
+use steward_domain::machine::SearchAttributes;
 use temporalio_workflow::{
-    ActivityOptions, CancellableFuture, RetryPolicy, WorkflowContext, WorkflowResult, select,
+    ActivityOptions, CancellableFuture, RetryPolicy, SyncWorkflowContext, WorkflowContext,
+    WorkflowResult, select,
 };
 
 pub(super) type Ctx = WorkflowContext<TicketWorkflow>;
@@ -15,6 +17,14 @@ pub(super) type Ctx = WorkflowContext<TicketWorkflow>;
 /// Workflow time in Unix ms (deterministic: the time of the current
 /// workflow task). Every workflow of the crate reads the clock through this.
 pub(crate) fn now_ms<W>(ctx: &WorkflowContext<W>) -> i64 {
+    ctx.workflow_time()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// [`now_ms`] for a signal handler's context.
+pub(super) fn sync_now_ms<W>(ctx: &SyncWorkflowContext<W>) -> i64 {
     ctx.workflow_time()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map(|d| d.as_millis() as i64)
@@ -77,16 +87,16 @@ pub(super) fn sending() -> ActivityOptions {
 /// Sleeps until the ticket has work (a message, an action, feedback) or its
 /// nearest deadline is due. The losing timer is cancelled, never left live.
 pub(super) async fn wait_for_work_or_deadline(ctx: &Ctx) -> WorkflowResult<()> {
-    if ctx.state(|w| w.s.has_work()) {
+    if ctx.state(|w| w.t.has_work()) {
         return Ok(());
     }
     let now = now_ms(ctx);
-    match ctx.state(|w| w.s.view.deadlines.earliest()) {
+    match ctx.state(|w| w.t.next_deadline()) {
         Some(at) if at <= now => Ok(()),
         Some(at) => {
             let mut timer = pin!(ctx.timer(Duration::from_millis((at - now) as u64)));
             let woke_by_work = select! {
-                woke = ctx.wait_condition(|w: &TicketWorkflow| w.s.has_work()) => { woke?; true },
+                woke = ctx.wait_condition(|w: &TicketWorkflow| w.t.has_work()) => { woke?; true },
                 _ = timer.as_mut() => false,
             };
             if woke_by_work {
@@ -96,7 +106,7 @@ pub(super) async fn wait_for_work_or_deadline(ctx: &Ctx) -> WorkflowResult<()> {
             Ok(())
         }
         None => {
-            ctx.wait_condition(|w: &TicketWorkflow| w.s.has_work())
+            ctx.wait_condition(|w: &TicketWorkflow| w.t.has_work())
                 .await?;
             Ok(())
         }
@@ -148,36 +158,28 @@ fn timestamp(unix_ms: i64) -> Timestamp {
     )
 }
 
-/// Upserts what ops query in the Web UI from the current view.
-pub(super) fn publish_search_attributes(ctx: &Ctx) {
-    let view = ctx.state(|w| w.s.view.clone());
-    let d = &view.deadlines;
-    let sla_deadline = match view.phase {
-        steward_domain::Phase::Escalated => d.ack_unix_ms,
-        steward_domain::Phase::Human => d.resolution_unix_ms,
-        steward_domain::Phase::Bot => d.first_response_unix_ms,
-        _ => None,
-    };
+/// Upserts what ops query in the Web UI.
+pub(super) fn publish(ctx: &Ctx, values: SearchAttributes) {
     // Values are only ever set, not unset (this server rejects unsetting a
     // keyword that was never set); a stale SlaDeadline or EscalationReason
     // is harmless because ops queries always filter on TicketStatus too.
     let mut updates = vec![
-        sa::TICKET_STATUS.value_set(view.status.as_str().to_owned()),
-        sa::SLA_BREACHED.value_set(view.sla_breached),
+        sa::TICKET_STATUS.value_set(values.status.to_owned()),
+        sa::SLA_BREACHED.value_set(values.sla_breached),
     ];
-    if let Some(ms) = sla_deadline {
+    if let Some(ms) = values.sla_deadline_unix_ms {
         updates.push(sa::SLA_DEADLINE.value_set(timestamp(ms)));
     }
-    if let Some(reason) = view.escalation_reason {
+    if let Some(reason) = values.escalation_reason {
         updates.push(sa::ESCALATION_REASON.value_set(reason.as_str().to_owned()));
     }
-    if let Some(id) = view.ticket_id {
+    if let Some(id) = values.ticket_id {
         updates.push(sa::TICKET_ID.value_set(id));
     }
-    if let Some(channel) = view.channel {
+    if let Some(channel) = values.channel {
         updates.push(sa::CHANNEL.value_set(channel.as_str().to_owned()));
     }
-    if let Some(customer) = view.customer_id {
+    if let Some(customer) = values.customer_id {
         updates.push(sa::CUSTOMER_ID.value_set(customer));
     }
     ctx.upsert_search_attributes(updates);

@@ -1,0 +1,274 @@
+//! A customer message: recorded first, then (on a new conversation of a
+//! customer who already has an open ticket) handed to that ticket, else
+//! routed by phase: to the bot, to the human who owns the ticket, as CSAT
+//! feedback, or as a reopen.
+
+use super::steps::{Resume, Step, Task};
+use super::{Call, Outcome, Run, patches};
+use crate::lifecycle::Phase;
+use crate::replies::parse_csat;
+use crate::ticket_io::*;
+use crate::ticket_state::Feedback;
+use crate::{Channel, EscalationReason, InboundMessage};
+
+impl Run<'_> {
+    pub(super) fn customer_message(&mut self, message: InboundMessage) -> Step {
+        if let Some(target) = self.t.merged_into_workflow.clone() {
+            return self.hand_over(target, message.clone(), Resume::Forwarded(message));
+        }
+        let input = RecordInboundInput {
+            ticket_key: self.t.ticket_key.clone(),
+            workflow_id: self.t.workflow_id.clone(),
+            channel: message.channel,
+            message: message.clone(),
+        };
+        self.call(Call::RecordInbound(input), Resume::Recorded(message))
+    }
+
+    /// A message for a run that was merged away went on, or is noted.
+    pub(super) fn forwarded(&mut self, message: InboundMessage, outcome: Outcome) -> Step {
+        if outcome != Outcome::HandedOver(true) {
+            let detail = format!(
+                "message {} arrived after the merge and could not be handed over",
+                message.provider_message_id
+            );
+            return self.then_done([Task::RecordEvent {
+                event: "merge_forward_failed",
+                detail,
+            }]);
+        }
+        Step::Done
+    }
+
+    pub(super) fn recorded(&mut self, message: InboundMessage, outcome: Outcome) -> Step {
+        let recorded = match outcome {
+            Outcome::Recorded(r) => r,
+            // Not recorded (a permanent failure): the ticket still answers,
+            // and a human looks at why the CRM refused it.
+            other => {
+                let reason = format!("the message could not be recorded: {other:?}");
+                self.t.push_transcript(self.now, "customer", &message.body);
+                if self.t.view.phase == Phase::Closed {
+                    return Step::Done;
+                }
+                return self.then_done([Task::Escalate {
+                    reason: EscalationReason::BotFailure,
+                    summary: reason,
+                }]);
+            }
+        };
+        if message.channel == Channel::Whatsapp {
+            let resume = Resume::WindowPatch { message, recorded };
+            return self.patched(patches::WHATSAPP_WINDOW_TIMER, resume);
+        }
+        self.apply_recorded(message, recorded, false)
+    }
+
+    /// The recorded message updates the ticket: who, where replies go, the
+    /// WhatsApp window, the transcript.
+    pub(super) fn apply_recorded(
+        &mut self,
+        message: InboundMessage,
+        recorded: RecordedInbound,
+        window_timer: bool,
+    ) -> Step {
+        let now = self.now;
+        let s = &mut *self.t;
+        let first_contact = s.view.ticket_id.is_none();
+        s.view.ticket_id = Some(recorded.ticket_id.clone());
+        s.view.customer_id = Some(recorded.customer_id.clone());
+        s.view.channel.get_or_insert(message.channel);
+        // Replies follow the customer to the channel they last wrote on.
+        let switched = s.reply_channel.is_some_and(|c| c != message.channel);
+        s.reply_channel = Some(message.channel);
+        if s.recipient.is_empty() || switched {
+            s.recipient = if message.reply_address.is_empty() {
+                message.sender.value.clone()
+            } else {
+                message.reply_address.clone()
+            };
+            s.customer_name = message.sender_name.clone();
+            s.view.customer_name = message.sender_name.clone();
+        }
+        s.correlation_id = message.correlation_id.clone();
+        if recorded.inserted {
+            s.view.messages_recorded += 1;
+        }
+        s.view.last_provider_message_id = Some(message.provider_message_id.clone());
+        if s.subject.is_empty() {
+            s.subject = message.subject.clone();
+        }
+        if s.conversation_key.is_empty() {
+            s.conversation_key = message.conversation_key.clone();
+        }
+        if message.channel == Channel::Whatsapp {
+            let window_secs = s.policy.as_ref().map_or(86_400, |p| p.whatsapp_window_secs);
+            s.view.whatsapp_window_closes_unix_ms = Some(now + window_secs as i64 * 1000);
+            if window_timer {
+                s.view.deadlines.whatsapp_window_unix_ms = s.view.whatsapp_window_closes_unix_ms;
+            }
+        }
+        s.push_transcript(now, "customer", &message.body);
+        if first_contact {
+            let resume = Resume::MergePatch {
+                message,
+                customer_id: recorded.customer_id,
+            };
+            return self.patched(patches::CROSS_CHANNEL_MERGE, resume);
+        }
+        self.then_done([Task::AfterMergeCheck {
+            message,
+            first_contact,
+        }])
+    }
+
+    pub(super) fn merge_patch(
+        &mut self,
+        message: InboundMessage,
+        customer_id: String,
+        outcome: Outcome,
+    ) -> Step {
+        if outcome != Outcome::Patched(true) {
+            return self.then_done([Task::AfterMergeCheck {
+                message,
+                first_contact: true,
+            }]);
+        }
+        let query = OpenTicketQuery {
+            ticket_key: self.t.ticket_key.clone(),
+            customer_id,
+            workflow_id: self.t.workflow_id.clone(),
+            provider_message_id: message.provider_message_id.clone(),
+        };
+        self.call(Call::FindOpenTicket(query), Resume::FoundOpenTicket(message))
+    }
+
+    pub(super) fn found_open_ticket(&mut self, message: InboundMessage, outcome: Outcome) -> Step {
+        let Outcome::OpenTicket(Some(target)) = outcome else {
+            return self.then_done([Task::AfterMergeCheck {
+                message,
+                first_contact: true,
+            }]);
+        };
+        // The message row moves first, so the other ticket finds it recorded.
+        let input = MergeInput {
+            ticket_key: self.t.ticket_key.clone(),
+            provider_message_id: message.provider_message_id.clone(),
+            into_ticket_id: target.ticket_id.clone(),
+        };
+        self.call(Call::MarkMerged(input), Resume::MarkedMerged { message, target })
+    }
+
+    pub(super) fn marked_merged(&mut self, message: InboundMessage, target: OpenTicket) -> Step {
+        let workflow_id = target.workflow_id.clone();
+        self.hand_over(
+            workflow_id,
+            message.clone(),
+            Resume::HandedOver { message, target },
+        )
+    }
+
+    pub(super) fn handed_over(
+        &mut self,
+        message: InboundMessage,
+        target: OpenTicket,
+        outcome: Outcome,
+    ) -> Step {
+        if outcome != Outcome::HandedOver(true) {
+            // The other ticket closed in between: this one carries on (the
+            // event also puts its row back to this run's status).
+            let detail = format!("{} closed before the hand-over", target.ticket_id);
+            return self.then_done([
+                Task::RecordEvent {
+                    event: "merge_failed",
+                    detail,
+                },
+                Task::AfterMergeCheck {
+                    message,
+                    first_contact: true,
+                },
+            ]);
+        }
+        self.t.view.merged_into = Some(target.ticket_id.clone());
+        self.t.merged_into_workflow = Some(target.workflow_id.clone());
+        self.t.set_phase(Phase::Closed);
+        self.publish();
+        if let Some(evidence) = &target.linked_by_this_message {
+            // A claim, not a proof: whoever owns the ticket should know.
+            let notice = NoticeInput {
+                ticket_id: target.ticket_id.clone(),
+                kind: NoticeKind::UnverifiedLink,
+                tier: 1,
+                text: format!(
+                    "{} {} joined this ticket by stating it is this customer (\"{evidence}\"); verify before sharing account details.",
+                    message.channel, message.sender.value
+                ),
+            };
+            return self.then_done([Task::Notify(notice)]);
+        }
+        Step::Done
+    }
+
+    pub(super) fn after_merge_check(&mut self, message: InboundMessage, first_contact: bool) -> Step {
+        if !first_contact {
+            return self.route(message);
+        }
+        let policy = self.policy();
+        let now = self.now;
+        let due = policy.sla.deadline_ms(
+            message.channel,
+            message.received_at_unix_ms.min(now).max(now - 60_000),
+            policy.sla.first_response_secs(message.channel),
+        );
+        self.t.set_phase(Phase::Bot);
+        self.t.view.deadlines.first_response_unix_ms = Some(due);
+        self.publish();
+        self.then_done([
+            Task::RecordEvent {
+                event: "opened",
+                detail: String::new(),
+            },
+            Task::Route(message),
+        ])
+    }
+
+    /// Who answers: the bot, the human owner, or nobody (closed).
+    pub(super) fn route(&mut self, message: InboundMessage) -> Step {
+        match self.t.view.phase {
+            Phase::Escalated | Phase::Human => {
+                // A human owns it: the bot stays silent, the owner is told.
+                let notice = NoticeInput {
+                    ticket_id: self.ticket_id(),
+                    kind: NoticeKind::CustomerMessage,
+                    tier: self.t.view.tier.max(1),
+                    text: message.body.clone(),
+                };
+                self.then_done([Task::Notify(notice)])
+            }
+            Phase::Resolved => match parse_csat(&message.body) {
+                Some((score, comment)) => {
+                    self.then_done([Task::Feedback(Feedback { score, comment })])
+                }
+                None => {
+                    // A new question inside the CSAT window reopens the ticket.
+                    self.t.set_phase(Phase::Bot);
+                    self.t.view.deadlines.csat_until_unix_ms = None;
+                    self.t.view.resolved_autonomously = None;
+                    self.then_done([
+                        Task::RecordEvent {
+                            event: "reopened",
+                            detail: String::new(),
+                        },
+                        Task::BotAnswer(message),
+                    ])
+                }
+            },
+            Phase::Closed => Step::Done,
+            Phase::Bot | Phase::AwaitingCustomer => {
+                self.t.set_phase(Phase::Bot);
+                self.t.view.deadlines.quiet_until_unix_ms = None;
+                self.then_done([Task::BotAnswer(message)])
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! What a ticket does to the outside world besides drafting: replies
+//! through the send ledger, notices to the human queue, ticket-row events
+//! (API, metrics, audit), and delivery receipts of our replies.
+
+use super::steps::{Resume, Step, Task};
+use super::{Call, Outcome, Run, patches};
+use crate::lifecycle::Phase;
+use crate::ticket_io::*;
+use crate::EscalationReason;
+
+impl Run<'_> {
+    /// Sends a reply through the ledger; the transcript gets it when sent.
+    pub(super) fn send(&mut self, kind: ReplyKind, author: String, text: String) -> Step {
+        let now = self.now;
+        let idempotency_key = self.t.next_idempotency_key();
+        let s = &*self.t;
+        let input = SendInput {
+            ticket_key: s.ticket_key.clone(),
+            ticket_id: s.view.ticket_id.clone().unwrap_or_default(),
+            idempotency_key,
+            channel: s
+                .reply_channel
+                .or(s.view.channel)
+                .unwrap_or(crate::Channel::Web),
+            recipient: s.recipient.clone(),
+            kind,
+            author: author.clone(),
+            text: text.clone(),
+            correlation_id: s.correlation_id.clone(),
+            customer_name: s.customer_name.clone(),
+            subject: s.subject.clone(),
+            conversation_key: s.conversation_key.clone(),
+            in_reply_to: s.view.last_provider_message_id.clone().unwrap_or_default(),
+            whatsapp_window_open: s.view.whatsapp_window_closes_unix_ms.map(|closes| now < closes),
+        };
+        let resume = Resume::Sent {
+            kind,
+            author,
+            text,
+            at: now,
+        };
+        self.call(Call::Send(input), resume)
+    }
+
+    pub(super) fn sent(
+        &mut self,
+        kind: ReplyKind,
+        author: String,
+        text: String,
+        at: i64,
+        outcome: Outcome,
+    ) -> Step {
+        let outcome = match outcome {
+            Outcome::Sent(o) => o,
+            // Retries exhausted or refused for good: the customer got
+            // nothing, so a person must take over (never a dead ticket).
+            other => return self.send_failed(kind, format!("{other:?}")),
+        };
+        let from = match kind {
+            ReplyKind::Bot => "bot".to_owned(),
+            ReplyKind::Agent => format!("agent:{author}"),
+            ReplyKind::Holding | ReplyKind::CsatRequest => "steward".to_owned(),
+        };
+        self.t.push_transcript(at, &from, &text);
+        // Receipts that overtook the send (older workers parked them).
+        self.t.receipts.extend(outcome.early_receipts.iter().cloned());
+        let mut tasks = Vec::new();
+        if let Some(via) = outcome.via {
+            let detail = format!("{} reply sent by {via} {}", kind.as_str(), outcome.note);
+            tasks.push(Task::RecordEvent {
+                event: "sent_via_fallback",
+                detail: detail.trim().to_owned(),
+            });
+        } else if !outcome.note.is_empty() {
+            tasks.push(Task::RecordEvent {
+                event: "sent_as_template",
+                detail: outcome.note.clone(),
+            });
+        }
+        match outcome.status {
+            SendStatus::Undeliverable => {
+                tasks.push(Task::RecordEvent {
+                    event: "undeliverable",
+                    detail: outcome.note.clone(),
+                });
+                tasks.push(Task::Undeliverable {
+                    kind,
+                    note: outcome.note,
+                });
+            }
+            SendStatus::Uncertain => tasks.push(Task::Notify(NoticeInput {
+                ticket_id: self.ticket_id(),
+                kind: NoticeKind::SendUncertain,
+                tier: 1,
+                text: format!(
+                    "A {} reply may not have reached the customer; please check.",
+                    kind.as_str()
+                ),
+            })),
+            SendStatus::Sent | SendStatus::AlreadySent => {}
+        }
+        for task in tasks.into_iter().rev() {
+            self.then([task]);
+        }
+        Step::Done
+    }
+
+    /// The send failed for good: recorded; a ticket the bot holds goes to
+    /// a person, one a person holds tells them.
+    fn send_failed(&mut self, kind: ReplyKind, error: String) -> Step {
+        let detail = format!("{} reply: {error}", kind.as_str());
+        let record = Task::RecordEvent {
+            event: "send_failed",
+            detail: detail.clone(),
+        };
+        if matches!(self.t.view.phase, Phase::Bot | Phase::AwaitingCustomer) {
+            return self.then_done([
+                record,
+                Task::Escalate {
+                    reason: EscalationReason::DeliveryFailed,
+                    summary: detail,
+                },
+            ]);
+        }
+        let notice = self.delivery_notice(kind, &error);
+        self.then_done([record, Task::Notify(notice)])
+    }
+
+    fn delivery_notice(&self, kind: ReplyKind, why: &str) -> NoticeInput {
+        NoticeInput {
+            ticket_id: self.ticket_id(),
+            kind: NoticeKind::DeliveryFailed,
+            tier: 1,
+            text: format!(
+                "A {} reply could not be sent ({why}); please contact the customer another way.",
+                kind.as_str()
+            ),
+        }
+    }
+
+    /// No route to the customer: a ticket the bot holds is escalated
+    /// (`delivery_failed`), otherwise the owner is told.
+    pub(super) fn undeliverable(&mut self, kind: ReplyKind, note: String) -> Step {
+        if matches!(self.t.view.phase, Phase::Bot | Phase::AwaitingCustomer) {
+            let resume = Resume::UndeliverablePatch { kind, note };
+            return self.patched(patches::ESCALATE_UNDELIVERABLE, resume);
+        }
+        let notice = self.delivery_notice(kind, &note);
+        self.then_done([Task::Notify(notice)])
+    }
+
+    pub(super) fn undeliverable_patched(
+        &mut self,
+        kind: ReplyKind,
+        note: String,
+        outcome: Outcome,
+    ) -> Step {
+        if outcome == Outcome::Patched(true) {
+            return self.then_done([Task::Escalate {
+                reason: EscalationReason::DeliveryFailed,
+                summary: format!("a {} reply could not be delivered: {note}", kind.as_str()),
+            }]);
+        }
+        let notice = self.delivery_notice(kind, &note);
+        self.then_done([Task::Notify(notice)])
+    }
+
+    /// Tells the human queue; a queue that stays down is recorded, not fatal.
+    pub(super) fn notify(&mut self, notice: NoticeInput) -> Step {
+        self.call(Call::Notify(notice), Resume::Notified)
+    }
+
+    /// Updates the ticket row and appends an audit event (once the ticket
+    /// has a row).
+    pub(super) fn record_event(&mut self, event: &'static str, detail: String) -> Step {
+        let v = &self.t.view;
+        if self.t.ticket_key.is_empty() || v.ticket_id.is_none() {
+            return Step::Done;
+        }
+        let input = TicketEvent {
+            ticket_key: self.t.ticket_key.clone(),
+            event: event.to_owned(),
+            status: v.status.as_str().to_owned(),
+            owner: v.owner.clone(),
+            sla_breached: v.sla_breached,
+            first_response_due_unix_ms: v.deadlines.first_response_unix_ms,
+            resolution_due_unix_ms: v.deadlines.resolution_unix_ms,
+            first_responded: v.bot_replies + v.agent_replies > 0,
+            resolved_autonomously: v.resolved_autonomously,
+            csat_score: v.csat.as_ref().map(|c| c.score),
+            csat_comment: v.csat.as_ref().map(|c| c.comment.clone()),
+            prompt_tokens: v.prompt_tokens,
+            completion_tokens: v.completion_tokens,
+            detail,
+        };
+        self.call(Call::RecordEvent(input), Resume::EventRecorded)
+    }
+
+    /// A delivery receipt: shown on the ticket; a failure (once per
+    /// provider message id, receipts repeat) is recorded and re-delivered.
+    pub(super) fn receipt(&mut self, receipt: DeliveryStatusInput) -> Step {
+        let s = &mut *self.t;
+        let failure = receipt.is_failure();
+        // A late `sent` must not hide an earlier failure from the view.
+        let shown_failed = s.view.last_delivery.as_ref().is_some_and(|d| {
+            d.provider_message_id == receipt.provider_message_id && d.is_failure()
+        });
+        if failure || !shown_failed {
+            s.view.last_delivery = Some(receipt.clone());
+        }
+        let first_failure = failure && s.failed_deliveries.insert(receipt.provider_message_id.clone());
+        if !first_failure {
+            return Step::Done;
+        }
+        s.view.delivery_failures += 1;
+        let detail = format!(
+            "{} {}: {} {}",
+            receipt.provider_message_id, receipt.status, receipt.error_code, receipt.error_message
+        );
+        self.then_done([
+            Task::RecordEvent {
+                event: "delivery_failed",
+                detail: detail.trim().to_owned(),
+            },
+            Task::Redeliver(receipt),
+        ])
+    }
+
+    pub(super) fn redeliver(&mut self, receipt: DeliveryStatusInput) -> Step {
+        let s = &*self.t;
+        let input = RedeliverInput {
+            ticket_key: s.ticket_key.clone(),
+            ticket_id: s.view.ticket_id.clone().unwrap_or_default(),
+            failed_provider_message_id: receipt.provider_message_id.clone(),
+            idempotency_key: format!("{}:redeliver:{}", s.ticket_key, receipt.provider_message_id),
+            correlation_id: s.correlation_id.clone(),
+        };
+        self.call(Call::Redeliver(input), Resume::Redelivered(receipt))
+    }
+
+    pub(super) fn redelivered(&mut self, receipt: DeliveryStatusInput, outcome: Outcome) -> Step {
+        if let Outcome::Redelivered(RedeliveryOutcome { via: Some(via), .. }) = outcome {
+            let detail = format!("re-sent by {via} after {}", receipt.status);
+            return self.then_done([Task::RecordEvent {
+                event: "redelivered",
+                detail,
+            }]);
+        }
+        let notice = NoticeInput {
+            ticket_id: self.ticket_id(),
+            kind: NoticeKind::DeliveryFailed,
+            tier: 1,
+            text: format!(
+                "A reply was {} ({} {}) and the customer has no other address; please follow up.",
+                receipt.status, receipt.error_code, receipt.error_message
+            ),
+        };
+        self.then_done([Task::Notify(notice)])
+    }
+}

@@ -1,0 +1,231 @@
+//! The agenda's vocabulary: [`Task`]s that can run now, and [`Resume`]
+//! continuations parked until the awaited answer arrives. Dispatch only;
+//! the behaviour of each step lives in the module named beside it.
+
+use super::drafting::Drafted;
+use super::llm::Llm;
+use super::{Outcome, Run};
+use crate::EscalationReason;
+use crate::InboundMessage;
+use crate::lifecycle::{HumanAction, Phase};
+use crate::ticket_io::*;
+use crate::ticket_state::{Deadlines, Feedback};
+
+/// A step of a ticket's work that can run now.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Task {
+    LoadPolicy,
+    // The run loop's queues, drained in this order on every wake.
+    DrainRefusals,
+    DrainActions,
+    TakeFeedback,
+    DrainMessages,
+    DrainReceipts,
+    FireDeadlines,
+    // messages
+    CustomerMessage(InboundMessage),
+    AfterMergeCheck { message: InboundMessage, first_contact: bool },
+    Route(InboundMessage),
+    // drafting
+    BotAnswer(InboundMessage),
+    Drafted { message: InboundMessage, drafted: Drafted },
+    LlmRound(Box<Llm>),
+    AfterBotReply { cited: Vec<String> },
+    // desk
+    Escalate { reason: EscalationReason, summary: String },
+    HumanAction(HumanAction),
+    ActionTail { action: HumanAction, next: Phase },
+    AfterAgentReply { agent: String },
+    Resolve { autonomous: bool, detail: String },
+    Feedback(Feedback),
+    Close,
+    // deadlines
+    WindowClosed { phase: Phase, tier: u32, ticket_id: String },
+    PhaseDeadlines { phase: Phase, deadlines: Deadlines, tier: u32, ticket_id: String, now: i64 },
+    // outbound
+    Send { kind: ReplyKind, author: String, text: String },
+    Undeliverable { kind: ReplyKind, note: String },
+    Notify(NoticeInput),
+    RecordEvent { event: &'static str, detail: String },
+    PublishSearchAttributes,
+    Receipt(DeliveryStatusInput),
+    Redeliver(DeliveryStatusInput),
+}
+
+/// Where a task continues when its answer arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Resume {
+    PolicyLoaded,
+    // messages
+    Forwarded(InboundMessage),
+    Recorded(InboundMessage),
+    WindowPatch { message: InboundMessage, recorded: RecordedInbound },
+    MergePatch { message: InboundMessage, customer_id: String },
+    FoundOpenTicket(InboundMessage),
+    MarkedMerged { message: InboundMessage, target: OpenTicket },
+    HandedOver { message: InboundMessage, target: OpenTicket },
+    // drafting
+    Triaged { message: InboundMessage, deadline: Option<i64> },
+    Searched { message: InboundMessage, deadline: Option<i64> },
+    Drafted(InboundMessage),
+    Checked { message: InboundMessage, text: String, cited: Vec<String> },
+    LlmAnswered(Box<Llm>),
+    LlmSearched(Box<Llm>, String),
+    LlmSourceless { message: InboundMessage, text: String },
+    // desk
+    AckPatch { action: HumanAction, next: Phase },
+    EscalationNotified,
+    // outbound
+    Sent { kind: ReplyKind, author: String, text: String, at: i64 },
+    UndeliverablePatch { kind: ReplyKind, note: String },
+    Notified,
+    EventRecorded,
+    Redelivered(DeliveryStatusInput),
+}
+
+/// What running a task did: finished, or parked until an answer.
+pub(crate) enum Step {
+    Done,
+    Wait(Resume),
+}
+
+impl Run<'_> {
+    pub(super) fn run_task(&mut self, task: Task) -> Step {
+        match task {
+            Task::LoadPolicy => self.call(super::Call::LoadPolicy, Resume::PolicyLoaded),
+            Task::DrainRefusals => self.drain_refusals(),
+            Task::DrainActions => match self.t.actions.pop_front() {
+                Some(a) => self.then_done([Task::HumanAction(a), Task::DrainActions]),
+                None => Step::Done,
+            },
+            Task::TakeFeedback => match self.t.feedback.take() {
+                Some(f) => self.then_done([Task::Feedback(f)]),
+                None => Step::Done,
+            },
+            Task::DrainMessages => match self.t.pending.pop_front() {
+                Some(m) => self.then_done([Task::CustomerMessage(m), Task::DrainMessages]),
+                None => Step::Done,
+            },
+            Task::DrainReceipts => match self.t.receipts.pop_front() {
+                Some(r) => self.then_done([Task::Receipt(r), Task::DrainReceipts]),
+                None => Step::Done,
+            },
+            Task::FireDeadlines => self.fire_deadlines(),
+            Task::CustomerMessage(m) => self.customer_message(m),
+            Task::AfterMergeCheck {
+                message,
+                first_contact,
+            } => self.after_merge_check(message, first_contact),
+            Task::Route(m) => self.route(m),
+            Task::BotAnswer(m) => self.bot_answer(m),
+            Task::Drafted { message, drafted } => self.drafted(message, drafted),
+            Task::LlmRound(llm) => self.llm_round(*llm),
+            Task::AfterBotReply { cited } => self.after_bot_reply(cited),
+            Task::Escalate { reason, summary } => self.escalate(reason, summary),
+            Task::HumanAction(a) => self.human_action(a),
+            Task::ActionTail { action, next } => self.action_tail(action, next),
+            Task::AfterAgentReply { agent } => self.after_agent_reply(agent),
+            Task::Resolve { autonomous, detail } => self.resolve(autonomous, detail),
+            Task::Feedback(f) => self.feedback(f),
+            Task::Close => self.close(),
+            Task::WindowClosed {
+                phase,
+                tier,
+                ticket_id,
+            } => self.window_closed(phase, tier, ticket_id),
+            Task::PhaseDeadlines {
+                phase,
+                deadlines,
+                tier,
+                ticket_id,
+                now,
+            } => self.phase_deadlines(phase, deadlines, tier, ticket_id, now),
+            Task::Send { kind, author, text } => self.send(kind, author, text),
+            Task::Undeliverable { kind, note } => self.undeliverable(kind, note),
+            Task::Notify(n) => self.notify(n),
+            Task::RecordEvent { event, detail } => self.record_event(event, detail),
+            Task::PublishSearchAttributes => {
+                self.publish();
+                Step::Done
+            }
+            Task::Receipt(r) => self.receipt(r),
+            Task::Redeliver(r) => self.redeliver(r),
+        }
+    }
+
+    pub(super) fn resume(&mut self, resume: Resume, outcome: Outcome) -> Step {
+        match resume {
+            Resume::PolicyLoaded => {
+                // No policy (the activity failed for good): the defaults.
+                let policy = match outcome {
+                    Outcome::Policy(p) => p,
+                    _ => TicketPolicy::default(),
+                };
+                self.t.policy = Some(policy);
+                Step::Done
+            }
+            Resume::Forwarded(m) => self.forwarded(m, outcome),
+            Resume::Recorded(m) => self.recorded(m, outcome),
+            Resume::WindowPatch { message, recorded } => {
+                let window_timer = matches!(outcome, Outcome::Patched(true));
+                self.apply_recorded(message, recorded, window_timer)
+            }
+            Resume::MergePatch {
+                message,
+                customer_id,
+            } => self.merge_patch(message, customer_id, outcome),
+            Resume::FoundOpenTicket(m) => self.found_open_ticket(m, outcome),
+            Resume::MarkedMerged { message, target } => self.marked_merged(message, target),
+            Resume::HandedOver { message, target } => self.handed_over(message, target, outcome),
+            Resume::Triaged { message, deadline } => self.triaged(message, deadline, outcome),
+            Resume::Searched { message, deadline } => self.searched(message, deadline, outcome),
+            Resume::Drafted(m) => self.draft_done(m, outcome),
+            Resume::Checked {
+                message,
+                text,
+                cited,
+            } => self.checked(message, text, cited, outcome),
+            Resume::LlmAnswered(llm) => self.llm_answered(*llm, outcome),
+            Resume::LlmSearched(llm, call_id) => self.llm_searched(*llm, call_id, outcome),
+            Resume::LlmSourceless { message, text } => self.llm_sourceless(message, text, outcome),
+            Resume::AckPatch { action, next } => {
+                if outcome == Outcome::Patched(true) {
+                    let agent = action.agent().to_owned();
+                    self.then([
+                        Task::RecordEvent {
+                            event: "acknowledged",
+                            detail: agent,
+                        },
+                        Task::ActionTail { action, next },
+                    ]);
+                } else {
+                    self.then([Task::ActionTail { action, next }]);
+                }
+                Step::Done
+            }
+            Resume::EscalationNotified => {
+                self.notify_failed(outcome, "the human queue did not accept an escalation")
+            }
+            Resume::Sent {
+                kind,
+                author,
+                text,
+                at,
+            } => self.sent(kind, author, text, at, outcome),
+            Resume::UndeliverablePatch { kind, note } => {
+                self.undeliverable_patched(kind, note, outcome)
+            }
+            Resume::Notified => self.notify_failed(outcome, "the human queue did not accept a notice"),
+            // A ticket event that could not be recorded is not worth stopping
+            // the ticket for: the history still has it.
+            Resume::EventRecorded => Step::Done,
+            Resume::Redelivered(r) => self.redelivered(r, outcome),
+        }
+    }
+
+    /// Queues tasks and reports the current one done.
+    pub(crate) fn then_done<const N: usize>(&mut self, tasks: [Task; N]) -> Step {
+        self.then(tasks);
+        Step::Done
+    }
+}

@@ -1,0 +1,98 @@
+//! Carries out the state machine's effects: each awaited request becomes an
+//! activity (with its retry policy), a patch check or a signal to another
+//! ticket, and its result goes back into the machine as `Event::Done`.
+//! No decision is taken here; an activity's failure is an outcome too.
+
+use super::TicketWorkflow;
+use super::support::{self, Ctx, before_deadline, now_ms};
+use crate::contracts::*;
+use steward_domain::machine::{Await, Call, Effect, Event, Outcome};
+use temporalio_workflow::common::ActivityDefinition;
+use temporalio_workflow::{ActivityOptions, SignalWorkflowOptions, WorkflowResult};
+
+/// Feeds `event` to the ticket and carries out effects until the machine
+/// waits for nothing.
+pub(super) async fn drive(ctx: &Ctx, event: Event) -> WorkflowResult<()> {
+    let now = now_ms(ctx);
+    let mut effects = ctx.state_mut(|w| w.t.handle(event, now));
+    loop {
+        let mut awaited = None;
+        for effect in effects {
+            match effect {
+                Effect::PublishSearchAttributes(values) => support::publish(ctx, values),
+                Effect::Await(request) => awaited = Some(request),
+            }
+        }
+        let Some(request) = awaited else {
+            return Ok(());
+        };
+        let outcome = perform(ctx, request).await;
+        let now = now_ms(ctx);
+        effects = ctx.state_mut(|w| w.t.handle(Event::Done(outcome), now));
+    }
+}
+
+async fn perform(ctx: &Ctx, request: Await) -> Outcome {
+    match request {
+        Await::Patched(patch) => Outcome::Patched(ctx.patched(patch)),
+        Await::HandOver {
+            workflow_id,
+            message,
+        } => {
+            let sent = ctx
+                .external_workflow(workflow_id, None)
+                .signal(
+                    TicketWorkflow::customer_message,
+                    serde_json::to_value(&message).unwrap_or_default(),
+                    SignalWorkflowOptions::default(),
+                )
+                .await;
+            Outcome::HandedOver(sent.is_ok())
+        }
+        Await::Activity { call, race } => activity(ctx, call, race).await,
+    }
+}
+
+/// Runs one activity, raced against `race` when given.
+async fn run<A>(
+    ctx: &Ctx,
+    activity: A,
+    input: A::Input,
+    options: ActivityOptions,
+    race: Option<i64>,
+    done: impl FnOnce(A::Output) -> Outcome,
+) -> Outcome
+where
+    A: ActivityDefinition + Clone + 'static,
+{
+    match before_deadline(ctx, race, || ctx.execute_activity(activity, input, options)).await {
+        None => Outcome::Late,
+        Some(Ok(output)) => done(output),
+        Some(Err(err)) => Outcome::Failed(err.to_string()),
+    }
+}
+
+async fn activity(ctx: &Ctx, call: Call, race: Option<i64>) -> Outcome {
+    use support::{drafting, notify, quick, sending};
+    let ok = |_: ()| Outcome::Ok;
+    match call {
+        Call::LoadPolicy => run(ctx, LoadPolicy, (), quick(), race, Outcome::Policy).await,
+        Call::RecordInbound(i) => run(ctx, RecordInbound, i, quick(), race, Outcome::Recorded).await,
+        Call::FindOpenTicket(i) => {
+            run(ctx, FindOpenTicket, i, quick(), race, Outcome::OpenTicket).await
+        }
+        Call::MarkMerged(i) => run(ctx, MarkMerged, i, quick(), race, ok).await,
+        Call::Triage(i) => run(ctx, TriageMessage, i, quick(), race, Outcome::Triaged).await,
+        Call::SearchKb(i) => run(ctx, SearchKb, i, drafting(), race, Outcome::Kb).await,
+        Call::Draft(i) => run(ctx, DraftReply, i, drafting(), race, Outcome::Drafted).await,
+        Call::Llm(i) => run(ctx, LlmComplete, i, drafting(), race, Outcome::Llm).await,
+        Call::CheckReply(i) => run(ctx, CheckReply, i, quick(), race, Outcome::Checked).await,
+        Call::Send(i) => run(ctx, SendReply, i, sending(), race, Outcome::Sent).await,
+        Call::Escalate(i) => run(ctx, Escalate, i, notify(), race, ok).await,
+        Call::Notify(i) => run(ctx, NotifyHumans, i, notify(), race, ok).await,
+        Call::RecordEvent(i) => run(ctx, RecordTicketEvent, i, quick(), race, ok).await,
+        Call::Redeliver(i) => {
+            run(ctx, RedeliverFailed, i, sending(), race, Outcome::Redelivered).await
+        }
+    }
+}
