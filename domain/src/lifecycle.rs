@@ -65,6 +65,8 @@ pub enum TransitionError {
     NoAgent,
     #[error("reply text is empty")]
     EmptyReply,
+    #[error("the ticket has no customer message yet")]
+    NotStarted,
 }
 
 /// The phase and owner after `action`, or why it is refused.

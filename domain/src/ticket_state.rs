@@ -147,6 +147,18 @@ impl TicketState {
             || !self.refusals.is_empty()
     }
 
+    /// The phase and owner after a human action, or why it is refused: the
+    /// lifecycle's rule, on a ticket that has a customer message.
+    pub fn check_action(
+        &self,
+        action: &HumanAction,
+    ) -> Result<(Phase, Option<String>), crate::lifecycle::TransitionError> {
+        if self.view.ticket_id.is_none() {
+            return Err(crate::lifecycle::TransitionError::NotStarted);
+        }
+        crate::lifecycle::apply(self.view.phase, self.view.owner.as_deref(), action)
+    }
+
     pub fn set_phase(&mut self, phase: Phase) {
         self.view.phase = phase;
         self.view.status = phase.into();

@@ -4,7 +4,7 @@
 
 use super::steps::{Resume, Step, Task};
 use super::{Call, Outcome, Run, patches};
-use crate::lifecycle::{self, HumanAction, Phase};
+use crate::lifecycle::{HumanAction, Phase};
 use crate::replies::{csat_request, holding_message};
 use crate::ticket_io::*;
 use crate::ticket_state::Feedback;
@@ -47,6 +47,7 @@ impl Run<'_> {
                 kind: ReplyKind::Holding,
                 author: "steward".into(),
                 text: holding,
+                on_sent: None,
             },
             Task::RecordEvent {
                 event: "escalated",
@@ -62,7 +63,7 @@ impl Run<'_> {
         let phase = self.t.view.phase;
         self.t.actions_handled += 1;
         let (next, next_owner) =
-            match lifecycle::apply(phase, self.t.view.owner.as_deref(), &action) {
+            match self.t.check_action(&action) {
                 Ok(next) => next,
                 Err(err) => {
                     let line = format!("{} by {} refused: {err}", action.name(), action.agent());
@@ -124,8 +125,8 @@ impl Run<'_> {
                     kind: ReplyKind::Agent,
                     author: agent.clone(),
                     text,
+                    on_sent: Some(Box::new(Task::AfterAgentReply { agent })),
                 },
-                Task::AfterAgentReply { agent },
             ]),
             HumanAction::Resolve { agent, note } => self.then_done([Task::Resolve {
                 autonomous: false,
@@ -175,6 +176,7 @@ impl Run<'_> {
                 kind: ReplyKind::CsatRequest,
                 author: "steward".into(),
                 text,
+                on_sent: None,
             },
         ])
     }

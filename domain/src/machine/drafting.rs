@@ -178,8 +178,8 @@ impl Run<'_> {
                 kind: ReplyKind::Bot,
                 author: "bot".into(),
                 text,
+                on_sent: Some(Box::new(Task::AfterBotReply { cited })),
             },
-            Task::AfterBotReply { cited },
         ])
     }
 

@@ -250,8 +250,12 @@ impl Run<'_> {
                     self.then_done([Task::Feedback(Feedback { score, comment })])
                 }
                 None => {
-                    // A new question inside the CSAT window reopens the ticket.
+                    // A new question inside the CSAT window reopens the
+                    // ticket, for the bot: whoever resolved it no longer
+                    // owns it (a stale owner would let the bot talk on a
+                    // ticket that names a human as its owner).
                     self.t.set_phase(Phase::Bot);
+                    self.t.view.owner = None;
                     self.t.view.deadlines.csat_until_unix_ms = None;
                     self.t.view.resolved_autonomously = None;
                     self.then_done([

@@ -207,8 +207,7 @@ impl Ticket {
     /// Would `action` be accepted now? (The update validators' check: the
     /// same rule the machine applies when it runs the action.)
     pub fn check_action(&self, action: &HumanAction) -> Result<(), TransitionError> {
-        let v = &self.state.view;
-        crate::lifecycle::apply(v.phase, v.owner.as_deref(), action).map(|_| ())
+        self.state.check_action(action).map(|_| ())
     }
 
     /// Handles one event at workflow time `now` (Unix ms).

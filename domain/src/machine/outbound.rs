@@ -10,7 +10,13 @@ use crate::EscalationReason;
 
 impl Run<'_> {
     /// Sends a reply through the ledger; the transcript gets it when sent.
-    pub(super) fn send(&mut self, kind: ReplyKind, author: String, text: String) -> Step {
+    pub(super) fn send(
+        &mut self,
+        kind: ReplyKind,
+        author: String,
+        text: String,
+        on_sent: Option<Box<Task>>,
+    ) -> Step {
         let now = self.now;
         let idempotency_key = self.t.next_idempotency_key();
         let s = &*self.t;
@@ -38,6 +44,7 @@ impl Run<'_> {
             author,
             text,
             at: now,
+            on_sent,
         };
         self.call(Call::Send(input), resume)
     }
@@ -48,6 +55,7 @@ impl Run<'_> {
         author: String,
         text: String,
         at: i64,
+        on_sent: Option<Box<Task>>,
         outcome: Outcome,
     ) -> Step {
         let outcome = match outcome {
@@ -86,7 +94,9 @@ impl Run<'_> {
                 tasks.push(Task::Undeliverable {
                     kind,
                     note: outcome.note,
+                    on_sent,
                 });
+                return self.queue(tasks);
             }
             SendStatus::Uncertain => tasks.push(Task::Notify(NoticeInput {
                 ticket_id: self.ticket_id(),
@@ -99,6 +109,12 @@ impl Run<'_> {
             })),
             SendStatus::Sent | SendStatus::AlreadySent => {}
         }
+        tasks.extend(on_sent.map(|t| *t));
+        self.queue(tasks)
+    }
+
+    /// Queues tasks to run next, in order.
+    fn queue(&mut self, tasks: Vec<Task>) -> Step {
         for task in tasks.into_iter().rev() {
             self.then([task]);
         }
@@ -140,19 +156,29 @@ impl Run<'_> {
 
     /// No route to the customer: a ticket the bot holds is escalated
     /// (`delivery_failed`), otherwise the owner is told.
-    pub(super) fn undeliverable(&mut self, kind: ReplyKind, note: String) -> Step {
+    pub(super) fn undeliverable(
+        &mut self,
+        kind: ReplyKind,
+        note: String,
+        on_sent: Option<Box<Task>>,
+    ) -> Step {
         if matches!(self.t.view.phase, Phase::Bot | Phase::AwaitingCustomer) {
-            let resume = Resume::UndeliverablePatch { kind, note };
+            let resume = Resume::UndeliverablePatch {
+                kind,
+                note,
+                on_sent,
+            };
             return self.patched(patches::ESCALATE_UNDELIVERABLE, resume);
         }
         let notice = self.delivery_notice(kind, &note);
-        self.then_done([Task::Notify(notice)])
+        self.queue([Task::Notify(notice)].into_iter().chain(on_sent.map(|t| *t)).collect())
     }
 
     pub(super) fn undeliverable_patched(
         &mut self,
         kind: ReplyKind,
         note: String,
+        on_sent: Option<Box<Task>>,
         outcome: Outcome,
     ) -> Step {
         if outcome == Outcome::Patched(true) {
@@ -161,8 +187,9 @@ impl Run<'_> {
                 summary: format!("a {} reply could not be delivered: {note}", kind.as_str()),
             }]);
         }
+        // Runs that started before: told, and the caller carries on.
         let notice = self.delivery_notice(kind, &note);
-        self.then_done([Task::Notify(notice)])
+        self.queue([Task::Notify(notice)].into_iter().chain(on_sent.map(|t| *t)).collect())
     }
 
     /// Tells the human queue; a queue that stays down is recorded, not fatal.
@@ -208,7 +235,10 @@ impl Run<'_> {
         if failure || !shown_failed {
             s.view.last_delivery = Some(receipt.clone());
         }
-        let first_failure = failure && s.failed_deliveries.insert(receipt.provider_message_id.clone());
+        // A closed ticket re-sends nothing: its run is ending.
+        let closed = s.view.phase == Phase::Closed;
+        let first_failure =
+            failure && !closed && s.failed_deliveries.insert(receipt.provider_message_id.clone());
         if !first_failure {
             return Step::Done;
         }

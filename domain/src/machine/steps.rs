@@ -43,8 +43,9 @@ pub(crate) enum Task {
     WindowClosed { phase: Phase, tier: u32, ticket_id: String },
     PhaseDeadlines { phase: Phase, deadlines: Deadlines, tier: u32, ticket_id: String, now: i64 },
     // outbound
-    Send { kind: ReplyKind, author: String, text: String },
-    Undeliverable { kind: ReplyKind, note: String },
+    /// A reply; `on_sent` continues the caller only once it went out.
+    Send { kind: ReplyKind, author: String, text: String, on_sent: Option<Box<Task>> },
+    Undeliverable { kind: ReplyKind, note: String, on_sent: Option<Box<Task>> },
     Notify(NoticeInput),
     RecordEvent { event: &'static str, detail: String },
     PublishSearchAttributes,
@@ -76,8 +77,8 @@ pub(crate) enum Resume {
     AckPatch { action: HumanAction, next: Phase },
     EscalationNotified,
     // outbound
-    Sent { kind: ReplyKind, author: String, text: String, at: i64 },
-    UndeliverablePatch { kind: ReplyKind, note: String },
+    Sent { kind: ReplyKind, author: String, text: String, at: i64, on_sent: Option<Box<Task>> },
+    UndeliverablePatch { kind: ReplyKind, note: String, on_sent: Option<Box<Task>> },
     Notified,
     EventRecorded,
     Redelivered(DeliveryStatusInput),
@@ -140,8 +141,17 @@ impl Run<'_> {
                 ticket_id,
                 now,
             } => self.phase_deadlines(phase, deadlines, tier, ticket_id, now),
-            Task::Send { kind, author, text } => self.send(kind, author, text),
-            Task::Undeliverable { kind, note } => self.undeliverable(kind, note),
+            Task::Send {
+                kind,
+                author,
+                text,
+                on_sent,
+            } => self.send(kind, author, text, on_sent),
+            Task::Undeliverable {
+                kind,
+                note,
+                on_sent,
+            } => self.undeliverable(kind, note, on_sent),
             Task::Notify(n) => self.notify(n),
             Task::RecordEvent { event, detail } => self.record_event(event, detail),
             Task::PublishSearchAttributes => {
@@ -211,10 +221,13 @@ impl Run<'_> {
                 author,
                 text,
                 at,
-            } => self.sent(kind, author, text, at, outcome),
-            Resume::UndeliverablePatch { kind, note } => {
-                self.undeliverable_patched(kind, note, outcome)
-            }
+                on_sent,
+            } => self.sent(kind, author, text, at, on_sent, outcome),
+            Resume::UndeliverablePatch {
+                kind,
+                note,
+                on_sent,
+            } => self.undeliverable_patched(kind, note, on_sent, outcome),
             Resume::Notified => self.notify_failed(outcome, "the human queue did not accept a notice"),
             // A ticket event that could not be recorded is not worth stopping
             // the ticket for: the history still has it.
