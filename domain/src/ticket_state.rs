@@ -2,9 +2,9 @@
 //! continue-as-new carries into the next run.
 
 use crate::ticket_io::{DeliveryStatusInput, TicketPolicy};
+use crate::{Channel, EscalationReason, HumanAction, InboundMessage, Phase, TicketStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, VecDeque};
-use crate::{Channel, EscalationReason, HumanAction, InboundMessage, Phase, TicketStatus};
 
 /// Every running deadline, as Unix milliseconds (visible in the UI's query).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -122,7 +122,7 @@ impl Watch {
             let Effect::Await(Await::Activity { call, .. }) = effect else {
                 continue;
             };
-            if self.closed && !t.state.merged_into_workflow.is_some() {
+            if self.closed && t.state.merged_into_workflow.is_none() {
                 assert!(
                     matches!(call, Call::RecordInbound(_) | Call::RecordEvent(_)),
                     "a closed ticket only records, got {call:?}"
@@ -152,7 +152,10 @@ impl Watch {
         // One reply per message at most: a message never yields two.
         assert!(self.bot_replies <= self.recorded_ids.len());
         if v.phase == Phase::Escalated {
-            assert!(v.deadlines.ack_unix_ms.is_some(), "escalated without an ack deadline");
+            assert!(
+                v.deadlines.ack_unix_ms.is_some(),
+                "escalated without an ack deadline"
+            );
         }
         let now = deadline_fields(&v.deadlines);
         for (before, after) in self.deadlines.iter().zip(now) {
@@ -244,7 +247,7 @@ proptest! {
                 sim.feed(Event::Wake);
             }
         }
-        prop_assume!(!sim.ticket.next_deadline().is_some_and(|at| at <= sim.now));
+        prop_assume!(sim.ticket.next_deadline().is_none_or(|at| at > sim.now));
         let action = human_action(probe.0, probe.1, probe.2);
         prop_assume!(sim.ticket.check_action(&action).is_err());
         let mut before = sim.ticket.state.clone();

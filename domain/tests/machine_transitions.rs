@@ -63,7 +63,10 @@ fn triage_escalation_sends_one_holding_message_and_starts_the_ack_deadline() {
     let mut sim = Sim::new(w);
     first_message(&mut sim, "Please refund the duplicate charge");
     let tail: Vec<_> = sim.trace().into_iter().skip(6).collect();
-    assert_eq!(tail, ["escalate:refund:1", "send:holding", "event:escalated"]);
+    assert_eq!(
+        tail,
+        ["escalate:refund:1", "send:holding", "event:escalated"]
+    );
     let v = &sim.ticket.state.view;
     assert_eq!(v.phase, Phase::Escalated);
     assert!(v.deadlines.ack_unix_ms.is_some());
@@ -114,7 +117,9 @@ fn a_refused_action_is_recorded_and_changes_nothing_else() {
     first_message(&mut sim, "How do I reset my password?");
     let before = sim.ticket.state.view.clone();
     let calls = sim.calls.len();
-    let back = HumanAction::ReturnToBot { agent: "sam".into() };
+    let back = HumanAction::ReturnToBot {
+        agent: "sam".into(),
+    };
     assert!(sim.ticket.check_action(&back).is_err());
     sim.signal(Event::Human(back));
     let mut after = sim.ticket.state.view.clone();
@@ -177,7 +182,10 @@ fn a_late_draft_escalates_as_a_missed_first_response() {
     let mut sim = Sim::new(w);
     first_message(&mut sim, "How do I reset my password?");
     let v = &sim.ticket.state.view;
-    assert_eq!(v.escalation_reason, Some(EscalationReason::SlaFirstResponse));
+    assert_eq!(
+        v.escalation_reason,
+        Some(EscalationReason::SlaFirstResponse)
+    );
     assert!(v.sla_breached);
 }
 
@@ -193,7 +201,10 @@ fn a_send_that_fails_for_good_escalates_and_keeps_the_ticket_alive() {
     assert!(v.deadlines.ack_unix_ms.is_some());
     // The holding message failed too: the humans are told, once.
     let trace = sim.trace();
-    assert_eq!(trace.iter().filter(|t| t.starts_with("escalate:")).count(), 1);
+    assert_eq!(
+        trace.iter().filter(|t| t.starts_with("escalate:")).count(),
+        1
+    );
     assert!(trace.contains(&"notify:DeliveryFailed".to_owned()));
 }
 
@@ -205,13 +216,18 @@ fn an_undeliverable_reply_escalates_as_delivery_failed() {
     first_message(&mut sim, "How do I reset my password?");
     let v = &sim.ticket.state.view;
     assert_eq!(v.escalation_reason, Some(EscalationReason::DeliveryFailed));
-    assert!(sim.trace().contains(&"patched:escalate-undeliverable".to_owned()));
+    assert!(
+        sim.trace()
+            .contains(&"patched:escalate-undeliverable".to_owned())
+    );
 }
 
 #[test]
 fn without_the_patch_an_undeliverable_reply_only_tells_humans() {
-    let mut w = World::default();
-    w.send = vec![SendAnswer::Undeliverable];
+    let w = World {
+        send: vec![SendAnswer::Undeliverable],
+        ..World::default()
+    };
     let mut sim = Sim::new(w);
     first_message(&mut sim, "How do I reset my password?");
     assert_eq!(sim.ticket.state.view.phase, Phase::AwaitingCustomer);
@@ -225,7 +241,14 @@ fn a_new_conversation_of_a_customer_with_an_open_ticket_joins_it() {
     let mut sim = Sim::new(w);
     first_message(&mut sim, "my email is ana@example.com");
     let tail: Vec<_> = sim.trace().into_iter().skip(3).collect();
-    assert_eq!(tail, ["find_open_ticket", "mark_merged", "hand_over:ticket-email-2"]);
+    assert_eq!(
+        tail,
+        [
+            "find_open_ticket",
+            "mark_merged",
+            "hand_over:ticket-email-2"
+        ]
+    );
     assert!(sim.ticket.is_closed());
     // Later messages follow it.
     let m = message("m2", Channel::Web, "hello?", sim.now);
@@ -236,7 +259,12 @@ fn a_new_conversation_of_a_customer_with_an_open_ticket_joins_it() {
 #[test]
 fn a_redelivered_message_is_handled_once() {
     let mut sim = Sim::new(world());
-    let m = message("m1", Channel::Whatsapp, "How do I reset my password?", sim.now);
+    let m = message(
+        "m1",
+        Channel::Whatsapp,
+        "How do I reset my password?",
+        sim.now,
+    );
     sim.feed(Event::CustomerMessage(m.clone()));
     sim.feed(Event::CustomerMessage(m.clone()));
     sim.feed(Event::Wake);
@@ -258,6 +286,9 @@ fn a_new_question_after_resolution_reopens_and_a_score_is_feedback() {
     sim.advance(25 * 3600 * 1000);
     let m = message("m3", Channel::Web, "5 thanks", sim.now);
     sim.signal(Event::CustomerMessage(m));
-    assert_eq!(sim.ticket.state.view.csat.as_ref().map(|c| c.score), Some(5));
+    assert_eq!(
+        sim.ticket.state.view.csat.as_ref().map(|c| c.score),
+        Some(5)
+    );
     assert!(sim.ticket.is_closed());
 }

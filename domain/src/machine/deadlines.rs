@@ -5,10 +5,10 @@
 use super::desk::warning_at;
 use super::steps::{Resume, Step, Task};
 use super::{Call, Run};
+use crate::EscalationReason;
 use crate::lifecycle::Phase;
 use crate::ticket_io::*;
 use crate::ticket_state::Deadlines;
-use crate::EscalationReason;
 
 impl Run<'_> {
     /// Acts on every deadline that has passed (as of the wake-up).

@@ -4,11 +4,11 @@
 
 use super::steps::{Resume, Step, Task};
 use super::{Call, Outcome, Run, patches};
+use crate::EscalationReason;
 use crate::lifecycle::{HumanAction, Phase};
 use crate::replies::{csat_request, holding_message};
 use crate::ticket_io::*;
 use crate::ticket_state::Feedback;
-use crate::EscalationReason;
 
 /// When to warn before `due`: `fraction` of the way there.
 pub(super) fn warning_at(now: i64, due: i64, fraction: f64) -> Option<i64> {
@@ -62,15 +62,14 @@ impl Run<'_> {
     pub(super) fn human_action(&mut self, action: HumanAction) -> Step {
         let phase = self.t.view.phase;
         self.t.actions_handled += 1;
-        let (next, next_owner) =
-            match self.t.check_action(&action) {
-                Ok(next) => next,
-                Err(err) => {
-                    let line = format!("{} by {} refused: {err}", action.name(), action.agent());
-                    self.t.last_refused_action = Some((self.t.actions_handled, line.clone()));
-                    return self.refuse(line);
-                }
-            };
+        let (next, next_owner) = match self.t.check_action(&action) {
+            Ok(next) => next,
+            Err(err) => {
+                let line = format!("{} by {} refused: {err}", action.name(), action.agent());
+                self.t.last_refused_action = Some((self.t.actions_handled, line.clone()));
+                return self.refuse(line);
+            }
+        };
         let sla = self.policy().sla;
         let now = self.now;
         let channel = self.channel();
@@ -120,14 +119,12 @@ impl Run<'_> {
 
     pub(super) fn action_tail(&mut self, action: HumanAction, next: Phase) -> Step {
         match action {
-            HumanAction::AgentReply { agent, text } => self.then_done([
-                Task::Send {
-                    kind: ReplyKind::Agent,
-                    author: agent.clone(),
-                    text,
-                    on_sent: Some(Box::new(Task::AfterAgentReply { agent })),
-                },
-            ]),
+            HumanAction::AgentReply { agent, text } => self.then_done([Task::Send {
+                kind: ReplyKind::Agent,
+                author: agent.clone(),
+                text,
+                on_sent: Some(Box::new(Task::AfterAgentReply { agent })),
+            }]),
             HumanAction::Resolve { agent, note } => self.then_done([Task::Resolve {
                 autonomous: false,
                 detail: format!("{agent}: {note}"),

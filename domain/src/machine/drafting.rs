@@ -2,8 +2,8 @@
 //! first reply has gone out: triage, then retrieval and the offline
 //! responder or the LLM with tools, then the reply check, then the send.
 
-use super::steps::{Resume, Step, Task};
 use super::llm::Llm;
+use super::steps::{Resume, Step, Task};
 use super::{Call, Outcome, Run};
 use crate::lifecycle::Phase;
 use crate::ticket_io::*;
@@ -173,14 +173,12 @@ impl Run<'_> {
                 summary: message.body,
             }]);
         }
-        self.then_done([
-            Task::Send {
-                kind: ReplyKind::Bot,
-                author: "bot".into(),
-                text,
-                on_sent: Some(Box::new(Task::AfterBotReply { cited })),
-            },
-        ])
+        self.then_done([Task::Send {
+            kind: ReplyKind::Bot,
+            author: "bot".into(),
+            text,
+            on_sent: Some(Box::new(Task::AfterBotReply { cited })),
+        }])
     }
 
     pub(super) fn after_bot_reply(&mut self, cited: Vec<String>) -> Step {

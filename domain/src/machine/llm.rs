@@ -160,7 +160,8 @@ impl Run<'_> {
                 self.llm_decide(llm, Drafted::Escalate(reason))
             }
             other => {
-                llm.turns.push(tool_turn(format!("unknown tool {other}"), call.id));
+                llm.turns
+                    .push(tool_turn(format!("unknown tool {other}"), call.id));
                 self.then_done([Task::LlmRound(Box::new(llm))])
             }
         }

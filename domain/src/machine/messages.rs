@@ -140,7 +140,10 @@ impl Run<'_> {
             workflow_id: self.t.workflow_id.clone(),
             provider_message_id: message.provider_message_id.clone(),
         };
-        self.call(Call::FindOpenTicket(query), Resume::FoundOpenTicket(message))
+        self.call(
+            Call::FindOpenTicket(query),
+            Resume::FoundOpenTicket(message),
+        )
     }
 
     pub(super) fn found_open_ticket(&mut self, message: InboundMessage, outcome: Outcome) -> Step {
@@ -156,7 +159,10 @@ impl Run<'_> {
             provider_message_id: message.provider_message_id.clone(),
             into_ticket_id: target.ticket_id.clone(),
         };
-        self.call(Call::MarkMerged(input), Resume::MarkedMerged { message, target })
+        self.call(
+            Call::MarkMerged(input),
+            Resume::MarkedMerged { message, target },
+        )
     }
 
     pub(super) fn marked_merged(&mut self, message: InboundMessage, target: OpenTicket) -> Step {
@@ -209,7 +215,11 @@ impl Run<'_> {
         Step::Done
     }
 
-    pub(super) fn after_merge_check(&mut self, message: InboundMessage, first_contact: bool) -> Step {
+    pub(super) fn after_merge_check(
+        &mut self,
+        message: InboundMessage,
+        first_contact: bool,
+    ) -> Step {
         if !first_contact {
             return self.route(message);
         }

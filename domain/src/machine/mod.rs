@@ -37,8 +37,8 @@ use crate::reply_check::ReplyProblem;
 use crate::ticket_io::*;
 use crate::ticket_state::{Feedback, TicketState};
 use crate::{EscalationReason, InboundMessage};
-use std::collections::VecDeque;
 pub use llm::tool_argument;
+use std::collections::VecDeque;
 use steps::{Resume, Step, Task};
 
 /// Patch markers: a change of the command sequence is only taken by runs
@@ -81,6 +81,8 @@ pub enum Event {
 }
 
 /// What the workflow must do for the machine.
+// A handful per event, consumed at once: boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Upsert the ticket's search attributes (fire and forget).
@@ -243,7 +245,9 @@ impl Ticket {
             Event::Feedback(f) => run.t.feedback = Some(f),
             Event::DeliveryReceipt(r) => run.t.receipts.push_back(r),
             Event::Malformed { signal, reason } => {
-                run.t.refusals.push_back(format!("{signal} refused: {reason}"));
+                run.t
+                    .refusals
+                    .push_back(format!("{signal} refused: {reason}"));
             }
             Event::Wake => run.then([
                 Task::DrainRefusals,
@@ -256,10 +260,10 @@ impl Ticket {
             Event::Done(outcome) => {
                 // An answer nobody waits for cannot come from a correct
                 // interpreter: ignored rather than guessed at.
-                if let Some(resume) = self.awaiting.take() {
-                    if let Step::Wait(next) = run.resume(resume, outcome) {
-                        self.awaiting = Some(next);
-                    }
+                if let Some(resume) = self.awaiting.take()
+                    && let Step::Wait(next) = run.resume(resume, outcome)
+                {
+                    self.awaiting = Some(next);
                 }
             }
         }
@@ -308,7 +312,12 @@ impl Run<'_> {
         Step::Wait(resume)
     }
 
-    pub(crate) fn hand_over(&mut self, workflow_id: String, message: InboundMessage, resume: Resume) -> Step {
+    pub(crate) fn hand_over(
+        &mut self,
+        workflow_id: String,
+        message: InboundMessage,
+        resume: Resume,
+    ) -> Step {
         self.effects.push(Effect::Await(Await::HandOver {
             workflow_id,
             message,

@@ -4,9 +4,9 @@
 
 use super::steps::{Resume, Step, Task};
 use super::{Call, Outcome, Run, patches};
+use crate::EscalationReason;
 use crate::lifecycle::Phase;
 use crate::ticket_io::*;
-use crate::EscalationReason;
 
 impl Run<'_> {
     /// Sends a reply through the ledger; the transcript gets it when sent.
@@ -37,7 +37,10 @@ impl Run<'_> {
             subject: s.subject.clone(),
             conversation_key: s.conversation_key.clone(),
             in_reply_to: s.view.last_provider_message_id.clone().unwrap_or_default(),
-            whatsapp_window_open: s.view.whatsapp_window_closes_unix_ms.map(|closes| now < closes),
+            whatsapp_window_open: s
+                .view
+                .whatsapp_window_closes_unix_ms
+                .map(|closes| now < closes),
         };
         let resume = Resume::Sent {
             kind,
@@ -71,7 +74,9 @@ impl Run<'_> {
         };
         self.t.push_transcript(at, &from, &text);
         // Receipts that overtook the send (older workers parked them).
-        self.t.receipts.extend(outcome.early_receipts.iter().cloned());
+        self.t
+            .receipts
+            .extend(outcome.early_receipts.iter().cloned());
         let mut tasks = Vec::new();
         if let Some(via) = outcome.via {
             let detail = format!("{} reply sent by {via} {}", kind.as_str(), outcome.note);
@@ -171,7 +176,12 @@ impl Run<'_> {
             return self.patched(patches::ESCALATE_UNDELIVERABLE, resume);
         }
         let notice = self.delivery_notice(kind, &note);
-        self.queue([Task::Notify(notice)].into_iter().chain(on_sent.map(|t| *t)).collect())
+        self.queue(
+            [Task::Notify(notice)]
+                .into_iter()
+                .chain(on_sent.map(|t| *t))
+                .collect(),
+        )
     }
 
     pub(super) fn undeliverable_patched(
@@ -189,7 +199,12 @@ impl Run<'_> {
         }
         // Runs that started before: told, and the caller carries on.
         let notice = self.delivery_notice(kind, &note);
-        self.queue([Task::Notify(notice)].into_iter().chain(on_sent.map(|t| *t)).collect())
+        self.queue(
+            [Task::Notify(notice)]
+                .into_iter()
+                .chain(on_sent.map(|t| *t))
+                .collect(),
+        )
     }
 
     /// Tells the human queue; a queue that stays down is recorded, not fatal.
@@ -237,8 +252,10 @@ impl Run<'_> {
         }
         // A closed ticket re-sends nothing: its run is ending.
         let closed = s.view.phase == Phase::Closed;
-        let first_failure =
-            failure && !closed && s.failed_deliveries.insert(receipt.provider_message_id.clone());
+        let first_failure = failure
+            && !closed
+            && s.failed_deliveries
+                .insert(receipt.provider_message_id.clone());
         if !first_failure {
             return Step::Done;
         }

@@ -24,30 +24,71 @@ pub(crate) enum Task {
     FireDeadlines,
     // messages
     CustomerMessage(InboundMessage),
-    AfterMergeCheck { message: InboundMessage, first_contact: bool },
+    AfterMergeCheck {
+        message: InboundMessage,
+        first_contact: bool,
+    },
     Route(InboundMessage),
     // drafting
     BotAnswer(InboundMessage),
-    Drafted { message: InboundMessage, drafted: Drafted },
+    Drafted {
+        message: InboundMessage,
+        drafted: Drafted,
+    },
     LlmRound(Box<Llm>),
-    AfterBotReply { cited: Vec<String> },
+    AfterBotReply {
+        cited: Vec<String>,
+    },
     // desk
-    Escalate { reason: EscalationReason, summary: String },
+    Escalate {
+        reason: EscalationReason,
+        summary: String,
+    },
     HumanAction(HumanAction),
-    ActionTail { action: HumanAction, next: Phase },
-    AfterAgentReply { agent: String },
-    Resolve { autonomous: bool, detail: String },
+    ActionTail {
+        action: HumanAction,
+        next: Phase,
+    },
+    AfterAgentReply {
+        agent: String,
+    },
+    Resolve {
+        autonomous: bool,
+        detail: String,
+    },
     Feedback(Feedback),
     Close,
     // deadlines
-    WindowClosed { phase: Phase, tier: u32, ticket_id: String },
-    PhaseDeadlines { phase: Phase, deadlines: Deadlines, tier: u32, ticket_id: String, now: i64 },
+    WindowClosed {
+        phase: Phase,
+        tier: u32,
+        ticket_id: String,
+    },
+    PhaseDeadlines {
+        phase: Phase,
+        deadlines: Deadlines,
+        tier: u32,
+        ticket_id: String,
+        now: i64,
+    },
     // outbound
     /// A reply; `on_sent` continues the caller only once it went out.
-    Send { kind: ReplyKind, author: String, text: String, on_sent: Option<Box<Task>> },
-    Undeliverable { kind: ReplyKind, note: String, on_sent: Option<Box<Task>> },
+    Send {
+        kind: ReplyKind,
+        author: String,
+        text: String,
+        on_sent: Option<Box<Task>>,
+    },
+    Undeliverable {
+        kind: ReplyKind,
+        note: String,
+        on_sent: Option<Box<Task>>,
+    },
     Notify(NoticeInput),
-    RecordEvent { event: &'static str, detail: String },
+    RecordEvent {
+        event: &'static str,
+        detail: String,
+    },
     PublishSearchAttributes,
     Receipt(DeliveryStatusInput),
     Redeliver(DeliveryStatusInput),
@@ -60,31 +101,72 @@ pub(crate) enum Resume {
     // messages
     Forwarded(InboundMessage),
     Recorded(InboundMessage),
-    WindowPatch { message: InboundMessage, recorded: RecordedInbound },
-    MergePatch { message: InboundMessage, customer_id: String },
+    WindowPatch {
+        message: InboundMessage,
+        recorded: RecordedInbound,
+    },
+    MergePatch {
+        message: InboundMessage,
+        customer_id: String,
+    },
     FoundOpenTicket(InboundMessage),
-    MarkedMerged { message: InboundMessage, target: OpenTicket },
-    HandedOver { message: InboundMessage, target: OpenTicket },
+    MarkedMerged {
+        message: InboundMessage,
+        target: OpenTicket,
+    },
+    HandedOver {
+        message: InboundMessage,
+        target: OpenTicket,
+    },
     // drafting
-    Triaged { message: InboundMessage, deadline: Option<i64> },
-    Searched { message: InboundMessage, deadline: Option<i64> },
+    Triaged {
+        message: InboundMessage,
+        deadline: Option<i64>,
+    },
+    Searched {
+        message: InboundMessage,
+        deadline: Option<i64>,
+    },
     Drafted(InboundMessage),
-    Checked { message: InboundMessage, text: String, cited: Vec<String> },
+    Checked {
+        message: InboundMessage,
+        text: String,
+        cited: Vec<String>,
+    },
     LlmAnswered(Box<Llm>),
     LlmSearched(Box<Llm>, String),
-    LlmSourceless { message: InboundMessage, text: String },
+    LlmSourceless {
+        message: InboundMessage,
+        text: String,
+    },
     // desk
-    AckPatch { action: HumanAction, next: Phase },
+    AckPatch {
+        action: HumanAction,
+        next: Phase,
+    },
     EscalationNotified,
     // outbound
-    Sent { kind: ReplyKind, author: String, text: String, at: i64, on_sent: Option<Box<Task>> },
-    UndeliverablePatch { kind: ReplyKind, note: String, on_sent: Option<Box<Task>> },
+    Sent {
+        kind: ReplyKind,
+        author: String,
+        text: String,
+        at: i64,
+        on_sent: Option<Box<Task>>,
+    },
+    UndeliverablePatch {
+        kind: ReplyKind,
+        note: String,
+        on_sent: Option<Box<Task>>,
+    },
     Notified,
     EventRecorded,
     Redelivered(DeliveryStatusInput),
 }
 
 /// What running a task did: finished, or parked until an answer.
+// Moved once per step and never stored in bulk: boxing would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Step {
     Done,
     Wait(Resume),
@@ -228,7 +310,9 @@ impl Run<'_> {
                 note,
                 on_sent,
             } => self.undeliverable_patched(kind, note, on_sent, outcome),
-            Resume::Notified => self.notify_failed(outcome, "the human queue did not accept a notice"),
+            Resume::Notified => {
+                self.notify_failed(outcome, "the human queue did not accept a notice")
+            }
             // A ticket event that could not be recorded is not worth stopping
             // the ticket for: the history still has it.
             Resume::EventRecorded => Step::Done,

@@ -74,4 +74,3 @@ pub struct MergeInput {
     pub provider_message_id: String,
     pub into_ticket_id: String,
 }
-

@@ -299,4 +299,3 @@ pub struct TicketEvent {
     pub completion_tokens: u32,
     pub detail: String,
 }
-

@@ -134,13 +134,13 @@ impl Sim {
                         customer_id: "c-1".into(),
                         inserted: !i.message.provider_message_id.is_empty(),
                     }),
-                    Call::FindOpenTicket(_) => Outcome::OpenTicket(
-                        next(&mut w.open_ticket, false).then(|| OpenTicket {
+                    Call::FindOpenTicket(_) => {
+                        Outcome::OpenTicket(next(&mut w.open_ticket, false).then(|| OpenTicket {
                             workflow_id: "ticket-email-2".into(),
                             ticket_id: "TKT-000002".into(),
                             linked_by_this_message: None,
-                        }),
-                    ),
+                        }))
+                    }
                     Call::Triage(_) => Outcome::Triaged(Triage {
                         escalate: next(&mut w.triage, None),
                         confidence: 0.9,

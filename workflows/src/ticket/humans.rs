@@ -74,15 +74,13 @@ pub(super) fn signal_event<T>(signal: &str, input: serde_json::Value) -> Event
 where
     T: serde::de::DeserializeOwned + Into<HumanAction>,
 {
-    let action = super::lenient::<T>(signal, input).map(Into::into);
     let return_to_bot = signal == "return_to_bot";
-    match action {
-        Ok(HumanAction::Assign { agent }) if return_to_bot => {
+    super::lenient::<T>(signal, input, |input| match input.into() {
+        HumanAction::Assign { agent } if return_to_bot => {
             Event::Human(HumanAction::ReturnToBot { agent })
         }
-        Ok(action) => Event::Human(action),
-        Err(refused) => refused,
-    }
+        action => Event::Human(action),
+    })
 }
 
 /// The validator's rule: the one the machine applies (empty names and
@@ -91,11 +89,16 @@ pub(super) fn validate(
     ticket: &Ticket,
     action: &HumanAction,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    ticket.check_action(action).map_err(|err| err.to_string().into())
+    ticket
+        .check_action(action)
+        .map_err(|err| err.to_string().into())
 }
 
 /// Queues an accepted action and answers once the ticket has handled it.
-pub(super) async fn act(ctx: &mut WorkflowContext<TicketWorkflow>, action: HumanAction) -> ActionResult {
+pub(super) async fn act(
+    ctx: &mut WorkflowContext<TicketWorkflow>,
+    action: HumanAction,
+) -> ActionResult {
     let now = now_ms(ctx);
     let number = ctx.state_mut(|w| {
         w.t.handle(Event::Human(action), now);

@@ -77,7 +77,9 @@ async fn activity(ctx: &Ctx, call: Call, race: Option<i64>) -> Outcome {
     let ok = |_: ()| Outcome::Ok;
     match call {
         Call::LoadPolicy => run(ctx, LoadPolicy, (), quick(), race, Outcome::Policy).await,
-        Call::RecordInbound(i) => run(ctx, RecordInbound, i, quick(), race, Outcome::Recorded).await,
+        Call::RecordInbound(i) => {
+            run(ctx, RecordInbound, i, quick(), race, Outcome::Recorded).await
+        }
         Call::FindOpenTicket(i) => {
             run(ctx, FindOpenTicket, i, quick(), race, Outcome::OpenTicket).await
         }
@@ -92,7 +94,15 @@ async fn activity(ctx: &Ctx, call: Call, race: Option<i64>) -> Outcome {
         Call::Notify(i) => run(ctx, NotifyHumans, i, notify(), race, ok).await,
         Call::RecordEvent(i) => run(ctx, RecordTicketEvent, i, quick(), race, ok).await,
         Call::Redeliver(i) => {
-            run(ctx, RedeliverFailed, i, sending(), race, Outcome::Redelivered).await
+            run(
+                ctx,
+                RedeliverFailed,
+                i,
+                sending(),
+                race,
+                Outcome::Redelivered,
+            )
+            .await
         }
     }
 }

@@ -45,12 +45,20 @@ pub struct TicketWorkflow {
     t: Ticket,
 }
 
-/// Reads a signal's JSON input; what does not fit is a refusal to record.
-fn lenient<T: serde::de::DeserializeOwned>(signal: &str, input: serde_json::Value) -> Result<T, Event> {
-    serde_json::from_value(input).map_err(|err| Event::Malformed {
-        signal: signal.to_owned(),
-        reason: format!("input not understood ({err})"),
-    })
+/// Reads a signal's JSON input into its event; what does not fit is a
+/// refusal to record.
+fn lenient<T: serde::de::DeserializeOwned>(
+    signal: &str,
+    input: serde_json::Value,
+    event: impl FnOnce(T) -> Event,
+) -> Event {
+    match serde_json::from_value(input) {
+        Ok(value) => event(value),
+        Err(err) => Event::Malformed {
+            signal: signal.to_owned(),
+            reason: format!("input not understood ({err})"),
+        },
+    }
 }
 
 impl TicketWorkflow {
@@ -117,8 +125,7 @@ impl TicketWorkflow {
         ctx: &mut SyncWorkflowContext<Self>,
         input: serde_json::Value,
     ) {
-        let event = lenient::<InboundMessage>("customer_message", input)
-            .map_or_else(|refused| refused, Event::CustomerMessage);
+        let event = lenient::<InboundMessage>("customer_message", input, Event::CustomerMessage);
         self.receive(ctx, event);
     }
 
@@ -153,16 +160,19 @@ impl TicketWorkflow {
     /// The customer's rating: `{"score": 5, "comment": "..."}`.
     #[signal]
     pub fn feedback(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: serde_json::Value) {
-        let event = lenient("feedback", input).map_or_else(|refused| refused, Event::Feedback);
+        let event = lenient("feedback", input, Event::Feedback);
         self.receive(ctx, event);
     }
 
     /// A delivery receipt for one of our messages (from Twilio's status
     /// callbacks): `{"provider_message_id": "SM…", "status": "failed"}`.
     #[signal]
-    pub fn delivery_status(&mut self, ctx: &mut SyncWorkflowContext<Self>, input: serde_json::Value) {
-        let event = lenient("delivery_status", input)
-            .map_or_else(|refused| refused, Event::DeliveryReceipt);
+    pub fn delivery_status(
+        &mut self,
+        ctx: &mut SyncWorkflowContext<Self>,
+        input: serde_json::Value,
+    ) {
+        let event = lenient("delivery_status", input, Event::DeliveryReceipt);
         self.receive(ctx, event);
     }
 
@@ -177,7 +187,10 @@ impl TicketWorkflow {
 
     /// `assign` from the Temporal UI: refused at once when it does not fit.
     #[update(name = "assign")]
-    pub async fn assign_update(ctx: &mut WorkflowContext<Self>, input: AssignInput) -> ActionResult {
+    pub async fn assign_update(
+        ctx: &mut WorkflowContext<Self>,
+        input: AssignInput,
+    ) -> ActionResult {
         humans::act(ctx, input.into()).await
     }
 
@@ -210,7 +223,10 @@ impl TicketWorkflow {
 
     /// `resolve` from the Temporal UI.
     #[update(name = "resolve")]
-    pub async fn resolve_update(ctx: &mut WorkflowContext<Self>, input: ResolveInput) -> ActionResult {
+    pub async fn resolve_update(
+        ctx: &mut WorkflowContext<Self>,
+        input: ResolveInput,
+    ) -> ActionResult {
         humans::act(ctx, input.into()).await
     }
 

@@ -5,8 +5,8 @@ use super::TicketWorkflow;
 use crate::search_attributes as sa;
 use std::pin::pin;
 use std::time::{Duration, UNIX_EPOCH};
-use temporalio_workflow::common::search_attributes::Timestamp;
 use steward_domain::machine::SearchAttributes;
+use temporalio_workflow::common::search_attributes::Timestamp;
 use temporalio_workflow::{
     ActivityOptions, CancellableFuture, RetryPolicy, SyncWorkflowContext, WorkflowContext,
     WorkflowResult, select,
