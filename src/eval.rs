@@ -132,7 +132,7 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
         crate::temporal::wait_until_serving(&settings.temporal, Duration::from_secs(90)).await?;
     let running = app::start(&settings, Roles::ALL).await?;
     let base_url = running.public_base_url.clone().unwrap_or_default();
-    let producer = steward_gateway::producer::InboundProducer::new(&settings.kafka)?;
+    let producer = steward_bus::producer::InboundProducer::new(&settings.kafka)?;
     let http = reqwest::Client::new();
     let region = settings.activities.default_region.clone();
 

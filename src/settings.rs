@@ -10,7 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use steward_activities::ActivitySettings;
-use steward_gateway::{GatewayConfig, IntakeConfig, KafkaConfig};
+use steward_bus::{IntakeConfig, KafkaConfig};
+use steward_gateway::GatewayConfig;
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default)]

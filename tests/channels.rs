@@ -16,14 +16,14 @@ use steward::webhook_sign::whatsapp_form;
 use steward_activities::config::{GmailSettings, TwilioSettings};
 use steward_domain::{Channel, ticket_workflow_id};
 use steward_gateway::twilio::{Algorithm, signature_with};
-use steward_workflows::TicketWorkflow;
 use steward_workflows::ticket::AgentReplyInput;
+use steward_workflows::{MailboxProgress, MailboxWorkflow, TicketWorkflow};
 use support::google::{self, Google, SigningKey, header, push_claims};
 use support::standins::{
     HumanQueue, OUR_WHATSAPP, TWILIO_API_KEY, TWILIO_API_SECRET, Twilio, twilio_settings,
 };
 use support::*;
-use temporalio_client::WorkflowSignalOptions;
+use temporalio_client::{WorkflowQueryOptions, WorkflowSignalOptions};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -87,6 +87,21 @@ async fn push(app: &TestApp, token: Option<&str>, mailbox: &str, history_id: u64
     request.send().await.unwrap().status().as_u16()
 }
 
+async fn mailbox_progress(app: &TestApp, workflow_id: &str) -> MailboxProgress {
+    let client = steward::temporal::connect(&app.settings.temporal)
+        .await
+        .unwrap();
+    client
+        .get_workflow_handle::<MailboxWorkflow>(workflow_id)
+        .query(
+            MailboxWorkflow::progress,
+            (),
+            WorkflowQueryOptions::default(),
+        )
+        .await
+        .unwrap()
+}
+
 fn text_part(raw: &str) -> String {
     let parsed = mail_parser::MessageParser::default()
         .parse(raw.as_bytes())
@@ -146,6 +161,7 @@ async fn gmail_push_gets_a_threaded_reply_and_bad_tokens_are_refused() {
         ),
         ("alg none", Some(unsigned)),
     ];
+    let produced_before = app.inbound_message_count();
     for (what, token) in &refused {
         assert_eq!(
             push(&app, token.as_deref(), &mailbox, history).await,
@@ -153,10 +169,12 @@ async fn gmail_push_gets_a_threaded_reply_and_bad_tokens_are_refused() {
             "{what}"
         );
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(
-        google.sent().is_empty(),
-        "a refused push must not lead to a reply"
+    // An accepted push is on the topic before it is answered (acks=all), so
+    // the topic's end offsets right now show whether a refused one got in.
+    assert_eq!(
+        app.inbound_message_count(),
+        produced_before,
+        "a refused push must not reach the bus (so it can never lead to a reply)"
     );
 
     let token = google
@@ -204,9 +222,18 @@ async fn gmail_push_gets_a_threaded_reply_and_bad_tokens_are_refused() {
         "the answer's source is on the ticket"
     );
 
-    // Pub/Sub redelivers: the same notice again sends nothing twice.
+    // Pub/Sub redelivers: the same notice again sends nothing twice. Wait
+    // until the mailbox has synced for it and published nothing new: after
+    // that point no second reply can come.
+    let mailbox_id = steward_workflows::mailbox_workflow_id(&mailbox);
+    let synced = mailbox_progress(&app, &mailbox_id).await.syncs;
     assert_eq!(push(&app, Some(&token), &mailbox, history).await, 204);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let progress = eventually("the sync for the redelivered push", WAIT, || async {
+        let p = mailbox_progress(&app, &mailbox_id).await;
+        (p.syncs > synced).then_some(p)
+    })
+    .await;
+    assert_eq!(progress.last_published, 0, "nothing new to publish");
     assert_eq!(
         google.sent().len(),
         1,

@@ -118,6 +118,30 @@ impl Desk {
         self.app.record_history(workflow_id, name).await;
     }
 
+    /// `temporal workflow update execute`, as the Web UI's update dialog
+    /// sends it: `Ok(result)` or `Err(the refusal the agent would see)`.
+    fn update(&self, workflow_id: &str, name: &str, json: &str) -> Result<String, String> {
+        let output = std::process::Command::new(steward::stack::temporal_binary(None).unwrap())
+            .args([
+                "workflow",
+                "update",
+                "execute",
+                "--workflow-id",
+                workflow_id,
+            ])
+            .args(["--name", name, "--input", json, "--address"])
+            .arg(self.app.settings.temporal.address.as_ref().unwrap())
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
+        let err = String::from_utf8_lossy(&output.stderr).into_owned();
+        if output.status.success() {
+            Ok(out)
+        } else {
+            Err(format!("{out}{err}"))
+        }
+    }
+
     fn signal(&self, workflow_id: &str, name: &str, json: &str) {
         self.cli(&[
             "workflow",
@@ -159,7 +183,7 @@ async fn answered_from_the_kb_then_resolved_after_the_quiet_window_and_rated() {
         replies[0].body
     );
 
-    // The customer's ticket API: the workflow's view, only with the link token.
+    // The customer's ticket API: its public view, only with the link token.
     let ticket_id = view.ticket_id.clone().unwrap();
     let token = {
         use secrecy::ExposeSecret;
@@ -185,7 +209,7 @@ async fn answered_from_the_kb_then_resolved_after_the_quiet_window_and_rated() {
     let json: serde_json::Value = ok.json().await.unwrap();
     assert_eq!(json["ticket"]["ticket_id"], ticket_id.as_str());
     assert_eq!(json["transcript"][0]["from"], "customer");
-    assert_eq!(json["transcript"][1]["from"], "bot");
+    assert_eq!(json["transcript"][1]["from"], "support");
     let forged = d
         .app
         .http
@@ -417,11 +441,13 @@ async fn escalation_breach_human_reply_no_talk_over_resolve_and_csat() {
             .await
             .unwrap();
     assert_eq!((csat, comment.as_deref()), (Some(4), Some("quick")));
-    let escalations: i64 = sqlx::query_scalar("SELECT count(*) FROM escalations")
-        .fetch_one(&d.app.pool)
+    // Tiers 1 and 2 must have fired; under load a third may too (the ack
+    // deadline is 4 s), which is correct behaviour, not a failure.
+    let tiers: Vec<i32> = sqlx::query_scalar("SELECT tier FROM escalations ORDER BY tier")
+        .fetch_all(&d.app.pool)
         .await
         .unwrap();
-    assert_eq!(escalations, 2, "tier 1 and tier 2");
+    assert!(tiers.starts_with(&[1, 2]), "tiers paged: {tiers:?}");
     d.record_history(&workflow_id, "escalated_breached_human_resolved")
         .await;
     d.app.stop().await;
@@ -782,5 +808,86 @@ async fn long_conversations_continue_as_new_with_their_state() {
         .await
         .unwrap();
     assert_eq!(tickets, 1, "one ticket across runs");
+    d.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_refuse_at_once_and_unreadable_signals_never_stop_a_ticket() {
+    let d = desk(|_| {}).await;
+    let phone = unique_phone();
+    let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
+    d.customer_writes(&phone, "I want a refund for last month, please.")
+        .await;
+    d.until("escalation", &workflow_id, |v| v.phase == Phase::Escalated)
+        .await;
+
+    // Signals whose input does not parse: recorded as refused, and the
+    // workflow keeps running (before, each failed every workflow task).
+    d.signal(&workflow_id, "agent_reply", r#"{"agent": "sam"}"#);
+    d.signal(&workflow_id, "feedback", r#"{"score": "5"}"#);
+    let view = d
+        .until("both refusals", &workflow_id, |v| {
+            v.rejected_actions.len() == 2
+        })
+        .await;
+    assert!(
+        view.rejected_actions
+            .iter()
+            .all(|r| r.contains("input not understood")),
+        "{:?}",
+        view.rejected_actions
+    );
+    assert_eq!(view.phase, Phase::Escalated);
+
+    // Updates: a refusal comes back to the caller at once and changes nothing.
+    let refused = d
+        .update(
+            &workflow_id,
+            "agent_reply",
+            r#"{"agent": "sam", "text": "  "}"#,
+        )
+        .unwrap_err();
+    assert!(refused.contains("reply text is empty"), "{refused}");
+    let refused = d
+        .update(&workflow_id, "assign", r#"{"agent": "sam", "oops": }"#)
+        .unwrap_err();
+    assert!(!refused.is_empty());
+    let accepted = d
+        .update(&workflow_id, "assign", r#"{"agent": "sam"}"#)
+        .unwrap();
+    assert!(
+        accepted.contains("human") && accepted.contains("sam"),
+        "{accepted}"
+    );
+    let refused = d
+        .update(
+            &workflow_id,
+            "agent_reply",
+            r#"{"agent": "kim", "text": "Hi"}"#,
+        )
+        .unwrap_err();
+    assert!(refused.contains("owned by sam"), "{refused}");
+    let view = d.view(&workflow_id).await.unwrap();
+    assert_eq!(
+        (view.phase, view.owner.as_deref()),
+        (Phase::Human, Some("sam"))
+    );
+    assert_eq!(
+        view.rejected_actions.len(),
+        2,
+        "update refusals are not queued"
+    );
+    let done = d
+        .update(
+            &workflow_id,
+            "agent_reply",
+            r#"{"agent": "sam", "text": "Refund on its way."}"#,
+        )
+        .unwrap();
+    assert!(done.contains("accepted") && done.contains("true"), "{done}");
+    d.until("the reply", &workflow_id, |v| v.agent_replies == 1)
+        .await;
+    d.record_history(&workflow_id, "updates_and_unreadable_signals")
+        .await;
     d.app.stop().await;
 }

@@ -87,10 +87,32 @@ async fn submissions_are_validated_limited_and_continue_earlier_tickets() {
     let api = format!("{}/api/tickets/{reference}?token={token}", app.base_url);
     let answered = eventually("the bot's answer on the ticket", WAIT, || async {
         let body: Value = app.http.get(&api).send().await.ok()?.json().await.ok()?;
-        (body["ticket"]["bot_replies"] == 1).then_some(body)
+        (body["ticket"]["replies"] == 1).then_some(body)
     })
     .await;
     assert_eq!(answered["pending"], false);
+    // The public view: no owner, customer id, reasons or agent names.
+    let ticket = answered["ticket"].as_object().unwrap();
+    for internal in [
+        "owner",
+        "customer_id",
+        "escalation_reason",
+        "rejected_actions",
+        "phase",
+    ] {
+        assert!(
+            !ticket.contains_key(internal),
+            "{internal} exposed: {answered}"
+        );
+    }
+    assert!(
+        answered["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| ["customer", "support", "agent"].contains(&m["from"].as_str().unwrap())),
+        "{answered}"
+    );
     assert_eq!(
         app.http.get(&status_url).send().await.unwrap().status(),
         200
@@ -112,7 +134,7 @@ async fn submissions_are_validated_limited_and_continue_earlier_tickets() {
     assert_eq!(again["continued"], true);
     eventually("the follow-up on the same ticket", WAIT, || async {
         let body: Value = app.http.get(&api).send().await.ok()?.json().await.ok()?;
-        (body["ticket"]["messages_recorded"] == 2).then_some(())
+        (body["ticket"]["messages_received"] == 2).then_some(())
     })
     .await;
     // …but someone else naming it starts their own.

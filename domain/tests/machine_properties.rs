@@ -8,7 +8,7 @@ mod sim;
 use proptest::prelude::*;
 use sim::{SendAnswer, Sim, World, message};
 use steward_domain::lifecycle::{HumanAction, Phase};
-use steward_domain::machine::{Await, Call, Effect, Event, Ticket};
+use steward_domain::machine::{Await, Call, Effect, Event, Ticket, diagram};
 use steward_domain::ticket_io::{DeliveryStatusInput, ReplyKind};
 use steward_domain::ticket_state::{Deadlines, Feedback, TicketState};
 use steward_domain::{Channel, EscalationReason};
@@ -113,6 +113,7 @@ struct Watch {
     recorded_ids: Vec<String>,
     bot_replies: usize,
     closed: bool,
+    phase: Phase,
 }
 
 impl Watch {
@@ -164,6 +165,13 @@ impl Watch {
             }
         }
         self.deadlines = now;
+        assert!(
+            diagram::allowed(self.phase, v.phase),
+            "{:?} -> {:?} is not in the documented transitions",
+            self.phase,
+            v.phase
+        );
+        self.phase = v.phase;
         self.closed |= v.phase == Phase::Closed;
     }
 }

@@ -20,7 +20,7 @@
     item.className = entry.from === "customer" ? "customer" : "reply";
     const from = document.createElement("span");
     from.className = "from";
-    const who = entry.from === "customer" ? "You" : entry.from.startsWith("agent:") ? "Support agent" : "Support";
+    const who = entry.from === "customer" ? "You" : entry.from === "agent" ? "Support agent" : "Support";
     from.textContent = who + " · " + new Date(entry.at_unix_ms).toLocaleString();
     item.append(from, document.createTextNode(entry.text));
     return item;
@@ -41,7 +41,7 @@
       const status = answer.pending ? "received" : answer.ticket.status;
       state.textContent = labels[status] || status;
       state.dataset.status = status;
-      const due = answer.ticket && answer.ticket.deadlines && answer.ticket.deadlines.first_response_unix_ms;
+      const due = answer.ticket && answer.ticket.first_response_due_unix_ms;
       document.getElementById("expected").textContent = due
         ? "Expected first response by " + new Date(due).toLocaleString() + "."
         : "";

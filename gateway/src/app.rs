@@ -3,7 +3,6 @@
 
 use crate::config::GatewayConfig;
 use crate::google_jwt::PushVerifier;
-use crate::producer::InboundProducer;
 use crate::readiness::Readiness;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -12,6 +11,7 @@ use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use std::sync::Arc;
+use steward_bus::producer::InboundProducer;
 use uuid::Uuid;
 
 #[derive(Clone)]

@@ -1,29 +1,7 @@
-//! Settings owned by the gateway and intake; the binary's `Settings` nests them.
+//! Settings owned by the gateway; the binary's `Settings` nests them.
 
 use secrecy::SecretString;
 use serde::Deserialize;
-
-/// Where the broker is and what the topics are called.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct KafkaConfig {
-    pub brokers: String,
-    pub inbound_topic: String,
-    pub dlq_topic: String,
-    /// How long a produce may wait for `acks=all` before the webhook answers 503.
-    pub produce_timeout_ms: u64,
-}
-
-impl Default for KafkaConfig {
-    fn default() -> Self {
-        Self {
-            brokers: "127.0.0.1:9092".into(),
-            inbound_topic: "steward.inbound".into(),
-            dlq_topic: "steward.inbound.dlq".into(),
-            produce_timeout_ms: 5_000,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -74,25 +52,6 @@ impl Default for GatewayConfig {
             trust_forwarded_for: false,
             phone_region: "US".into(),
             ticket_link_secret: SecretString::from("steward-dev-ticket-link-secret"),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct IntakeConfig {
-    pub group_id: String,
-    pub task_queue: String,
-    /// Upper bound of the back-off between retries when Temporal is unavailable.
-    pub max_backoff_ms: u64,
-}
-
-impl Default for IntakeConfig {
-    fn default() -> Self {
-        Self {
-            group_id: "steward-intake".into(),
-            task_queue: steward_workflows::DEFAULT_TASK_QUEUE.into(),
-            max_backoff_ms: 10_000,
         }
     }
 }

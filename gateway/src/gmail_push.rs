@@ -7,7 +7,6 @@
 
 use crate::app::{AppState, correlation_id};
 use crate::error::ApiError;
-use crate::producer::MailboxNotice;
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
@@ -16,6 +15,7 @@ use axum::response::IntoResponse;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use serde::Deserialize;
+use steward_bus::producer::MailboxNotice;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct PushMessage {

@@ -1,6 +1,6 @@
 //! Steward's edge: everything between the providers and Temporal.
 //!
-//! - [`config`]: the gateway's and intake's own settings.
+//! - [`config`]: the gateway's own settings.
 //! - [`error`]: the one HTTP error type (client errors explain, 5xx hide details).
 //! - [`twilio`]: Twilio's signature schemes (`twilio::signature`) and the
 //!   WhatsApp webhook form.
@@ -8,7 +8,6 @@
 //! - `delivery_status`: delivery receipts onto the ledger and the ticket.
 //! - `gmail_push`: Gmail's Pub/Sub push notifications onto Kafka.
 //! - [`google_jwt`]: the push's OIDC token check (RS256, JWKS, claims).
-//! - [`producer`]: the idempotent `acks=all` Kafka producer of inbound envelopes.
 //! - [`metrics`]: Prometheus metrics of the edge and `/metrics` rendering.
 //! - [`openapi`]: the OpenAPI document of the HTTP API.
 //! - [`readiness`]: the dependency checks behind `/ready`.
@@ -16,8 +15,8 @@
 //! - `web_form`, `web_continuation`, [`rate_limit`]: the support form, its
 //!   status page, continuing an earlier web ticket, the per-IP limit.
 //! - [`tickets_api`]: `GET /api/tickets/{id}`, backed by the workflow's queries.
-//! - [`intake`]: the Kafka consumer that signal-with-starts ticket workflows
-//!   and stores offsets only after Temporal accepted each message.
+//!
+//! Kafka (the producer, intake, their settings) is the `steward-bus` crate.
 
 pub mod app;
 pub mod config;
@@ -25,10 +24,8 @@ mod delivery_status;
 pub mod error;
 mod gmail_push;
 pub mod google_jwt;
-pub mod intake;
 pub mod metrics;
 pub mod openapi;
-pub mod producer;
 pub mod rate_limit;
 pub mod readiness;
 pub mod tickets_api;
@@ -38,4 +35,4 @@ mod web_continuation;
 mod web_form;
 
 pub use app::{AppState, router};
-pub use config::{GatewayConfig, IntakeConfig, KafkaConfig};
+pub use config::GatewayConfig;

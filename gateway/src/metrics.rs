@@ -1,10 +1,10 @@
-//! Prometheus metrics of the edge (webhooks, Kafka, intake) and the text
+//! Prometheus metrics of the edge (webhooks; Kafka's are `steward_bus::metrics`) and the text
 //! exposition behind `/metrics`. Every role registers into the process's
 //! default registry, so one scrape shows all of them.
 
 use prometheus::{
-    Encoder, HistogramVec, IntCounterVec, IntGaugeVec, TextEncoder, register_histogram_vec,
-    register_int_counter_vec, register_int_gauge_vec,
+    Encoder, HistogramVec, IntCounterVec, TextEncoder, register_histogram_vec,
+    register_int_counter_vec,
 };
 use std::sync::LazyLock;
 
@@ -41,34 +41,6 @@ pub(crate) fn observe_webhook(
         .with_label_values(&[channel])
         .observe(started.elapsed().as_secs_f64());
 }
-
-pub static KAFKA_PRODUCE_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register_histogram_vec!(
-        "steward_kafka_produce_duration_seconds",
-        "Time until Kafka acknowledged an envelope (acks=all), by outcome.",
-        &["outcome"],
-        vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0]
-    )
-    .expect("metric registers once")
-});
-
-pub static INTAKE_MESSAGES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register_int_counter_vec!(
-        "steward_intake_messages_total",
-        "Envelopes handled by intake: accepted (Temporal took it) or dlq.",
-        &["outcome"]
-    )
-    .expect("metric registers once")
-});
-
-pub static INTAKE_LAG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    register_int_gauge_vec!(
-        "steward_intake_lag_messages",
-        "Messages behind the partition's high watermark when the last one was received.",
-        &["partition"]
-    )
-    .expect("metric registers once")
-});
 
 /// The default registry in Prometheus text format.
 pub fn render() -> String {

@@ -38,7 +38,7 @@ pub struct Health {
         crate::app::metrics,
     ),
     components(schemas(ErrorBody, Health, crate::readiness::ReadinessReport, crate::readiness::CheckResult,
-        crate::tickets_api::TicketResponse, crate::gmail_push::PushBody, crate::gmail_push::PushMessage)),
+        crate::tickets_api::TicketResponse, crate::tickets_api::PublicTicket, crate::tickets_api::PublicMessage, crate::gmail_push::PushBody, crate::gmail_push::PushMessage)),
     tags(
         (name = "webhooks", description = "Provider callbacks, verified before anything is enqueued"),
         (name = "tickets", description = "The customer-facing ticket API"),

@@ -4,11 +4,11 @@
 //! worker and intake: Temporal too). Checks run concurrently with a timeout,
 //! so a hung dependency makes `/ready` say so instead of hanging.
 
-use crate::producer::InboundProducer;
 use serde::Serialize;
 use sqlx::PgPool;
 use std::collections::BTreeMap;
 use std::time::Duration;
+use steward_bus::producer::InboundProducer;
 use temporalio_client::Client;
 use temporalio_client::tonic::IntoRequest;
 use temporalio_common::protos::grpc::health::v1::HealthCheckRequest;

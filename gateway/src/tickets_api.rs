@@ -40,18 +40,68 @@ pub(crate) fn token_matches(state: &AppState, ticket_id: &str, token: &str) -> b
     bool::from(expected.as_bytes().ct_eq(token.as_bytes()))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+/// What the customer's status page may show: the ticket's state and its
+/// own conversation. Never the workflow's view as such: that names the
+/// owner, the customer id, escalation reasons and internal refusals.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TicketResponse {
-    /// The workflow's `status` query: phase, owner, deadlines, last
-    /// messages; absent while a just-submitted web ticket is being opened.
-    #[schema(value_type = Option<Object>)]
-    pub ticket: Option<TicketView>,
-    /// The workflow's `transcript` query.
-    #[schema(value_type = Vec<Object>)]
-    pub transcript: Vec<TranscriptLine>,
+    /// Absent while a just-submitted web ticket is being opened.
+    pub ticket: Option<PublicTicket>,
+    /// The conversation: the customer's messages and ours.
+    pub transcript: Vec<PublicMessage>,
     /// The message is accepted (durable on Kafka) but its ticket is not
     /// open yet.
     pub pending: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicTicket {
+    /// `TKT-000042`.
+    pub ticket_id: Option<String>,
+    /// `new`, `open`, `escalated` (with our team), `human`, `resolved`, `closed`.
+    pub status: String,
+    /// When a first reply is due (Unix ms), while one is.
+    pub first_response_due_unix_ms: Option<i64>,
+    /// Customer messages received on this ticket.
+    pub messages_received: u32,
+    /// Replies sent by the bot or a person.
+    pub replies: u32,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublicMessage {
+    pub at_unix_ms: i64,
+    /// `customer`, `support` (the assistant and automatic notices) or
+    /// `agent` (a person; never their name).
+    pub from: String,
+    pub text: String,
+}
+
+impl From<&TicketView> for PublicTicket {
+    fn from(v: &TicketView) -> Self {
+        Self {
+            ticket_id: v.ticket_id.clone(),
+            status: v.status.as_str().to_owned(),
+            first_response_due_unix_ms: v.deadlines.first_response_unix_ms,
+            messages_received: v.messages_recorded,
+            replies: v.bot_replies + v.agent_replies,
+        }
+    }
+}
+
+impl From<TranscriptLine> for PublicMessage {
+    fn from(line: TranscriptLine) -> Self {
+        let from = match line.from.as_str() {
+            "customer" => "customer",
+            agent if agent.starts_with("agent:") => "agent",
+            _ => "support",
+        };
+        Self {
+            at_unix_ms: line.at_unix_ms,
+            from: from.to_owned(),
+            text: line.text,
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/tickets/{id}", tag = "tickets",
@@ -117,8 +167,8 @@ pub async fn get_ticket(
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(Json(TicketResponse {
-        ticket: Some(ticket),
-        transcript,
+        ticket: Some(PublicTicket::from(&ticket)),
+        transcript: transcript.into_iter().map(PublicMessage::from).collect(),
         pending: false,
     }))
 }

@@ -16,7 +16,9 @@ pub mod mailbox;
 pub mod search_attributes;
 pub mod ticket;
 
-pub use mailbox::{MailboxPush, MailboxStart, MailboxWorkflow, mailbox_workflow_id};
+pub use mailbox::{
+    MailboxProgress, MailboxPush, MailboxStart, MailboxWorkflow, mailbox_workflow_id,
+};
 pub use ticket::state::{TicketState, TicketView};
 pub use ticket::{DeliveryStatusInput, TicketStart, TicketWorkflow};
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_workflow::{
     ActivityOptions, CancellableFuture, ContinueAsNewOptions, RetryPolicy, SyncWorkflowContext,
-    WorkflowContext, WorkflowResult, select,
+    WorkflowContext, WorkflowContextView, WorkflowResult, select,
 };
 
 /// Rounds per run before continue-as-new keeps the history short.
@@ -45,6 +45,15 @@ pub struct MailboxPush {
 pub struct MailboxWorkflow {
     pushes: u32,
     announced: Option<u64>,
+    progress: MailboxProgress,
+}
+
+/// What the `progress` query shows: syncs completed in this run and how many
+/// mails the latest one published (an observable point for tests and ops).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxProgress {
+    pub syncs: u32,
+    pub last_published: u32,
 }
 
 fn activity_options() -> ActivityOptions {
@@ -81,6 +90,10 @@ impl MailboxWorkflow {
                 .execute_activity(SyncMailbox, input, activity_options())
                 .await
             {
+                ctx.state_mut(|w| {
+                    w.progress.syncs += 1;
+                    w.progress.last_published = outcome.published;
+                });
                 poll_interval = Duration::from_secs(outcome.poll_interval_secs.max(1));
                 watch_expires = outcome.watch_expires_unix_ms.or(watch_expires);
                 let now = crate::ticket::support::now_ms(ctx);
@@ -114,6 +127,11 @@ impl MailboxWorkflow {
             ContinueAsNewOptions::default(),
         )?;
         Ok(())
+    }
+
+    #[query]
+    pub fn progress(&self, _ctx: &WorkflowContextView) -> MailboxProgress {
+        self.progress
     }
 
     /// A Pub/Sub notification for this mailbox (sent by intake).

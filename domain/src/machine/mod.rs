@@ -20,11 +20,13 @@
 //! - `desk`: escalation, human actions, resolution, CSAT, closing.
 //! - `deadlines`: SLA deadlines coming due.
 //! - `outbound`: sends, notices, ticket events, delivery receipts.
+//! - [`diagram`]: the phases and transitions, as the README draws them.
 //! - `llm`: the LLM drafting path (rounds, tool calls as activities).
 //! - `steps`: the agenda's task and continuation types.
 
 mod deadlines;
 mod desk;
+pub mod diagram;
 mod drafting;
 mod llm;
 mod messages;
