@@ -557,7 +557,14 @@ async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() 
         reply.to, phone,
         "the reply follows the customer to WhatsApp"
     );
-    let view = app.ticket_status(&email_ticket).await.unwrap();
+    // Twilio has the reply before the send activity returns to the ticket:
+    // wait for the ticket to have counted it.
+    let view = eventually("the reply counted on the ticket", WAIT, || async {
+        app.ticket_status(&email_ticket)
+            .await
+            .filter(|v| v.bot_replies == 2)
+    })
+    .await;
     let customer_lines: Vec<_> = view
         .last_messages
         .iter()

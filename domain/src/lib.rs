@@ -10,6 +10,7 @@
 //! - [`references`]: ticket references in our and other help desks' formats.
 //! - [`lifecycle`]: phases and which human action fits which phase.
 //! - [`machine`]: the ticket as one pure state machine (event in, effects out).
+//! - [`ticket_number`]: `TKT-000042`, parsed and formatted in one place.
 //! - [`ticket_io`]: what a ticket asks of the outside world (activity inputs and outputs).
 //! - [`ticket_state`]: a ticket's carried state and its `status` view.
 //! - [`guardrails`]: triage rules deciding what the bot must not answer.
@@ -39,6 +40,7 @@ pub mod reply_check;
 pub mod sla;
 pub mod ticket;
 pub mod ticket_io;
+pub mod ticket_number;
 pub mod ticket_state;
 pub mod web_form;
 
@@ -49,6 +51,7 @@ pub use identity::{Identity, IdentityError, IdentityKind};
 pub use lifecycle::{HumanAction, Phase};
 pub use sla::SlaPolicy;
 pub use ticket::{TicketStatus, ticket_workflow_id};
+pub use ticket_number::TicketNumber;
 
 /// Serde helpers for settings (no I/O; shared by every crate's config).
 pub mod settings_serde {

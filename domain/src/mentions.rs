@@ -224,11 +224,8 @@ pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
             if let Ok(email) = canonical_email(token) {
                 push(Mentioned::Identity(email), at, &mut found);
             }
-        } else if let Some(number) = token
-            .strip_prefix("tkt-")
-            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-        {
-            push(Mentioned::Ticket(format!("TKT-{number}")), at, &mut found);
+        } else if let Ok(number) = crate::TicketNumber::parse(token) {
+            push(Mentioned::Ticket(number.to_string()), at, &mut found);
         } else if let Some(reference) = crate::references::reference_at(&lower, at, token) {
             push(Mentioned::Reference(reference), at, &mut found);
         }
@@ -318,6 +315,8 @@ mod tests {
             vec!["+447700900123"]
         );
         assert_eq!(own("Any news on my ticket TKT-000042?"), vec!["TKT-000042"]);
+        // Short and padded forms are one ticket.
+        assert_eq!(own("Any news on my ticket TKT-42?"), vec!["TKT-000042"]);
         assert_eq!(
             own("Following up.\n\nGrace Okafor | Fernhill\nMobile: 07700 900123"),
             vec!["07700900123"],

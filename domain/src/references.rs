@@ -92,8 +92,7 @@ pub fn thread_references(subject_or_body: &str) -> Vec<String> {
 
 /// Our own ticket number a bare reference would be (`42` → `TKT-000042`).
 pub fn as_ticket_number(digits: &str) -> Option<String> {
-    let number: u64 = digits.parse().ok()?;
-    Some(format!("TKT-{number:06}"))
+    crate::TicketNumber::from_digits(digits).map(|n| n.to_string())
 }
 
 #[cfg(test)]

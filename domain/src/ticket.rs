@@ -54,7 +54,7 @@ pub fn ticket_workflow_id(channel: Channel, conversation_key: &str) -> String {
 
 /// The customer-facing ticket number (`TKT-000042`) for a database sequence value.
 pub fn ticket_number(sequence: i64) -> String {
-    format!("TKT-{sequence:06}")
+    crate::TicketNumber::new(sequence.max(0) as u64).to_string()
 }
 
 #[cfg(test)]

@@ -1,58 +1,14 @@
 //! The gateway's HTTP surface. Built by [`router`] from an [`AppState`], so
 //! tests run exactly this router on port 0.
 
-use crate::config::GatewayConfig;
-use crate::google_jwt::PushVerifier;
 use crate::readiness::Readiness;
+pub use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use std::sync::Arc;
-use steward_bus::producer::InboundProducer;
-use uuid::Uuid;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<GatewayConfig>,
-    pub producer: InboundProducer,
-    pub readiness: Readiness,
-    pub push_verifier: Arc<PushVerifier>,
-    pub web_rate_limit: Arc<crate::rate_limit::RateLimit>,
-}
-
-impl AppState {
-    /// `config.public_base_url` must be final: the Pub/Sub audience
-    /// defaults to the push endpoint's public URL, as Google's does.
-    pub fn new(config: GatewayConfig, producer: InboundProducer, readiness: Readiness) -> Self {
-        let audience = if config.gmail_push_audience.is_empty() {
-            format!(
-                "{}/webhooks/gmail/pubsub",
-                config.public_base_url.trim_end_matches('/')
-            )
-        } else {
-            config.gmail_push_audience.clone()
-        };
-        let push_verifier = Arc::new(PushVerifier::new(
-            &config.google_jwks_url,
-            &audience,
-            &config.gmail_push_service_account,
-        ));
-        let web_rate_limit = Arc::new(crate::rate_limit::RateLimit::new(
-            config.web_form_per_ip_per_hour,
-            std::time::Duration::from_secs(3600),
-        ));
-        Self {
-            web_rate_limit,
-            config: Arc::new(config),
-            producer,
-            readiness,
-            push_verifier,
-        }
-    }
-}
 
 /// Every route with its method, in one table: the router is built from it
 /// and the OpenAPI test compares it with the document.
@@ -155,17 +111,6 @@ pub(crate) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(report))
-}
-
-/// The correlation id of a request: the caller's `X-Request-Id` (or Twilio's
-/// idempotency token) when present, otherwise a new one.
-pub(crate) fn correlation_id(headers: &HeaderMap) -> String {
-    ["x-request-id", "i-twilio-idempotency-token"]
-        .iter()
-        .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
-        .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map(str::to_owned)
-        .unwrap_or_else(|| Uuid::new_v4().to_string())
 }
 
 /// `/health`, `/ready` and `/metrics` for roles without the gateway (intake,

@@ -5,8 +5,8 @@
 //! Callbacks arrive out of order (`delivered` may overtake `sent`); the
 //! ledger keeps the furthest status, the ticket keeps every failure.
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::http::StatusCode;
 use steward_workflows::{DeliveryStatusInput, TicketWorkflow};
 use temporalio_client::WorkflowSignalOptions;
@@ -70,8 +70,7 @@ pub(crate) async fn accept(
     let error_code = param(params, "ErrorCode").unwrap_or("").to_owned();
     let error_message = param(params, "ErrorMessage").unwrap_or("").to_owned();
     let pool = state
-        .readiness
-        .postgres
+        .db
         .as_ref()
         .ok_or_else(|| ApiError::Unavailable("no Postgres pool in this process".into()))?;
     let mut tx = pool
@@ -125,7 +124,6 @@ pub(crate) async fn accept(
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     }
     let client = state
-        .readiness
         .temporal
         .as_ref()
         .ok_or_else(|| ApiError::Unavailable("no Temporal client in this process".into()))?;

@@ -5,8 +5,8 @@
 //! (204), so a notice Pub/Sub saw acknowledged is durable. Intake hands it
 //! to the mailbox's sync workflow.
 
-use crate::app::{AppState, correlation_id};
 use crate::error::ApiError;
+use crate::state::{AppState, correlation_id};
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;

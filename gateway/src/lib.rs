@@ -11,7 +11,8 @@
 //! - [`metrics`]: Prometheus metrics of the edge and `/metrics` rendering.
 //! - [`openapi`]: the OpenAPI document of the HTTP API.
 //! - [`readiness`]: the dependency checks behind `/ready`.
-//! - [`app`]: the axum router and its handlers (`/webhooks/...`, `/health`, `/ready`).
+//! - [`state`]: what handlers share (settings, producer, database, Temporal).
+//! - [`app`]: the axum router (`/webhooks/...`, `/health`, `/ready`, `/metrics`).
 //! - `web_form`, `web_continuation`, [`rate_limit`]: the support form, its
 //!   status page, continuing an earlier web ticket, the per-IP limit.
 //! - [`tickets_api`]: `GET /api/tickets/{id}`, backed by the workflow's queries.
@@ -28,11 +29,13 @@ pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
 pub mod readiness;
+pub mod state;
 pub mod tickets_api;
 pub mod twilio;
 mod twilio_webhooks;
 mod web_continuation;
 mod web_form;
 
-pub use app::{AppState, router};
+pub use app::router;
 pub use config::GatewayConfig;
+pub use state::AppState;

@@ -3,8 +3,8 @@
 //! `transcript` queries (the workflow is the source of truth), readable
 //! without login but only with the ticket's unguessable link token.
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use base64::Engine;
@@ -124,11 +124,7 @@ pub async fn get_ticket(
     let workflow_id = if web {
         crate::web_form::web_workflow_id(&ticket_id)
     } else {
-        let pool = state
-            .readiness
-            .postgres
-            .as_ref()
-            .ok_or(ApiError::NotFound)?;
+        let pool = state.db.as_ref().ok_or(ApiError::NotFound)?;
         let workflow_id: Option<String> =
             sqlx::query_scalar("SELECT workflow_id FROM tickets WHERE ticket_number = $1")
                 .bind(&ticket_id)
@@ -138,7 +134,6 @@ pub async fn get_ticket(
         workflow_id.ok_or(ApiError::NotFound)?
     };
     let client = state
-        .readiness
         .temporal
         .as_ref()
         .ok_or_else(|| ApiError::Unavailable("no Temporal client in this process".into()))?;

@@ -5,8 +5,8 @@
 //! JSON body, auth-token HMAC-SHA1 or a Webhook Setting's shared key with
 //! the algorithm its header names (see [`crate::twilio`]).
 
-use crate::app::{AppState, correlation_id};
 use crate::error::ApiError;
+use crate::state::{AppState, correlation_id};
 use crate::twilio::{self, Algorithm};
 use axum::body::Bytes;
 use axum::extract::State;

@@ -4,8 +4,8 @@
 //! of that customer's identities). Someone else's ticket number starts a
 //! new ticket: naming a number proves nothing.
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::web_form::web_workflow_id;
 use steward_domain::web_form::ValidSubmission;
 
@@ -17,10 +17,13 @@ fn named_tickets(text: &str) -> Vec<String> {
             let web = upper
                 .strip_prefix("W-")
                 .is_some_and(|r| r.len() == 10 && r.chars().all(|c| c.is_ascii_hexdigit()));
-            let numbered = upper
-                .strip_prefix("TKT-")
-                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-            (web || numbered).then_some(upper)
+            if web {
+                return Some(upper);
+            }
+            // `TKT-42` names TKT-000042: one parser, one form.
+            steward_domain::TicketNumber::parse(word)
+                .ok()
+                .map(|n| n.to_string())
         })
         .collect()
 }
@@ -31,7 +34,7 @@ pub(crate) async fn earlier_ticket(
     valid: &ValidSubmission,
 ) -> Result<Option<String>, ApiError> {
     let named = named_tickets(&format!("{} {}", valid.subject, valid.message));
-    let Some(pool) = state.readiness.postgres.as_ref() else {
+    let Some(pool) = state.db.as_ref() else {
         return Ok(None);
     };
     for name in named {
@@ -79,5 +82,7 @@ mod tests {
             ["W-1A2B3C4D5E", "TKT-000042"]
         );
         assert!(named_tickets("W-12 TKT- tkt-x").is_empty());
+        // Written short, it is still the padded number the database holds.
+        assert_eq!(named_tickets("about tkt-42 please"), ["TKT-000042"]);
     }
 }

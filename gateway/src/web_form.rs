@@ -8,9 +8,9 @@
 //! it. Pages carry a strict Content-Security-Policy (no inline script, no
 //! third parties) and never leak the ticket link through `Referer`.
 
-use crate::app::{AppState, correlation_id};
 use crate::error::ApiError;
 use crate::rate_limit::client_ip;
+use crate::state::{AppState, correlation_id};
 use crate::tickets_api::ticket_token;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
