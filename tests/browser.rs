@@ -1,7 +1,10 @@
 //! The web form in a real browser: Debian's headless Chromium driven by
 //! playwright-core (`tests/browser/form.mjs`, installed by the project's
 //! provisioning) against the whole stack — gateway, Kafka, intake, the
-//! ticket workflow and the offline responder.
+//! ticket workflow and the offline responder; and the Temporal Web UI
+//! (`tests/browser/temporal_ui.mjs`) as an agent uses it: the escalated
+//! list, and an Update refused by its validator, shown in the dialog.
+//! With `STEWARD_SCREENSHOTS=docs` the UI test saves the README's pictures.
 
 mod support;
 
@@ -29,6 +32,87 @@ async fn a_customer_submits_the_form_and_sees_the_bot_reply() {
     assert!(
         output.status.success(),
         "browser test failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    app.stop().await;
+}
+
+/// A Temporal dev server with its Web UI (the shared test server is
+/// headless), on free ports, stopped when dropped.
+fn temporal_with_ui(dir: &std::path::Path) -> (steward::stack::Supervised, String, String) {
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (port, ui_port) = (free(), free());
+    let args = steward::stack::temporal_args(&[("--port", port), ("--ui-port", ui_port)], "error");
+    let server = steward::stack::Supervised::spawn(
+        "temporal-ui",
+        &steward::stack::temporal_binary(None).unwrap(),
+        &args,
+        dir,
+        &dir.join("temporal.log"),
+    )
+    .unwrap();
+    (
+        server,
+        format!("127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{ui_port}"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_temporal_ui_lists_escalated_tickets_and_shows_an_update_refusal() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("temporal-ui-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (_server, address, ui) = temporal_with_ui(&dir);
+    steward::stack::wait_for_port(&address, Duration::from_secs(90))
+        .await
+        .unwrap();
+    let ui_addr = ui.trim_start_matches("http://").to_owned();
+    steward::stack::wait_for_port(&ui_addr, Duration::from_secs(90))
+        .await
+        .unwrap();
+    let mut settings = test_settings().await;
+    settings.temporal.address = Some(address);
+    let app = spawn_app_with(settings, Roles::ALL).await;
+    let phone = unique_phone();
+    let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
+    let params = steward::webhook_sign::whatsapp_form(
+        &phone,
+        "+14155550199",
+        "I was charged twice this month, please refund one of them.",
+        &sid,
+        "Ana Lopez",
+    );
+    assert_eq!(app.post_signed_whatsapp(&params).await.status(), 200);
+    let workflow_id = steward_domain::ticket_workflow_id(steward_domain::Channel::Whatsapp, &phone);
+    eventually("the escalation", Duration::from_secs(60), || async {
+        app.ticket_status(&workflow_id)
+            .await
+            .filter(|v| v.phase == steward_domain::Phase::Escalated)
+    })
+    .await;
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/temporal_ui.mjs");
+    let mut command = tokio::process::Command::new("node");
+    command.arg(&script).arg(&ui).arg(&workflow_id);
+    if let Some(shots) = std::env::var_os("STEWARD_SCREENSHOTS") {
+        command.arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(shots));
+    }
+    let run = command.kill_on_drop(true).output();
+    let output = tokio::time::timeout(Duration::from_secs(180), run)
+        .await
+        .expect("the UI test finishes within 3 minutes")
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "Temporal UI test failed:\n{}\n{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
