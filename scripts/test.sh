@@ -24,6 +24,15 @@ for crate in steward-domain steward-workflows; do
   fi
 done
 
+# Kafka is the bus crate's: neither it nor the worker reaches into the edge.
+log "layering: bus and the worker do not depend on the gateway"
+if cargo tree -p steward-bus -e normal --prefix none --locked | grep -q '^steward-gateway '; then
+  log "steward-bus depends on steward-gateway"; exit 1
+fi
+if grep -q 'steward_gateway' "$STEWARD_ROOT/src/worker.rs"; then
+  log "src/worker.rs uses steward_gateway"; exit 1
+fi
+
 log "deployment files (docker-compose, Kubernetes, KEDA, monitoring)"
 python3 "$STEWARD_ROOT/scripts/validate_deploy.py"
 
