@@ -3,7 +3,8 @@
 //! window, and WhatsApp's 24-hour window.
 
 use super::desk::warning_at;
-use super::steps::{Resume, Step, Task};
+use super::resume::Resume;
+use super::steps::{Step, Task};
 use super::{Call, Run};
 use crate::EscalationReason;
 use crate::lifecycle::Phase;

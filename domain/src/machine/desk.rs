@@ -2,7 +2,8 @@
 //! human actions (checked by [`crate::lifecycle::apply`]), resolution with
 //! the CSAT request, the rating, closing.
 
-use super::steps::{Resume, Step, Task};
+use super::resume::Resume;
+use super::steps::{Step, Task};
 use super::{Call, Outcome, Run, patches};
 use crate::EscalationReason;
 use crate::lifecycle::{HumanAction, Phase};

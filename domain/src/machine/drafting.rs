@@ -3,7 +3,8 @@
 //! responder or the LLM with tools, then the reply check, then the send.
 
 use super::llm::Llm;
-use super::steps::{Resume, Step, Task};
+use super::resume::Resume;
+use super::steps::{Step, Task};
 use super::{Call, Outcome, Run};
 use crate::lifecycle::Phase;
 use crate::ticket_io::*;

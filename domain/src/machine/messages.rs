@@ -3,7 +3,8 @@
 //! routed by phase: to the bot, to the human who owns the ticket, as CSAT
 //! feedback, or as a reopen.
 
-use super::steps::{Resume, Step, Task};
+use super::resume::Resume;
+use super::steps::{Step, Task};
 use super::{Call, Outcome, Run, patches};
 use crate::lifecycle::Phase;
 use crate::replies::parse_csat;
@@ -23,21 +24,6 @@ impl Run<'_> {
             message: message.clone(),
         };
         self.call(Call::RecordInbound(input), Resume::Recorded(message))
-    }
-
-    /// A message for a run that was merged away went on, or is noted.
-    pub(super) fn forwarded(&mut self, message: InboundMessage, outcome: Outcome) -> Step {
-        if outcome != Outcome::HandedOver(true) {
-            let detail = format!(
-                "message {} arrived after the merge and could not be handed over",
-                message.provider_message_id
-            );
-            return self.then_done([Task::RecordEvent {
-                event: "merge_forward_failed",
-                detail,
-            }]);
-        }
-        Step::Done
     }
 
     pub(super) fn recorded(&mut self, message: InboundMessage, outcome: Outcome) -> Step {
@@ -120,99 +106,6 @@ impl Run<'_> {
             message,
             first_contact,
         }])
-    }
-
-    pub(super) fn merge_patch(
-        &mut self,
-        message: InboundMessage,
-        customer_id: String,
-        outcome: Outcome,
-    ) -> Step {
-        if outcome != Outcome::Patched(true) {
-            return self.then_done([Task::AfterMergeCheck {
-                message,
-                first_contact: true,
-            }]);
-        }
-        let query = OpenTicketQuery {
-            ticket_key: self.t.ticket_key.clone(),
-            customer_id,
-            workflow_id: self.t.workflow_id.clone(),
-            provider_message_id: message.provider_message_id.clone(),
-        };
-        self.call(
-            Call::FindOpenTicket(query),
-            Resume::FoundOpenTicket(message),
-        )
-    }
-
-    pub(super) fn found_open_ticket(&mut self, message: InboundMessage, outcome: Outcome) -> Step {
-        let Outcome::OpenTicket(Some(target)) = outcome else {
-            return self.then_done([Task::AfterMergeCheck {
-                message,
-                first_contact: true,
-            }]);
-        };
-        // The message row moves first, so the other ticket finds it recorded.
-        let input = MergeInput {
-            ticket_key: self.t.ticket_key.clone(),
-            provider_message_id: message.provider_message_id.clone(),
-            into_ticket_id: target.ticket_id.clone(),
-        };
-        self.call(
-            Call::MarkMerged(input),
-            Resume::MarkedMerged { message, target },
-        )
-    }
-
-    pub(super) fn marked_merged(&mut self, message: InboundMessage, target: OpenTicket) -> Step {
-        let workflow_id = target.workflow_id.clone();
-        self.hand_over(
-            workflow_id,
-            message.clone(),
-            Resume::HandedOver { message, target },
-        )
-    }
-
-    pub(super) fn handed_over(
-        &mut self,
-        message: InboundMessage,
-        target: OpenTicket,
-        outcome: Outcome,
-    ) -> Step {
-        if outcome != Outcome::HandedOver(true) {
-            // The other ticket closed in between: this one carries on (the
-            // event also puts its row back to this run's status).
-            let detail = format!("{} closed before the hand-over", target.ticket_id);
-            return self.then_done([
-                Task::RecordEvent {
-                    event: "merge_failed",
-                    detail,
-                },
-                Task::AfterMergeCheck {
-                    message,
-                    first_contact: true,
-                },
-            ]);
-        }
-        self.t.view.merged_into = Some(target.ticket_id.clone());
-        self.t.merged_into_workflow = Some(target.workflow_id.clone());
-        self.t.set_phase(Phase::Closed);
-        self.publish();
-        if let Some(evidence) = &target.linked_by_this_message {
-            // A claim, not a proof: whoever owns the ticket should know.
-            let notice = NoticeInput {
-                ticket_id: target.ticket_id.clone(),
-                kind: NoticeKind::UnverifiedLink,
-                tier: 1,
-                text: format!(
-                    "{} {} joined this ticket by stating it is this customer (\"{evidence}\"); verify before sharing account details.",
-                    message.channel, message.sender.value
-                ),
-            };
-            return self.then_done([Task::Notify(notice)]);
-        }
-        Step::Done
     }
 
     pub(super) fn after_merge_check(

@@ -14,34 +14,42 @@
 //! a continuation; the answer resumes it. So one `handle` call
 //! returns fire-and-forget effects followed by at most one `Await`.
 //!
-//! - `messages`: a customer message (record, merge, route, reopen).
+//! - `io`: events, effects, awaited requests and their outcomes.
+//! - `messages`: a customer message (record, route, reopen); `merge`: one
+//!   customer, one conversation.
 //! - `drafting`: the bot's answer: triage, retrieval, offline or LLM draft,
 //!   the reply check.
 //! - `desk`: escalation, human actions, resolution, CSAT, closing.
 //! - `deadlines`: SLA deadlines coming due.
-//! - `outbound`: sends, notices, ticket events, delivery receipts.
+//! - `outbound`: sends, notices, ticket events; `receipts`: delivery receipts.
 //! - [`diagram`]: the phases and transitions, as the README draws them.
-//! - `llm`: the LLM drafting path (rounds, tool calls as activities).
-//! - `steps`: the agenda's task and continuation types.
+//! - `llm`: the LLM drafting path (rounds, tool calls as activities);
+//!   `tools`: reading tool arguments, showing search results to the model.
+//! - `steps`: the agenda's tasks and their dispatch; `resume`: where each
+//!   awaited answer continues.
 
 mod deadlines;
 mod desk;
 pub mod diagram;
 mod drafting;
+mod io;
 mod llm;
+mod merge;
 mod messages;
 mod outbound;
+mod receipts;
+mod resume;
 mod steps;
+mod tools;
 
-use crate::guardrails::Triage;
+use crate::InboundMessage;
 use crate::lifecycle::{HumanAction, Phase, TransitionError};
-use crate::reply_check::ReplyProblem;
 use crate::ticket_io::*;
-use crate::ticket_state::{Feedback, TicketState};
-use crate::{EscalationReason, InboundMessage};
-pub use llm::tool_argument;
+use crate::ticket_state::TicketState;
+pub use io::{Await, Call, Effect, Event, Outcome, SearchAttributes};
 use std::collections::VecDeque;
 use steps::{Resume, Step, Task};
+pub use tools::tool_argument;
 
 /// Patch markers: a change of the command sequence is only taken by runs
 /// that started with the code that has it (replay of older histories).
@@ -56,111 +64,6 @@ pub mod patches {
     pub const ESCALATE_UNDELIVERABLE: &str = "escalate-undeliverable";
     /// An LLM reply that rests on no retrieved passage is not sent.
     pub const LLM_REPLY_NEEDS_SOURCE: &str = "llm-reply-needs-source";
-}
-
-/// What happens to a ticket.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// The run started; `new_key` is a fresh ticket key for a new ticket.
-    Started {
-        workflow_id: String,
-        new_key: Option<String>,
-    },
-    /// A customer message (signal): queued, deduplicated by provider id.
-    CustomerMessage(InboundMessage),
-    /// A human action (signal or update): queued.
-    Human(HumanAction),
-    /// The customer's rating (signal): queued.
-    Feedback(Feedback),
-    /// A provider's delivery receipt (signal): queued.
-    DeliveryReceipt(DeliveryStatusInput),
-    /// A signal whose input could not be read: recorded as refused.
-    Malformed { signal: String, reason: String },
-    /// The workflow woke up (work queued or a deadline due): do the work.
-    Wake,
-    /// The answer to the last [`Await`].
-    Done(Outcome),
-}
-
-/// What the workflow must do for the machine.
-// A handful per event, consumed at once: boxing would only add allocations.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Upsert the ticket's search attributes (fire and forget).
-    PublishSearchAttributes(SearchAttributes),
-    /// Do this and answer with [`Event::Done`]; always the last effect.
-    Await(Await),
-}
-
-/// A request whose answer the machine waits for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Await {
-    /// Run an activity. With `race`, the activity must finish before that
-    /// instant (Unix ms) or is cancelled and answered with [`Outcome::Late`].
-    Activity { call: Call, race: Option<i64> },
-    /// Is this patch in force for this run (`ctx.patched`)?
-    Patched(&'static str),
-    /// Signal a customer message to another ticket's workflow.
-    HandOver {
-        workflow_id: String,
-        message: InboundMessage,
-    },
-}
-
-/// The activities a ticket runs, with their inputs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Call {
-    LoadPolicy,
-    RecordInbound(RecordInboundInput),
-    FindOpenTicket(OpenTicketQuery),
-    MarkMerged(MergeInput),
-    Triage(TriageInput),
-    SearchKb(KbQuery),
-    Draft(DraftInput),
-    Llm(LlmInput),
-    CheckReply(CheckReplyInput),
-    Send(SendInput),
-    Escalate(EscalateInput),
-    Notify(NoticeInput),
-    RecordEvent(TicketEvent),
-    Redeliver(RedeliverInput),
-}
-
-/// The answer to an [`Await`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Policy(TicketPolicy),
-    Recorded(RecordedInbound),
-    OpenTicket(Option<OpenTicket>),
-    Triaged(Triage),
-    Kb(KbResults),
-    Drafted(Draft),
-    Llm(LlmOutput),
-    Checked(Vec<ReplyProblem>),
-    Sent(SendOutcome),
-    Redelivered(RedeliveryOutcome),
-    /// An activity without a result (notify, record, merge) succeeded.
-    Ok,
-    /// The activity failed for good (retries exhausted, non-retryable).
-    Failed(String),
-    /// The raced deadline passed first; the activity was cancelled.
-    Late,
-    Patched(bool),
-    HandedOver(bool),
-}
-
-/// The values ops query in the Temporal Web UI.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchAttributes {
-    pub status: &'static str,
-    pub sla_breached: bool,
-    /// The deadline of the current phase (first response, ack, resolution).
-    pub sla_deadline_unix_ms: Option<i64>,
-    pub escalation_reason: Option<EscalationReason>,
-    pub ticket_id: Option<String>,
-    pub channel: Option<crate::Channel>,
-    pub customer_id: Option<String>,
 }
 
 /// A ticket: its carried state plus the work in progress of this run.

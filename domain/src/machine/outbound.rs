@@ -2,7 +2,8 @@
 //! through the send ledger, notices to the human queue, ticket-row events
 //! (API, metrics, audit), and delivery receipts of our replies.
 
-use super::steps::{Resume, Step, Task};
+use super::resume::Resume;
+use super::steps::{Step, Task};
 use super::{Call, Outcome, Run, patches};
 use crate::EscalationReason;
 use crate::lifecycle::Phase;
@@ -236,72 +237,5 @@ impl Run<'_> {
             detail,
         };
         self.call(Call::RecordEvent(input), Resume::EventRecorded)
-    }
-
-    /// A delivery receipt: shown on the ticket; a failure (once per
-    /// provider message id, receipts repeat) is recorded and re-delivered.
-    pub(super) fn receipt(&mut self, receipt: DeliveryStatusInput) -> Step {
-        let s = &mut *self.t;
-        let failure = receipt.is_failure();
-        // A late `sent` must not hide an earlier failure from the view.
-        let shown_failed = s.view.last_delivery.as_ref().is_some_and(|d| {
-            d.provider_message_id == receipt.provider_message_id && d.is_failure()
-        });
-        if failure || !shown_failed {
-            s.view.last_delivery = Some(receipt.clone());
-        }
-        // A closed ticket re-sends nothing: its run is ending.
-        let closed = s.view.phase == Phase::Closed;
-        let first_failure = failure
-            && !closed
-            && s.failed_deliveries
-                .insert(receipt.provider_message_id.clone());
-        if !first_failure {
-            return Step::Done;
-        }
-        s.view.delivery_failures += 1;
-        let detail = format!(
-            "{} {}: {} {}",
-            receipt.provider_message_id, receipt.status, receipt.error_code, receipt.error_message
-        );
-        self.then_done([
-            Task::RecordEvent {
-                event: "delivery_failed",
-                detail: detail.trim().to_owned(),
-            },
-            Task::Redeliver(receipt),
-        ])
-    }
-
-    pub(super) fn redeliver(&mut self, receipt: DeliveryStatusInput) -> Step {
-        let s = &*self.t;
-        let input = RedeliverInput {
-            ticket_key: s.ticket_key.clone(),
-            ticket_id: s.view.ticket_id.clone().unwrap_or_default(),
-            failed_provider_message_id: receipt.provider_message_id.clone(),
-            idempotency_key: format!("{}:redeliver:{}", s.ticket_key, receipt.provider_message_id),
-            correlation_id: s.correlation_id.clone(),
-        };
-        self.call(Call::Redeliver(input), Resume::Redelivered(receipt))
-    }
-
-    pub(super) fn redelivered(&mut self, receipt: DeliveryStatusInput, outcome: Outcome) -> Step {
-        if let Outcome::Redelivered(RedeliveryOutcome { via: Some(via), .. }) = outcome {
-            let detail = format!("re-sent by {via} after {}", receipt.status);
-            return self.then_done([Task::RecordEvent {
-                event: "redelivered",
-                detail,
-            }]);
-        }
-        let notice = NoticeInput {
-            ticket_id: self.ticket_id(),
-            kind: NoticeKind::DeliveryFailed,
-            tier: 1,
-            text: format!(
-                "A reply was {} ({} {}) and the customer has no other address; please follow up.",
-                receipt.status, receipt.error_code, receipt.error_message
-            ),
-        };
-        self.then_done([Task::Notify(notice)])
     }
 }
