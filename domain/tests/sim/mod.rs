@@ -106,16 +106,21 @@ impl Sim {
 
     /// Lets time pass, waking at each deadline on the way.
     pub fn advance(&mut self, ms: i64) {
+        self.advance_checked(ms, &mut |_, _| {});
+    }
+
+    /// [`Sim::advance`], with `check` seeing every step.
+    pub fn advance_checked(&mut self, ms: i64, check: &mut dyn FnMut(&Ticket, &[Effect])) {
         let until = self.now + ms;
         while let Some(at) = self.ticket.next_deadline().filter(|at| *at <= until) {
             self.now = self.now.max(at);
-            self.feed(Event::Wake);
+            self.feed_checked(Event::Wake, check);
             if self.ticket.next_deadline() == Some(at) {
                 break;
             }
         }
         self.now = until;
-        self.feed(Event::Wake);
+        self.feed_checked(Event::Wake, check);
     }
 
     fn answer(&mut self, request: Await) -> Outcome {
