@@ -12,6 +12,29 @@ use std::time::Duration;
 use steward::app::Roles;
 use support::*;
 
+/// Runs `tests/browser/<script>` in Node (playwright-core and Chromium come
+/// from provisioning) and fails the test with its output if it fails.
+async fn run_browser_script(script: &str, args: &[&std::ffi::OsStr]) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser")
+        .join(script);
+    let run = tokio::process::Command::new("node")
+        .arg(&path)
+        .args(args)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(180), run)
+        .await
+        .expect("the browser script finishes within 3 minutes")
+        .expect("node runs (provisioning installs Node's playwright-core and Chromium)");
+    assert!(
+        output.status.success(),
+        "{script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_submits_the_form_and_sees_the_bot_reply() {
     let app = spawn_app_with(test_settings().await, Roles::ALL).await;
@@ -19,22 +42,7 @@ async fn a_customer_submits_the_form_and_sees_the_bot_reply() {
     steward_activities::kb::import_dir(&app.pool, &demo_kb)
         .await
         .unwrap();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/form.mjs");
-    let run = tokio::process::Command::new("node")
-        .arg(&script)
-        .arg(&app.base_url)
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(Duration::from_secs(180), run)
-        .await
-        .expect("the browser test finishes within 3 minutes")
-        .expect("node runs (provisioning installs Node's playwright-core and Chromium)");
-    assert!(
-        output.status.success(),
-        "browser test failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_browser_script("form.mjs", &[app.base_url.as_str().as_ref()]).await;
     app.stop().await;
 }
 
@@ -98,23 +106,15 @@ async fn the_temporal_ui_lists_escalated_tickets_and_shows_an_update_refusal() {
             .filter(|v| v.phase == steward_domain::Phase::Escalated)
     })
     .await;
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/temporal_ui.mjs");
-    let mut command = tokio::process::Command::new("node");
-    command.arg(&script).arg(&ui).arg(&workflow_id);
+    let mut args = vec![std::ffi::OsString::from(&ui), workflow_id.into()];
     if let Some(shots) = std::env::var_os("STEWARD_SCREENSHOTS") {
-        command.arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(shots));
+        args.push(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(shots)
+                .into(),
+        );
     }
-    let run = command.kill_on_drop(true).output();
-    let output = tokio::time::timeout(Duration::from_secs(180), run)
-        .await
-        .expect("the UI test finishes within 3 minutes")
-        .expect("node runs");
-    assert!(
-        output.status.success(),
-        "Temporal UI test failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    run_browser_script("temporal_ui.mjs", &args).await;
     app.stop().await;
 }

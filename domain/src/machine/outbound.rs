@@ -176,13 +176,15 @@ impl Run<'_> {
             };
             return self.patched(patches::ESCALATE_UNDELIVERABLE, resume);
         }
-        let notice = self.delivery_notice(kind, &note);
-        self.queue(
-            [Task::Notify(notice)]
-                .into_iter()
-                .chain(on_sent.map(|t| *t))
-                .collect(),
-        )
+        self.tell_and_go_on(kind, &note, on_sent)
+    }
+
+    /// Humans are told the reply did not go out; the caller carries on.
+    fn tell_and_go_on(&mut self, kind: ReplyKind, why: &str, on_sent: Option<Box<Task>>) -> Step {
+        let notice = self.delivery_notice(kind, why);
+        let mut tasks = vec![Task::Notify(notice)];
+        tasks.extend(on_sent.map(|t| *t));
+        self.queue(tasks)
     }
 
     pub(super) fn undeliverable_patched(
@@ -199,13 +201,7 @@ impl Run<'_> {
             }]);
         }
         // Runs that started before: told, and the caller carries on.
-        let notice = self.delivery_notice(kind, &note);
-        self.queue(
-            [Task::Notify(notice)]
-                .into_iter()
-                .chain(on_sent.map(|t| *t))
-                .collect(),
-        )
+        self.tell_and_go_on(kind, &note, on_sent)
     }
 
     /// Tells the human queue; a queue that stays down is recorded, not fatal.
