@@ -292,3 +292,46 @@ fn a_new_question_after_resolution_reopens_and_a_score_is_feedback() {
     );
     assert!(sim.ticket.is_closed());
 }
+
+#[test]
+fn an_action_before_the_first_message_is_refused_on_current_runs_only() {
+    let assign = || {
+        Event::Human(HumanAction::Assign {
+            agent: "sam".into(),
+        })
+    };
+    let mut sim = Sim::new(world());
+    sim.signal(assign());
+    assert_eq!(sim.ticket.state.view.phase, Phase::Bot);
+    assert!(sim.ticket.state.view.rejected_actions[0].contains("no customer message yet"));
+    // A run recorded before the patch replays its old path: applied.
+    let mut old = Sim::new(World::default());
+    old.signal(assign());
+    assert_eq!(old.ticket.state.view.phase, Phase::Human);
+}
+
+#[test]
+fn a_failed_receipt_on_a_closed_ticket_resends_nothing() {
+    let mut sim = Sim::new(world());
+    first_message(&mut sim, "How do I reset my password?");
+    sim.advance(25 * 3600 * 1000);
+    sim.signal(Event::Feedback(Feedback {
+        score: 4,
+        comment: String::new(),
+    }));
+    assert!(sim.ticket.is_closed());
+    let before = sim.calls.len();
+    sim.signal(Event::DeliveryReceipt(
+        steward_domain::ticket_io::DeliveryStatusInput {
+            provider_message_id: "SMkey-1:1".into(),
+            status: "undelivered".into(),
+            error_code: "63016".into(),
+            error_message: String::new(),
+        },
+    ));
+    assert_eq!(
+        sim.trace()[before..],
+        ["patched:closed-ticket-sends-nothing"]
+    );
+    assert_eq!(sim.ticket.state.view.delivery_failures, 1);
+}

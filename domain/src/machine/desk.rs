@@ -6,7 +6,7 @@ use super::resume::Resume;
 use super::steps::{Step, Task};
 use super::{Call, Outcome, Run, patches};
 use crate::EscalationReason;
-use crate::lifecycle::{HumanAction, Phase};
+use crate::lifecycle::{self, HumanAction, Phase, TransitionError};
 use crate::replies::{csat_request, holding_message};
 use crate::ticket_io::*;
 use crate::ticket_state::Feedback;
@@ -27,9 +27,13 @@ impl Run<'_> {
         s.view.escalation_reason = Some(reason);
         s.view.tier = 1;
         s.view.sla_breached |= reason == EscalationReason::SlaFirstResponse;
+        // Only the ack clock (and WhatsApp's window) runs while escalated:
+        // a deadline no phase handles would wake the ticket forever.
         let d = &mut s.view.deadlines;
-        d.first_response_unix_ms = None;
-        d.quiet_until_unix_ms = None;
+        *d = crate::ticket_state::Deadlines {
+            whatsapp_window_unix_ms: d.whatsapp_window_unix_ms,
+            ..Default::default()
+        };
         d.ack_unix_ms = Some(ack_due);
         d.ack_warning_unix_ms = warning_at(now, ack_due, sla.warning_fraction);
         let input = EscalateInput {
@@ -61,9 +65,36 @@ impl Run<'_> {
     /// Applies a human action if it fits the ticket's phase; records a
     /// refusal otherwise (and changes nothing else).
     pub(super) fn human_action(&mut self, action: HumanAction) -> Step {
-        let phase = self.t.view.phase;
         self.t.actions_handled += 1;
-        let (next, next_owner) = match self.t.check_action(&action) {
+        let v = &self.t.view;
+        let by_phase = lifecycle::apply(v.phase, v.owner.as_deref(), &action);
+        if by_phase.is_ok() && self.t.check_action(&action).is_err() {
+            // Only the missing first message refuses it: new behaviour,
+            // so runs recorded before take the old path.
+            return self.patched(
+                patches::REFUSE_BEFORE_FIRST_MESSAGE,
+                Resume::EarlyAction(action),
+            );
+        }
+        self.apply_action(action, by_phase)
+    }
+
+    pub(super) fn early_action(&mut self, action: HumanAction, outcome: Outcome) -> Step {
+        let v = &self.t.view;
+        let decided = match outcome {
+            Outcome::Patched(true) => Err(TransitionError::NotStarted),
+            _ => lifecycle::apply(v.phase, v.owner.as_deref(), &action),
+        };
+        self.apply_action(action, decided)
+    }
+
+    fn apply_action(
+        &mut self,
+        action: HumanAction,
+        decided: Result<(Phase, Option<String>), TransitionError>,
+    ) -> Step {
+        let phase = self.t.view.phase;
+        let (next, next_owner) = match decided {
             Ok(next) => next,
             Err(err) => {
                 let line = format!("{} by {} refused: {err}", action.name(), action.agent());

@@ -29,12 +29,14 @@ impl Run<'_> {
         &mut self,
         message: InboundMessage,
         customer_id: String,
+        at: i64,
         outcome: Outcome,
     ) -> Step {
         if outcome != Outcome::Patched(true) {
             return self.then_done([Task::AfterMergeCheck {
                 message,
                 first_contact: true,
+                at,
             }]);
         }
         let query = OpenTicketQuery {
@@ -45,15 +47,21 @@ impl Run<'_> {
         };
         self.call(
             Call::FindOpenTicket(query),
-            Resume::FoundOpenTicket(message),
+            Resume::FoundOpenTicket(message, at),
         )
     }
 
-    pub(super) fn found_open_ticket(&mut self, message: InboundMessage, outcome: Outcome) -> Step {
+    pub(super) fn found_open_ticket(
+        &mut self,
+        message: InboundMessage,
+        at: i64,
+        outcome: Outcome,
+    ) -> Step {
         let Outcome::OpenTicket(Some(target)) = outcome else {
             return self.then_done([Task::AfterMergeCheck {
                 message,
                 first_contact: true,
+                at,
             }]);
         };
         // The message row moves first, so the other ticket finds it recorded.
@@ -64,16 +72,45 @@ impl Run<'_> {
         };
         self.call(
             Call::MarkMerged(input),
-            Resume::MarkedMerged { message, target },
+            Resume::MarkedMerged {
+                message,
+                target,
+                at,
+            },
         )
     }
 
-    pub(super) fn marked_merged(&mut self, message: InboundMessage, target: OpenTicket) -> Step {
+    pub(super) fn marked_merged(
+        &mut self,
+        message: InboundMessage,
+        target: OpenTicket,
+        at: i64,
+        outcome: Outcome,
+    ) -> Step {
+        if outcome != Outcome::Ok {
+            // The row did not move: no hand-over, this ticket carries on.
+            let detail = format!("the message could not be moved to {}", target.ticket_id);
+            return self.then_done([
+                Task::RecordEvent {
+                    event: "merge_failed",
+                    detail,
+                },
+                Task::AfterMergeCheck {
+                    message,
+                    first_contact: true,
+                    at,
+                },
+            ]);
+        }
         let workflow_id = target.workflow_id.clone();
         self.hand_over(
             workflow_id,
             message.clone(),
-            Resume::HandedOver { message, target },
+            Resume::HandedOver {
+                message,
+                target,
+                at,
+            },
         )
     }
 
@@ -81,6 +118,7 @@ impl Run<'_> {
         &mut self,
         message: InboundMessage,
         target: OpenTicket,
+        at: i64,
         outcome: Outcome,
     ) -> Step {
         if outcome != Outcome::HandedOver(true) {
@@ -95,6 +133,7 @@ impl Run<'_> {
                 Task::AfterMergeCheck {
                     message,
                     first_contact: true,
+                    at,
                 },
             ]);
         }

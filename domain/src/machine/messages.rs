@@ -31,23 +31,36 @@ impl Run<'_> {
             Outcome::Recorded(r) => r,
             // Not recorded (a permanent failure): the ticket still answers,
             // and a human looks at why the CRM refused it.
-            other => {
-                let reason = format!("the message could not be recorded: {other:?}");
-                self.t.push_transcript(self.now, "customer", &message.body);
-                if self.t.view.phase == Phase::Closed {
-                    return Step::Done;
-                }
-                return self.then_done([Task::Escalate {
-                    reason: EscalationReason::BotFailure,
-                    summary: reason,
-                }]);
-            }
+            other => return self.not_recorded(message, other),
         };
         if message.channel == Channel::Whatsapp {
             let resume = Resume::WindowPatch { message, recorded };
             return self.patched(patches::WHATSAPP_WINDOW_TIMER, resume);
         }
         self.apply_recorded(message, recorded, false)
+    }
+
+    /// The CRM refused the message for good (retries are unlimited, so only
+    /// a non-retryable error gets here): kept in the transcript, and a
+    /// person looks at it. Only a bot-held ticket with a row escalates;
+    /// otherwise the owner (or the queue) is told.
+    fn not_recorded(&mut self, message: InboundMessage, outcome: Outcome) -> Step {
+        let reason = format!("a customer message could not be recorded: {outcome:?}");
+        self.t.push_transcript(self.now, "customer", &message.body);
+        let has_row = self.t.view.ticket_id.is_some();
+        match self.t.view.phase {
+            Phase::Bot | Phase::AwaitingCustomer if has_row => self.then_done([Task::Escalate {
+                reason: EscalationReason::BotFailure,
+                summary: reason,
+            }]),
+            Phase::Closed => Step::Done,
+            _ => self.then_done([Task::Notify(NoticeInput {
+                ticket_id: self.ticket_id(),
+                kind: NoticeKind::CustomerMessage,
+                tier: self.t.view.tier.max(1),
+                text: format!("{reason}\n\n{}", message.body),
+            })]),
+        }
     }
 
     /// The recorded message updates the ticket: who, where replies go, the
@@ -99,25 +112,29 @@ impl Run<'_> {
             let resume = Resume::MergePatch {
                 message,
                 customer_id: recorded.customer_id,
+                at: now,
             };
             return self.patched(patches::CROSS_CHANNEL_MERGE, resume);
         }
         self.then_done([Task::AfterMergeCheck {
             message,
             first_contact,
+            at: now,
         }])
     }
 
+    /// After the merge check: a new ticket opens (its first response due
+    /// from `now`, when the message was recorded), then the message is routed.
     pub(super) fn after_merge_check(
         &mut self,
         message: InboundMessage,
         first_contact: bool,
+        now: i64,
     ) -> Step {
         if !first_contact {
             return self.route(message);
         }
         let policy = self.policy();
-        let now = self.now;
         let due = policy.sla.deadline_ms(
             message.channel,
             message.received_at_unix_ms.min(now).max(now - 60_000),

@@ -62,6 +62,10 @@ pub mod patches {
     pub const RECORD_ACKNOWLEDGEMENT: &str = "record-acknowledgement";
     /// A reply that cannot be delivered escalates (`delivery_failed`).
     pub const ESCALATE_UNDELIVERABLE: &str = "escalate-undeliverable";
+    /// A human action before the ticket's first message is refused.
+    pub const REFUSE_BEFORE_FIRST_MESSAGE: &str = "refuse-before-first-message";
+    /// A failed receipt on a closed ticket re-sends nothing.
+    pub const CLOSED_TICKET_SENDS_NOTHING: &str = "closed-ticket-sends-nothing";
     /// An LLM reply that rests on no retrieved passage is not sent.
     pub const LLM_REPLY_NEEDS_SOURCE: &str = "llm-reply-needs-source";
 }

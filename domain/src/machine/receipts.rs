@@ -5,7 +5,7 @@
 
 use super::resume::Resume;
 use super::steps::{Step, Task};
-use super::{Call, Outcome, Run};
+use super::{Call, Outcome, Run, patches};
 use crate::lifecycle::Phase;
 use crate::ticket_io::*;
 
@@ -22,16 +22,23 @@ impl Run<'_> {
         if failure || !shown_failed {
             s.view.last_delivery = Some(receipt.clone());
         }
-        // A closed ticket re-sends nothing: its run is ending.
-        let closed = s.view.phase == Phase::Closed;
         let first_failure = failure
-            && !closed
             && s.failed_deliveries
                 .insert(receipt.provider_message_id.clone());
         if !first_failure {
             return Step::Done;
         }
         s.view.delivery_failures += 1;
+        if s.view.phase == Phase::Closed {
+            // A closed ticket re-sends nothing: its run is ending.
+            let resume = Resume::ClosedTicketReceipt(receipt);
+            return self.patched(patches::CLOSED_TICKET_SENDS_NOTHING, resume);
+        }
+        self.delivery_failed(receipt)
+    }
+
+    /// A failed delivery: recorded, and the reply re-sent another way.
+    pub(super) fn delivery_failed(&mut self, receipt: DeliveryStatusInput) -> Step {
         let detail = format!(
             "{} {}: {} {}",
             receipt.provider_message_id, receipt.status, receipt.error_code, receipt.error_message

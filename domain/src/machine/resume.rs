@@ -18,18 +18,22 @@ pub(crate) enum Resume {
         message: InboundMessage,
         recorded: RecordedInbound,
     },
+    // `at`: when the first message was recorded (its SLA clock).
     MergePatch {
         message: InboundMessage,
         customer_id: String,
+        at: i64,
     },
-    FoundOpenTicket(InboundMessage),
+    FoundOpenTicket(InboundMessage, i64),
     MarkedMerged {
         message: InboundMessage,
         target: OpenTicket,
+        at: i64,
     },
     HandedOver {
         message: InboundMessage,
         target: OpenTicket,
+        at: i64,
     },
     // drafting
     Triaged {
@@ -74,6 +78,8 @@ pub(crate) enum Resume {
     Notified,
     EventRecorded,
     Redelivered(DeliveryStatusInput),
+    ClosedTicketReceipt(DeliveryStatusInput),
+    EarlyAction(HumanAction),
 }
 
 impl Run<'_> {
@@ -97,10 +103,19 @@ impl Run<'_> {
             Resume::MergePatch {
                 message,
                 customer_id,
-            } => self.merge_patch(message, customer_id, outcome),
-            Resume::FoundOpenTicket(m) => self.found_open_ticket(m, outcome),
-            Resume::MarkedMerged { message, target } => self.marked_merged(message, target),
-            Resume::HandedOver { message, target } => self.handed_over(message, target, outcome),
+                at,
+            } => self.merge_patch(message, customer_id, at, outcome),
+            Resume::FoundOpenTicket(m, at) => self.found_open_ticket(m, at, outcome),
+            Resume::MarkedMerged {
+                message,
+                target,
+                at,
+            } => self.marked_merged(message, target, at, outcome),
+            Resume::HandedOver {
+                message,
+                target,
+                at,
+            } => self.handed_over(message, target, at, outcome),
             Resume::Triaged { message, deadline } => self.triaged(message, deadline, outcome),
             Resume::Searched { message, deadline } => self.searched(message, deadline, outcome),
             Resume::Drafted(m) => self.draft_done(m, outcome),
@@ -149,6 +164,11 @@ impl Run<'_> {
             // the ticket for: the history still has it.
             Resume::EventRecorded => Step::Done,
             Resume::Redelivered(r) => self.redelivered(r, outcome),
+            Resume::ClosedTicketReceipt(r) => match outcome {
+                Outcome::Patched(true) => Step::Done,
+                _ => self.delivery_failed(r),
+            },
+            Resume::EarlyAction(action) => self.early_action(action, outcome),
         }
     }
 }

@@ -28,6 +28,8 @@ pub(crate) enum Task {
     AfterMergeCheck {
         message: InboundMessage,
         first_contact: bool,
+        /// When the message was recorded: the first response is due from then.
+        at: i64,
     },
     Route(InboundMessage),
     // drafting
@@ -130,7 +132,8 @@ impl Run<'_> {
             Task::AfterMergeCheck {
                 message,
                 first_contact,
-            } => self.after_merge_check(message, first_contact),
+                at,
+            } => self.after_merge_check(message, first_contact, at),
             Task::Route(m) => self.route(m),
             Task::BotAnswer(m) => self.bot_answer(m),
             Task::Drafted { message, drafted } => self.drafted(message, drafted),
