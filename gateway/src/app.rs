@@ -21,6 +21,8 @@ pub struct AppState {
     pub readiness: Readiness,
     pub push_verifier: Arc<PushVerifier>,
     pub web_rate_limit: Arc<crate::rate_limit::RateLimit>,
+    /// Peers whose `X-Forwarded-For` is believed (`gateway.trusted_proxies`).
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 impl AppState {
@@ -44,8 +46,11 @@ impl AppState {
             config.web_form_per_ip_per_hour,
             std::time::Duration::from_secs(3600),
         ));
+        // Refused at start-up when unparseable (`GatewayConfig::problems`).
+        let trusted_proxies = Arc::new(config.trusted_proxies().unwrap_or_default());
         Self {
             web_rate_limit,
+            trusted_proxies,
             config: Arc::new(config),
             producer,
             readiness,

@@ -43,7 +43,7 @@ struct GmailNotification {
     history_id: serde_json::Value,
 }
 
-fn decode_notice(data: &str) -> Result<MailboxNotice, ApiError> {
+pub(crate) fn decode_notice(data: &str) -> Result<MailboxNotice, ApiError> {
     let bytes = STANDARD
         .decode(data)
         .or_else(|_| URL_SAFE.decode(data))

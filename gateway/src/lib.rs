@@ -24,6 +24,7 @@ pub mod config;
 mod delivery_status;
 pub mod error;
 mod gmail_push;
+mod google_jwks;
 pub mod google_jwt;
 pub mod intake;
 pub mod metrics;
@@ -39,3 +40,6 @@ mod web_form;
 
 pub use app::{AppState, router};
 pub use config::{GatewayConfig, IntakeConfig, KafkaConfig};
+
+#[cfg(test)]
+mod hostile_input_tests;

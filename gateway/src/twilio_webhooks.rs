@@ -108,7 +108,7 @@ fn verified_params(
 }
 
 /// A JSON webhook body as name/value pairs (top-level scalars).
-fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
     let value: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("body is not a JSON object: {e}")))?;
     Ok(value

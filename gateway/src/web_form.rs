@@ -129,7 +129,7 @@ fn new_reference() -> String {
 }
 
 /// The form, from JSON (the page's script) or form encoding (no script).
-fn parse(headers: &HeaderMap, body: &[u8]) -> Result<(SupportForm, bool), ApiError> {
+pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<(SupportForm, bool), ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -175,7 +175,7 @@ pub(crate) async fn submit(
     let ip = client_ip(
         &headers,
         connect.map(|Extension(c)| c.0),
-        state.config.trust_forwarded_for,
+        &state.trusted_proxies,
     );
     if let Err(retry_after) = state.web_rate_limit.check(ip) {
         let mut response = ApiError::TooManyRequests.into_response();
