@@ -63,7 +63,11 @@ fn phone_at(chars: &[char], i: usize) -> Option<(usize, Vec<char>)> {
     if after_word && first != '+' {
         return None;
     }
-    let start = if first == '+' || first == '(' { i + 1 } else { i };
+    let start = if first == '+' || first == '(' {
+        i + 1
+    } else {
+        i
+    };
     let mut digits = Vec::new();
     let mut groups = Vec::new();
     let mut j = start;
@@ -83,7 +87,11 @@ fn phone_at(chars: &[char], i: usize) -> Option<(usize, Vec<char>)> {
                 .is_some_and(|n| n.is_ascii_digit() || *n == '(' || (c == ')' && *n == ' '))
         {
             // ") 5" is one separator of "(212) 555".
-            j += if c == ')' && chars[j + 1] == ' ' { 2 } else { 1 };
+            j += if c == ')' && chars[j + 1] == ' ' {
+                2
+            } else {
+                1
+            };
         } else {
             break;
         }

@@ -33,7 +33,9 @@ fn value(v: Value) -> Value {
     match v {
         Value::String(s) => Value::String(StringValue::from(text(s.as_str()))),
         Value::Array(Array::String(list)) => Value::Array(Array::String(
-            list.iter().map(|s| StringValue::from(text(s.as_str()))).collect(),
+            list.iter()
+                .map(|s| StringValue::from(text(s.as_str())))
+                .collect(),
         )),
         other => other,
     }

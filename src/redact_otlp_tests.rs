@@ -35,7 +35,10 @@ fn exported_spans_carry_no_phone_or_email() {
             to = "+44 7700 900123"
         );
         let _entered = span.enter();
-        tracing::warn!(from = "ana.lopez@example.com", "bounced for ana.lopez@example.com");
+        tracing::warn!(
+            from = "ana.lopez@example.com",
+            "bounced for ana.lopez@example.com"
+        );
     });
     provider.force_flush().unwrap();
     let spans = collector.0.lock().unwrap();

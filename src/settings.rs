@@ -206,21 +206,33 @@ mod tests {
     fn production_roles_refuse_the_built_in_secrets() {
         figment::Jail::expect_with(|jail| {
             let defaults = Settings::load(None).map_err(|e| *e)?;
-            let refusal = defaults.refuse_development_secrets().unwrap_err().to_string();
+            let refusal = defaults
+                .refuse_development_secrets()
+                .unwrap_err()
+                .to_string();
             assert!(refusal.contains("gateway.twilio_auth_token"), "{refusal}");
             assert!(refusal.contains("gateway.ticket_link_secret"), "{refusal}");
             assert!(refusal.contains("steward dev"), "{refusal}");
             jail.set_env("STEWARD_GATEWAY__TWILIO_AUTH_TOKEN", "9f8e7d6c5b4a");
-            jail.set_env("STEWARD_GATEWAY__TICKET_LINK_SECRET", "a-long-random-secret");
+            jail.set_env(
+                "STEWARD_GATEWAY__TICKET_LINK_SECRET",
+                "a-long-random-secret",
+            );
             jail.set_env(
                 "STEWARD_GATEWAY__GMAIL_PUSH_AUDIENCE",
                 "https://support.example.com/webhooks/gmail/pubsub",
             );
             let production = Settings::load(None).map_err(|e| *e)?;
             assert!(production.refuse_development_secrets().is_ok());
-            jail.set_env("STEWARD_ACTIVITIES__HUMAN_QUEUE_WEBHOOK", "https://hooks.example/T1/secret");
+            jail.set_env(
+                "STEWARD_ACTIVITIES__HUMAN_QUEUE_WEBHOOK",
+                "https://hooks.example/T1/secret",
+            );
             let with_queue = Settings::load(None).map_err(|e| *e)?;
-            assert!(!format!("{with_queue:?}").contains("T1/secret"), "queue URL redacted");
+            assert!(
+                !format!("{with_queue:?}").contains("T1/secret"),
+                "queue URL redacted"
+            );
             Ok(())
         });
     }

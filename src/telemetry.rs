@@ -32,16 +32,15 @@ pub fn init(settings: &LogSettings) {
             .boxed(),
         LogFormat::Pretty => fmt.compact().boxed(),
     };
-    let otel = settings
-        .otlp_endpoint
-        .as_deref()
-        .and_then(|endpoint| match otlp_layer(endpoint, settings.redact_pii) {
+    let otel = settings.otlp_endpoint.as_deref().and_then(|endpoint| {
+        match otlp_layer(endpoint, settings.redact_pii) {
             Ok(layer) => Some(layer),
             Err(err) => {
                 eprintln!("OpenTelemetry export disabled: {err:#}");
                 None
             }
-        });
+        }
+    });
     // A second init (tests call the app builder many times) is harmless.
     let _ = tracing_subscriber::registry()
         .with(filter)
@@ -60,7 +59,9 @@ where
         .with_endpoint(endpoint)
         .build()?;
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_batch_exporter(crate::redact_otlp::RedactingExporter::new(exporter, redact_pii))
+        .with_batch_exporter(crate::redact_otlp::RedactingExporter::new(
+            exporter, redact_pii,
+        ))
         .with_resource(
             opentelemetry_sdk::Resource::builder()
                 .with_service_name("steward")

@@ -564,7 +564,11 @@ fn spawn_worker_process(s: &steward::settings::Settings) -> std::process::Child 
         )
         .env(
             "STEWARD_ACTIVITIES__HUMAN_QUEUE_WEBHOOK",
-            s.activities.human_queue_webhook.as_ref().unwrap().expose_secret(),
+            s.activities
+                .human_queue_webhook
+                .as_ref()
+                .unwrap()
+                .expose_secret(),
         )
         .env("STEWARD_LOG__FILTER", "warn")
         .spawn()

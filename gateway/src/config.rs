@@ -83,15 +83,27 @@ impl GatewayConfig {
     pub fn production_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let secrets = [
-            ("twilio_auth_token", &self.twilio_auth_token, DEV_TWILIO_AUTH_TOKEN),
-            ("ticket_link_secret", &self.ticket_link_secret, DEV_TICKET_LINK_SECRET),
+            (
+                "twilio_auth_token",
+                &self.twilio_auth_token,
+                DEV_TWILIO_AUTH_TOKEN,
+            ),
+            (
+                "ticket_link_secret",
+                &self.ticket_link_secret,
+                DEV_TICKET_LINK_SECRET,
+            ),
         ];
         for (name, secret, dev) in secrets {
             let value = secret.expose_secret().trim();
             if value.is_empty() || value == dev || is_placeholder(value) {
                 problems.push(format!(
                     "gateway.{name} is {}: set STEWARD_GATEWAY__{}",
-                    if value.is_empty() { "empty" } else { "a development or placeholder value" },
+                    if value.is_empty() {
+                        "empty"
+                    } else {
+                        "a development or placeholder value"
+                    },
                     name.to_uppercase()
                 ));
             }
@@ -183,7 +195,10 @@ mod tests {
             ..GatewayConfig::default()
         };
         let problems = config.production_problems().join("\n");
-        assert!(problems.contains("ticket_link_secret is empty"), "{problems}");
+        assert!(
+            problems.contains("ticket_link_secret is empty"),
+            "{problems}"
+        );
         assert!(!problems.contains("twilio_auth_token"), "{problems}");
         assert!(problems.contains("trusted_proxies is empty"), "{problems}");
         let fixed = GatewayConfig {

@@ -26,7 +26,9 @@ async fn jwks_server(hits: Arc<AtomicU64>, delay_ms: Arc<AtomicU64>) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_kids_cost_one_fetch_and_delay_no_known_key() {
     let (hits, delay) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let cache = Arc::new(KeyCache::new(&jwks_server(hits.clone(), delay.clone()).await));
+    let cache = Arc::new(KeyCache::new(
+        &jwks_server(hits.clone(), delay.clone()).await,
+    ));
     assert!(cache.key("k1").await.is_ok());
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 
@@ -49,7 +51,14 @@ async fn unknown_kids_cost_one_fetch_and_delay_no_known_key() {
         started.elapsed()
     );
     for forged in storm {
-        assert!(matches!(forged.await.unwrap(), Err(JwtError::UnknownKey(_))));
+        assert!(matches!(
+            forged.await.unwrap(),
+            Err(JwtError::UnknownKey(_))
+        ));
     }
-    assert_eq!(hits.load(Ordering::SeqCst), 2, "one refetch for the whole storm");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        2,
+        "one refetch for the whole storm"
+    );
 }

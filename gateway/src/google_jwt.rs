@@ -3,10 +3,10 @@
 //! (JWKS, cached by [`crate::google_jwks`]), the configured audience, the pushing
 //! service account's verified email, Google as issuer, and expiry.
 
+use crate::google_jwks::KeyCache;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
-use crate::google_jwks::KeyCache;
 use serde::Deserialize;
 
 const ISSUERS: &[&str] = &["https://accounts.google.com", "accounts.google.com"];

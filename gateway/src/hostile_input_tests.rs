@@ -22,9 +22,28 @@ fn cases(n: u32) -> ProptestConfig {
 /// JSON-ish bytes: fragments of valid JSON glued at random.
 fn jsonish() -> impl Strategy<Value = Vec<u8>> {
     let atoms = prop::sample::select(vec![
-        "{", "}", "[", "]", ",", ":", "\"", "\"From\"", "\"whatsapp:+14155550100\"", "\"Body\"",
-        "1e999", "-0", "null", "true", "\"\\u0000\"", "\"\\ud800\"", "\"İ¡😀\"", "\"email\"",
-        "\"message\"", "\"emailAddress\"", "\"historyId\"", "18446744073709551616",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "\"",
+        "\"From\"",
+        "\"whatsapp:+14155550100\"",
+        "\"Body\"",
+        "1e999",
+        "-0",
+        "null",
+        "true",
+        "\"\\u0000\"",
+        "\"\\ud800\"",
+        "\"İ¡😀\"",
+        "\"email\"",
+        "\"message\"",
+        "\"emailAddress\"",
+        "\"historyId\"",
+        "18446744073709551616",
     ]);
     prop_oneof![
         prop::collection::vec(any::<u8>(), 0..256),
@@ -34,8 +53,15 @@ fn jsonish() -> impl Strategy<Value = Vec<u8>> {
 
 fn pairs() -> impl Strategy<Value = Vec<(String, String)>> {
     let names = prop::sample::select(vec![
-        "MessageSid", "From", "To", "Body", "NumMedia", "MediaUrl0", "MediaContentType0",
-        "ProfileName", "MediaUrl9",
+        "MessageSid",
+        "From",
+        "To",
+        "Body",
+        "NumMedia",
+        "MediaUrl0",
+        "MediaContentType0",
+        "ProfileName",
+        "MediaUrl9",
     ]);
     prop::collection::vec((names.prop_map(str::to_owned), any::<String>()), 0..12)
 }
@@ -125,7 +151,9 @@ fn deeply_nested_json_is_refused_not_a_stack_overflow() {
     let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let object = format!("{}{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
     for body in [nested.as_bytes(), object.as_bytes()] {
-        assert!(says_why(&crate::twilio_webhooks::json_params(body).unwrap_err()));
+        assert!(says_why(
+            &crate::twilio_webhooks::json_params(body).unwrap_err()
+        ));
         let form = crate::web_form::parse(&content_type("application/json"), body);
         assert!(says_why(&form.unwrap_err()));
         let notice = crate::gmail_push::decode_notice(&STANDARD.encode(body));
@@ -135,10 +163,14 @@ fn deeply_nested_json_is_refused_not_a_stack_overflow() {
 
 #[test]
 fn huge_form_bodies_are_parsed_in_bounded_time() {
-    let huge = format!("Body={}&From=%2B14155550100&MessageSid=SM1", "%C4%B0".repeat(300_000));
+    let huge = format!(
+        "Body={}&From=%2B14155550100&MessageSid=SM1",
+        "%C4%B0".repeat(300_000)
+    );
     let started = std::time::Instant::now();
-    let params: Vec<(String, String)> =
-        url::form_urlencoded::parse(huge.as_bytes()).into_owned().collect();
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(huge.as_bytes())
+        .into_owned()
+        .collect();
     let message = crate::twilio::whatsapp_message(&params, "e".into(), "c".into(), 0).unwrap();
     assert_eq!(message.body.chars().count(), 300_000);
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());

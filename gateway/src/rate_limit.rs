@@ -36,7 +36,8 @@ impl RateLimit {
     }
 
     pub fn with_capacity(limit: usize, window: Duration, capacity: usize) -> Self {
-        let burst = NonZeroU32::new(u32::try_from(limit).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+        let burst =
+            NonZeroU32::new(u32::try_from(limit).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(window / burst.get())
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
             .allow_burst(burst);

@@ -13,7 +13,10 @@ fn limits_per_ip_within_the_window() {
     assert!(limit.check(ip("10.0.0.1")).is_ok());
     let wait = limit.check(ip("10.0.0.1")).unwrap_err();
     assert!((1..=60).contains(&wait), "{wait}");
-    assert!(limit.check(ip("10.0.0.2")).is_ok(), "another client is not affected");
+    assert!(
+        limit.check(ip("10.0.0.2")).is_ok(),
+        "another client is not affected"
+    );
 }
 
 #[test]
@@ -45,13 +48,22 @@ fn forwarded_for_counts_only_from_trusted_proxies() {
     let from_proxy: SocketAddr = "10.0.0.1:5000".parse().unwrap();
     let from_internet: SocketAddr = "198.51.100.9:5000".parse().unwrap();
     let headers = forwarded("203.0.113.7, 10.0.0.2");
-    assert_eq!(client_ip(&headers, Some(from_proxy), &proxies), ip("203.0.113.7"));
+    assert_eq!(
+        client_ip(&headers, Some(from_proxy), &proxies),
+        ip("203.0.113.7")
+    );
     // Anyone may send the header; only a proxy's copy is believed.
-    assert_eq!(client_ip(&headers, Some(from_internet), &proxies), ip("198.51.100.9"));
+    assert_eq!(
+        client_ip(&headers, Some(from_internet), &proxies),
+        ip("198.51.100.9")
+    );
     assert_eq!(client_ip(&headers, Some(from_proxy), &[]), ip("10.0.0.1"));
     // A client that prepends a fake hop is still itself: the chain is read
     // from the right, where our proxy wrote what it saw.
     let spoofed = forwarded("1.1.1.1, garbage, 203.0.113.7");
-    assert_eq!(client_ip(&spoofed, Some(from_proxy), &proxies), ip("203.0.113.7"));
+    assert_eq!(
+        client_ip(&spoofed, Some(from_proxy), &proxies),
+        ip("203.0.113.7")
+    );
     assert!(parse_networks("10.0.0.0/33").is_err());
 }

@@ -22,15 +22,11 @@ fn signatures_and_outlook_quotes_are_cut() {
         "Help please"
     );
     assert_eq!(
-        strip_quoted(
-            "New question\n\nFrom: Acme <s@acme.test>\nSent: Monday\nSubject: x\n\nold"
-        ),
+        strip_quoted("New question\n\nFrom: Acme <s@acme.test>\nSent: Monday\nSubject: x\n\nold"),
         "New question"
     );
     assert_eq!(
-        strip_quoted(
-            "Yes\nOn Mon, Nov 2, 2026 at 9:00 AM Acme Support\n<s@acme.test> wrote:\n> x"
-        ),
+        strip_quoted("Yes\nOn Mon, Nov 2, 2026 at 9:00 AM Acme Support\n<s@acme.test> wrote:\n> x"),
         "Yes"
     );
 }
@@ -88,9 +84,15 @@ fn no_list_or_header_reaches_to_subject_or_threading() {
         "Ana <ana@example.com>, victim@example.org",
     ] {
         let reply = reply_to(to, "x", "");
-        assert!(matches!(checked_reply(&reply), Err(MimeError::BadRecipient(_))));
+        assert!(matches!(
+            checked_reply(&reply),
+            Err(MimeError::BadRecipient(_))
+        ));
         let raw = build_reply(&reply);
-        assert!(!raw.contains("victim"), "{to:?} reached the headers:\n{raw}");
+        assert!(
+            !raw.contains("victim"),
+            "{to:?} reached the headers:\n{raw}"
+        );
     }
     let raw = build_reply(&reply_to(
         "ana@example.com",
