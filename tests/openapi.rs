@@ -71,7 +71,7 @@ async fn served_document_matches_the_routes() {
 /// documented operation of the running gateway with generated requests,
 /// hostile ones included: no 5xx, and every status code, content type and
 /// body is one the document promises. Bounded: `STEWARD_SCHEMATHESIS_EXAMPLES`
-/// examples per operation (default 30) with a fixed seed.
+/// examples per operation (default 100) with a fixed seed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
     let mut settings = test_settings().await;
@@ -79,7 +79,7 @@ async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
     settings.gateway.web_form_per_ip_per_hour = 100_000;
     let app = spawn_gateway(settings).await;
     let examples =
-        std::env::var("STEWARD_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "30".to_owned());
+        std::env::var("STEWARD_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "100".to_owned());
     let report = std::env::temp_dir().join(format!("schemathesis-{}.xml", app.database_name));
     let output = tokio::process::Command::new("schemathesis")
         .arg("run")

@@ -186,6 +186,8 @@ async fn accept_whatsapp(
         (status = 200, description = "Recorded and signalled to the ticket (or not one of ours)"),
         (status = 400, description = "Missing or unknown field", body = crate::openapi::ErrorBody),
         (status = 403, description = "Missing or invalid signature", body = crate::openapi::ErrorBody),
+        (status = 413, description = "Body over the limit", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Neither form-encoded nor JSON", body = crate::openapi::ErrorBody),
         (status = 503, description = "Postgres or Temporal unavailable; retry", body = crate::openapi::ErrorBody)))]
 pub(crate) async fn status(
     State(state): State<AppState>,

@@ -156,13 +156,14 @@ pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<(SupportForm, bo
 }
 
 #[utoipa::path(post, path = "/api/support/submit", tag = "web",
-    request_body(content = String, content_type = "application/json",
-        description = "name, email, phone (optional), category, subject, message; form-encoded is accepted too (answered with a redirect)"),
+    request_body(content = crate::openapi::SupportFormBody, content_type = "application/json",
+        description = "The form; form-encoded with the same names is accepted too (answered with a redirect)"),
     responses(
         (status = 200, description = "Durable on Kafka: ticket_ref and status_url"),
         (status = 303, description = "Form-encoded submit: redirect to the status page"),
         (status = 400, description = "Not a support form", body = crate::openapi::ErrorBody),
         (status = 413, description = "Body over the limit", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Neither JSON nor form-encoded", body = crate::openapi::ErrorBody),
         (status = 422, description = "Validation failed; `fields` names each problem"),
         (status = 429, description = "Too many submissions from this address", body = crate::openapi::ErrorBody),
         (status = 503, description = "Kafka did not acknowledge; retry", body = crate::openapi::ErrorBody)))]
