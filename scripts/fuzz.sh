@@ -21,7 +21,7 @@ seconds="${FUZZ_SECONDS:-60}"
 
 if [ "${1:-}" = "--check" ]; then
   log "fuzz targets: build check (cargo check, fuzzing cfg)"
-  RUSTFLAGS="--cfg fuzzing" cargo check --bins
+  RUSTFLAGS="--cfg fuzzing" cargo check --bins --locked
   exit 0
 fi
 

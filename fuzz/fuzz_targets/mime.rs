@@ -2,7 +2,7 @@
 //! activities' own `mime` module): one recipient, no injected header.
 #![no_main]
 
-#[allow(dead_code, unreachable_pub)]
+#[allow(dead_code, unreachable_pub, unused_imports)]
 #[path = "../../activities/src/gmail/mime.rs"]
 mod mime;
 

@@ -2,7 +2,7 @@
 //! inbound WhatsApp message (the gateway's own `twilio` module).
 #![no_main]
 
-#[allow(dead_code, unreachable_pub)]
+#[allow(dead_code, unreachable_pub, unused_imports)]
 #[path = "../../gateway/src/twilio/mod.rs"]
 mod twilio;
 

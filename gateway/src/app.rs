@@ -46,8 +46,12 @@ impl AppState {
             config.web_form_per_ip_per_hour,
             std::time::Duration::from_secs(3600),
         ));
-        // Refused at start-up when unparseable (`GatewayConfig::problems`).
-        let trusted_proxies = Arc::new(config.trusted_proxies().unwrap_or_default());
+        // An unparseable list is refused at start-up (`production_problems`).
+        let trusted_proxies = Arc::new(if config.trust_forwarded_for {
+            config.trusted_proxies().unwrap_or_default()
+        } else {
+            Vec::new()
+        });
         Self {
             web_rate_limit,
             trusted_proxies,
