@@ -35,6 +35,12 @@ ensure_deploy_validators() {
     log "installing the twilio Python SDK (test reference signer)"
     python3 -m pip install -q --root-user-action=ignore "twilio==9.13.0"
   fi
+  # schemathesis drives the running gateway from its OpenAPI document
+  # (scripts/schemathesis.sh, part of scripts/test.sh).
+  if ! command -v schemathesis >/dev/null; then
+    log "installing schemathesis (PyPI)"
+    python3 -m pip install -q --root-user-action=ignore "schemathesis==4.32.5"
+  fi
 }
 
 pg_major() { ls /etc/postgresql | sort -n | tail -1; }

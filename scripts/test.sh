@@ -36,6 +36,14 @@ fi
 log "deployment files (docker-compose, Kubernetes, KEDA, monitoring)"
 python3 "$STEWARD_ROOT/scripts/validate_deploy.py"
 
+# The cargo-fuzz targets build (their own workspace); STEWARD_FUZZ=run
+# fuzzes each for FUZZ_SECONDS instead (scripts/fuzz.sh).
+if [ "${STEWARD_FUZZ:-check}" = "run" ]; then
+  "$STEWARD_ROOT/scripts/fuzz.sh"
+else
+  "$STEWARD_ROOT/scripts/fuzz.sh" --check
+fi
+
 log "cargo test"
 cargo test --workspace --locked
 log "all checks passed"

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Offline validation of the deployment files (no Docker engine or cluster
 here): docker-compose config, Kubernetes schemas (kubernetes-validate), the
-structure of the KEDA objects, probes and drain times, and that every metric
-the alerts and the dashboard use is one the code exports."""
+structure of the KEDA objects, probes and drain times, that every metric
+the alerts and the dashboard use is one the code exports, and what is
+exposed: loopback-only infrastructure ports, public Ingress paths only,
+NetworkPolicies around Postgres, Kafka and Temporal, no placeholder Secret."""
 import glob
 import json
 import os
@@ -43,6 +45,12 @@ def check_compose():
     for volume in ["postgres-data", "kafka-data"]:
         if volume not in compose.get("volumes", {}):
             fail(f"docker-compose: volume {volume} missing")
+    # Infrastructure without authentication never listens beyond loopback.
+    for name in ["postgres", "temporal", "temporal-ui", "kafka"]:
+        for port in services.get(name, {}).get("ports", []):
+            host_ip = port.get("host_ip") if isinstance(port, dict) else str(port).split(":")[0]
+            if host_ip != "127.0.0.1" or (isinstance(port, str) and port.count(":") < 2):
+                fail(f"docker-compose: {name} publishes {port} beyond 127.0.0.1")
 
 
 def check_kubernetes():
@@ -100,6 +108,70 @@ def check_kubernetes():
                 fail(f"ScaledObject {name}: unexpected trigger {trigger['type']}")
     if {"steward-worker", "steward-intake"} - set(base.get("ScaledObject", {})):
         fail("KEDA ScaledObjects for worker and intake are required")
+    check_exposure(base)
+
+
+PUBLIC_PATHS = {"/webhooks", "/support", "/api/support", "/api/tickets"}
+STEWARD_PODS = {"steward-gateway", "steward-intake", "steward-worker", "steward-migrate"}
+
+
+def allowed_pods(policy):
+    """Pod names a NetworkPolicy's ingress admits by podSelector, or None
+    when a rule admits everyone (no `from`, or an empty selector)."""
+    names = set()
+    for rule in policy["spec"].get("ingress", []):
+        peers = rule.get("from")
+        if not peers:
+            return None
+        for peer in peers:
+            pods = peer.get("podSelector")
+            if "ipBlock" in peer or (pods is None and peer.get("namespaceSelector") == {}):
+                return None
+            if pods is None:
+                continue
+            if pods == {} and "namespaceSelector" not in peer:
+                names.add("*same-namespace*")
+            names.update(pods.get("matchLabels", {}).values())
+            for e in pods.get("matchExpressions", []):
+                if e.get("operator") == "In":
+                    names.update(e.get("values", []))
+    return names
+
+
+def check_exposure(base):
+    """Secrets, Ingress paths and NetworkPolicies (issue: trust)."""
+    kustomization = docs(os.path.join(ROOT, "k8s", "base", "kustomization.yaml"))[0]
+    for resource in kustomization.get("resources", []):
+        for d in docs(os.path.join(ROOT, "k8s", "base", resource)):
+            if d.get("kind") == "Secret":
+                fail(f"k8s base applies Secret {d['metadata']['name']} ({resource}): "
+                     "it would overwrite the real one with placeholders")
+    for name, ingress in base.get("Ingress", {}).items():
+        for rule in ingress["spec"].get("rules", []):
+            for p in rule.get("http", {}).get("paths", []):
+                path = p["path"].rstrip("/") or "/"
+                if path not in PUBLIC_PATHS or p.get("pathType") not in ("Prefix", "Exact"):
+                    fail(f"Ingress {name} exposes {p['path']}: only {sorted(PUBLIC_PATHS)}")
+    policies = dict(base.get("NetworkPolicy", {}))
+    for f in glob.glob(os.path.join(ROOT, "k8s", "temporal", "*.yaml")):
+        for d in docs(f):
+            if d.get("kind") == "NetworkPolicy":
+                policies[d["metadata"]["name"]] = d
+    for service, own in [("postgres", set()), ("kafka", {"kafka", "kafka-topics"}),
+                         ("temporal", {"*same-namespace*"})]:
+        guarding = [p for p in policies.values()
+                    if p["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") == service
+                    and "Ingress" in p["spec"].get("policyTypes", [])]
+        if not guarding:
+            fail(f"no NetworkPolicy limits who reaches {service}")
+        for p in guarding:
+            names = allowed_pods(p)
+            if names is None or names - STEWARD_PODS - own:
+                fail(f"NetworkPolicy {p['metadata']['name']} lets {names or 'everyone'} reach {service}")
+    config = base["ConfigMap"]["steward-config"]["data"]
+    if config.get("STEWARD_GATEWAY__TRUST_FORWARDED_FOR") == "true" and \
+            not config.get("STEWARD_GATEWAY__TRUSTED_PROXIES"):
+        fail("configmap trusts X-Forwarded-For without STEWARD_GATEWAY__TRUSTED_PROXIES")
 
 
 def check_monitoring():

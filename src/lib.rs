@@ -20,6 +20,7 @@ pub mod dev;
 pub mod eval;
 pub mod eval_identity;
 pub mod redact;
+pub mod redact_otlp;
 pub mod settings;
 pub mod stack;
 pub mod stats;

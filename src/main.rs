@@ -119,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Dev => dev::run(settings).await,
         Command::Gateway => {
+            settings.refuse_development_secrets()?;
             app::start(&settings, Roles::GATEWAY)
                 .await?
                 .run_until_stopped()

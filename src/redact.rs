@@ -6,26 +6,22 @@
 use std::io::{self, Write};
 use tracing_subscriber::fmt::MakeWriter;
 
-/// `+14155550100` → `+14•••••••00`; `ana.lopez@example.com` → `a•••@example.com`.
+/// `+14155550100` and `+44 7700 900123` → `+14•••••••00`, `(212) 555-0101`
+/// → `(21••••••01`; `ana.lopez@example.com` → `a•••@example.com`.
 pub fn redact(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len());
     let mut i = 0;
     while i < chars.len() {
-        // E.164: '+' then 8 to 15 digits.
-        if chars[i] == '+' {
-            let digits = chars[i + 1..]
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count();
-            if (8..=15).contains(&digits) {
-                out.push('+');
-                out.extend(&chars[i + 1..i + 3]);
-                out.extend(std::iter::repeat_n('•', digits - 4));
-                out.extend(&chars[i + digits - 1..i + digits + 1]);
-                i += digits + 1;
-                continue;
+        if let Some((end, digits)) = phone_at(&chars, i) {
+            if !chars[i].is_ascii_digit() {
+                out.push(chars[i]);
             }
+            out.extend(&digits[..2]);
+            out.extend(std::iter::repeat_n('•', digits.len() - 4));
+            out.extend(&digits[digits.len() - 2..]);
+            i = end;
+            continue;
         }
         if chars[i] == '@' && i > 0 {
             let local_len = out.chars().rev().take_while(|c| is_local(*c)).count();
@@ -54,6 +50,63 @@ pub fn redact(line: &str) -> String {
         i += 1;
     }
     out
+}
+
+/// A phone number starting at `chars[i]`: where it ends and its digits.
+/// `+` and 8 to 15 digits (E.164, spaced or not); `(` and 9 to 15 digits;
+/// or a bare `212 555 0101` / `07700 900123` shape. Single spaces, dashes,
+/// dots and parentheses may separate digit groups; dates and times
+/// (`2026-11-30 14:25`) do not have these shapes.
+fn phone_at(chars: &[char], i: usize) -> Option<(usize, Vec<char>)> {
+    let first = chars[i];
+    let after_word = i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '•');
+    if after_word && first != '+' {
+        return None;
+    }
+    let start = if first == '+' || first == '(' {
+        i + 1
+    } else {
+        i
+    };
+    let mut digits = Vec::new();
+    let mut groups = Vec::new();
+    let mut j = start;
+    while j < chars.len() {
+        let c = chars[j];
+        if c.is_ascii_digit() {
+            digits.push(c);
+            if groups.is_empty() || !chars[j - 1].is_ascii_digit() {
+                groups.push(0);
+            }
+            *groups.last_mut()? += 1;
+            j += 1;
+        } else if matches!(c, ' ' | '-' | '.' | '(' | ')')
+            && !digits.is_empty()
+            && chars
+                .get(j + 1)
+                .is_some_and(|n| n.is_ascii_digit() || *n == '(' || (c == ')' && *n == ' '))
+        {
+            // ") 5" is one separator of "(212) 555".
+            j += if c == ')' && chars[j + 1] == ' ' {
+                2
+            } else {
+                1
+            };
+        } else {
+            break;
+        }
+    }
+    if chars.get(j).is_some_and(|c| c.is_alphanumeric()) {
+        return None;
+    }
+    let n = digits.len();
+    let shaped = match first {
+        '+' => (8..=15).contains(&n),
+        '(' => (9..=15).contains(&n),
+        '0' => (10..=13).contains(&n) && groups.len() >= 2 && groups[0] >= 4,
+        _ => groups == [3, 3, 4],
+    };
+    (shaped && n >= 8).then_some((j, digits))
 }
 
 fn is_local(c: char) -> bool {
@@ -116,5 +169,25 @@ mod tests {
             redact("no pii here, +12 and a@b"),
             "no pii here, +12 and a@b"
         );
+    }
+
+    #[test]
+    fn phones_written_with_spaces_are_masked_too() {
+        for (line, masked) in [
+            ("from +44 7700 900123 today", "from +44••••••••23 today"),
+            ("call (212) 555-0101.", "call (21••••••01."),
+            ("tel 212 555 0101", "tel 21••••••01"),
+            ("uk 07700 900123,", "uk 07•••••••23,"),
+            ("+1 (415) 555-0100", "+14•••••••00"),
+        ] {
+            assert_eq!(redact(line), masked, "{line}");
+        }
+        for kept in [
+            "at 2026-11-30 14:25:34.123 took 1500 ms",
+            "ticket=TKT-000042 port 7233 v1.2.3",
+            "id 550e8400-e29b-41d4-a716-446655440000",
+        ] {
+            assert_eq!(redact(kept), kept);
+        }
     }
 }

@@ -133,6 +133,20 @@ impl Default for LogSettings {
 }
 
 impl Settings {
+    /// The production roles' guard: `steward dev` runs on built-in
+    /// development secrets, a role that serves the Internet must not (its
+    /// webhooks would accept anything signed with a key in this repository).
+    pub fn refuse_development_secrets(&self) -> anyhow::Result<()> {
+        let problems = self.gateway.production_problems();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "refusing to start with development or empty settings (use `steward dev` to try Steward locally):\n  {}",
+            problems.join("\n  ")
+        )
+    }
+
     /// Defaults, then the file (if any), then `STEWARD_*` variables.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         // Defaults come from `#[serde(default)]` on every struct.
@@ -190,9 +204,46 @@ mod tests {
 
     #[test]
     #[allow(clippy::result_large_err)] // figment::Jail's closure signature
+    fn production_roles_refuse_the_built_in_secrets() {
+        figment::Jail::expect_with(|jail| {
+            let defaults = Settings::load(None).map_err(|e| *e)?;
+            let refusal = defaults
+                .refuse_development_secrets()
+                .unwrap_err()
+                .to_string();
+            assert!(refusal.contains("gateway.twilio_auth_token"), "{refusal}");
+            assert!(refusal.contains("gateway.ticket_link_secret"), "{refusal}");
+            assert!(refusal.contains("steward dev"), "{refusal}");
+            jail.set_env("STEWARD_GATEWAY__TWILIO_AUTH_TOKEN", "9f8e7d6c5b4a");
+            jail.set_env(
+                "STEWARD_GATEWAY__TICKET_LINK_SECRET",
+                "a-long-random-secret",
+            );
+            jail.set_env(
+                "STEWARD_GATEWAY__GMAIL_PUSH_AUDIENCE",
+                "https://support.example.com/webhooks/gmail/pubsub",
+            );
+            let production = Settings::load(None).map_err(|e| *e)?;
+            assert!(production.refuse_development_secrets().is_ok());
+            jail.set_env(
+                "STEWARD_ACTIVITIES__HUMAN_QUEUE_WEBHOOK",
+                "https://hooks.example/T1/secret",
+            );
+            let with_queue = Settings::load(None).map_err(|e| *e)?;
+            assert!(
+                !format!("{with_queue:?}").contains("T1/secret"),
+                "queue URL redacted"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature
     fn channel_settings_load_from_the_environment_as_the_deployment_sets_them() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("STEWARD_GATEWAY__TRUST_FORWARDED_FOR", "true");
+            jail.set_env("STEWARD_GATEWAY__TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8");
             jail.set_env("STEWARD_GATEWAY__TWILIO_SHARED_KEY_SECRET", "");
             jail.set_env("STEWARD_ACTIVITIES__TWILIO__TEMPLATE_CONTENT_SID", "");
             jail.set_env("STEWARD_ACTIVITIES__GMAIL__MAILBOX", "support@acme.test");
@@ -202,6 +253,7 @@ mod tests {
             jail.set_env("STEWARD_ACTIVITIES__EMBEDDINGS__DIMENSIONS", "512");
             let s = Settings::load(None).map_err(|e| *e)?;
             assert!(s.gateway.trust_forwarded_for);
+            assert_eq!(s.gateway.trusted_proxies().unwrap().len(), 2);
             assert!(s.activities.twilio.template_content_sid.is_empty());
             assert!(s.activities.gmail.configured());
             assert_eq!(s.activities.gmail.poll_interval_secs, 60);

@@ -1,5 +1,6 @@
 //! Logging: pretty for a terminal, JSON lines in production, PII masked
-//! (phones, emails) unless turned off; optional OpenTelemetry trace export.
+//! (phones, emails) unless turned off; optional OpenTelemetry trace export,
+//! masked the same way.
 //! `RUST_LOG` overrides the filter. The correlation id travels as a span
 //! field from the webhook through the Kafka header into the workflow's
 //! activities, so one id finds a message's whole path in the logs.
@@ -31,16 +32,15 @@ pub fn init(settings: &LogSettings) {
             .boxed(),
         LogFormat::Pretty => fmt.compact().boxed(),
     };
-    let otel = settings
-        .otlp_endpoint
-        .as_deref()
-        .and_then(|endpoint| match otlp_layer(endpoint) {
+    let otel = settings.otlp_endpoint.as_deref().and_then(|endpoint| {
+        match otlp_layer(endpoint, settings.redact_pii) {
             Ok(layer) => Some(layer),
             Err(err) => {
                 eprintln!("OpenTelemetry export disabled: {err:#}");
                 None
             }
-        });
+        }
+    });
     // A second init (tests call the app builder many times) is harmless.
     let _ = tracing_subscriber::registry()
         .with(filter)
@@ -49,7 +49,7 @@ pub fn init(settings: &LogSettings) {
         .try_init();
 }
 
-fn otlp_layer<S>(endpoint: &str) -> anyhow::Result<impl Layer<S>>
+fn otlp_layer<S>(endpoint: &str, redact_pii: bool) -> anyhow::Result<impl Layer<S>>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
@@ -59,7 +59,9 @@ where
         .with_endpoint(endpoint)
         .build()?;
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
+        .with_batch_exporter(crate::redact_otlp::RedactingExporter::new(
+            exporter, redact_pii,
+        ))
         .with_resource(
             opentelemetry_sdk::Resource::builder()
                 .with_service_name("steward")

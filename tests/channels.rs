@@ -274,7 +274,7 @@ async fn twilio_app(
         status_callback_url: "https://steward.example/webhooks/twilio/status".into(),
         ..twilio_settings(twilio_url)
     };
-    settings.activities.human_queue_webhook = Some(queue_url);
+    settings.activities.human_queue_webhook = Some(queue_url.into());
     configure(&mut settings);
     (with_kb(settings).await, twilio, queue)
 }
@@ -503,7 +503,7 @@ async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() 
     let queue = HumanQueue::default();
     let queue_url = queue.clone().start().await;
     let (app, google) = gmail_app_with(1, |s| {
-        s.activities.human_queue_webhook = Some(queue_url);
+        s.activities.human_queue_webhook = Some(queue_url.into());
         s.activities.twilio = twilio_settings(twilio_url);
     })
     .await;

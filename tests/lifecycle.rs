@@ -45,7 +45,7 @@ async fn settings_with_standins(twilio: &Twilio) -> (steward::settings::Settings
     let queue_url = queue.clone().start().await;
     let mut settings = test_settings().await;
     settings.activities.twilio = twilio_settings(twilio_url);
-    settings.activities.human_queue_webhook = Some(queue_url);
+    settings.activities.human_queue_webhook = Some(queue_url.into());
     (settings, queue)
 }
 
@@ -590,7 +590,11 @@ fn spawn_worker_process(s: &steward::settings::Settings) -> std::process::Child 
         )
         .env(
             "STEWARD_ACTIVITIES__HUMAN_QUEUE_WEBHOOK",
-            s.activities.human_queue_webhook.as_ref().unwrap(),
+            s.activities
+                .human_queue_webhook
+                .as_ref()
+                .unwrap()
+                .expose_secret(),
         )
         .env("STEWARD_LOG__FILTER", "warn")
         .spawn()

@@ -10,8 +10,9 @@ use steward_workflows::contracts::TicketPolicy;
 pub struct ActivitySettings {
     pub policy: TicketPolicy,
     /// A Slack-compatible incoming-webhook URL (JSON `{"text": ...}`) for
-    /// escalations and SLA notices; unset: recorded in Postgres only.
-    pub human_queue_webhook: Option<String>,
+    /// escalations and SLA notices; unset: recorded in Postgres only. The
+    /// URL is the credential (anyone holding it can post), so it is secret.
+    pub human_queue_webhook: Option<SecretString>,
     /// How national phone numbers in message text are read (ISO 3166, e.g. `GB`).
     pub default_region: String,
     pub llm: LlmSettings,

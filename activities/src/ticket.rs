@@ -5,6 +5,7 @@ use crate::config::ActivitySettings;
 use crate::ledger::{self, SendError};
 use crate::llm::{Llm, LlmError};
 use crate::{crm, kb, responder};
+use secrecy::ExposeSecret;
 use serde_json::json;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -44,7 +45,15 @@ impl TicketActivities {
         let Some(url) = &self.settings.human_queue_webhook else {
             return Ok(());
         };
-        let response = self.http.post(url).json(&payload).send().await?;
+        // `without_url`: the URL is the secret, and errors end up in logs
+        // and in the workflow's history.
+        let response = self
+            .http
+            .post(url.expose_secret())
+            .json(&payload)
+            .send()
+            .await
+            .map_err(reqwest::Error::without_url)?;
         if !response.status().is_success() {
             return Err(anyhow::anyhow!("human queue answered {}", response.status()).into());
         }

@@ -73,10 +73,7 @@ impl Identity {
         if value.is_empty() {
             return Err(IdentityError::Empty);
         }
-        let (local, domain) = value
-            .rsplit_once('@')
-            .ok_or_else(|| IdentityError::BadEmail(raw.to_owned()))?;
-        if local.is_empty() || !domain.contains('.') || value.chars().any(char::is_whitespace) {
+        if !is_single_address(&value) {
             return Err(IdentityError::BadEmail(raw.to_owned()));
         }
         Ok(Identity {
@@ -95,6 +92,19 @@ impl Identity {
             value: value.to_owned(),
         })
     }
+}
+
+/// Whether `addr` is exactly one bare mailbox (`local@domain.tld`), read by
+/// an RFC 5322 parser: no display name, list, comment, quoted local part,
+/// domain literal or line break, so it can go into a `To:` header as it is
+/// ("a@x.com,b@y.com" would otherwise send to both).
+pub fn is_single_address(addr: &str) -> bool {
+    use email_address::{EmailAddress, Options};
+    let options = Options::default()
+        .without_display_text()
+        .without_domain_literal()
+        .with_required_tld();
+    !addr.starts_with('"') && EmailAddress::parse_with_options(addr, options).is_ok()
 }
 
 /// The mailbox an address delivers to, for matching one person across
@@ -260,5 +270,24 @@ mod tests {
         ] {
             assert!(Identity::email(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn an_email_field_is_one_mailbox_not_a_list_or_a_header() {
+        for bad in [
+            "ana@example.com,victim@example.org",
+            "ana@example.com;victim@example.org",
+            "Ana <ana@example.com>",
+            "<ana@example.com>",
+            "\"a,b\"@example.com",
+            "ana@[127.0.0.1]",
+            "ana@example.com\r\nBcc: victim@example.org",
+            "ana(comment)@example.com",
+        ] {
+            assert!(Identity::email(bad).is_err(), "{bad:?} accepted");
+            assert!(canonical_email(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(is_single_address("o'brien+tag@sub.example.co.uk"));
+        assert!(is_single_address("lucía@correo.es"));
     }
 }

@@ -101,18 +101,18 @@ fn name_after(text: &str, at: usize) -> Option<String> {
 
 /// The person a message introduces itself as, or signs with.
 pub fn introduced_name(text: &str) -> Option<String> {
-    let lower = text.to_lowercase();
     for phrase in BEFORE_NAME {
-        for (at, _) in lower.match_indices(phrase) {
-            let starts_word = lower[..at]
+        // Offsets are taken in `text` itself: lowercasing changes byte
+        // lengths ("İ" grows), so an offset into a lowercased copy is not one.
+        for (at, _) in text.char_indices() {
+            let starts_word = text[..at]
                 .chars()
                 .next_back()
                 .is_none_or(|c| !c.is_alphanumeric());
-            let end = at + phrase.len();
             if starts_word
-                && text.is_char_boundary(end)
-                && text[end..].starts_with(' ')
-                && let Some(name) = name_after(text, end)
+                && let Some(rest) = strip_prefix_ignore_case(&text[at..], phrase)
+                && rest.starts_with(' ')
+                && let Some(name) = name_after(text, text.len() - rest.len())
             {
                 return Some(name);
             }
@@ -142,15 +142,28 @@ fn signed_name(text: &str) -> Option<String> {
         let name = name.trim();
         return word_is_name(name).then(|| name.to_owned());
     }
-    let lower = tail.to_lowercase();
-    let name = match CLOSINGS.iter().find_map(|c| lower.strip_prefix(c)) {
-        Some(rest) => tail
-            .get(tail.len() - rest.len()..)?
-            .trim_start_matches([',', ' ']),
+    let name = match CLOSINGS
+        .iter()
+        .find_map(|c| strip_prefix_ignore_case(tail, c))
+    {
+        Some(rest) => rest.trim_start_matches([',', ' ']),
         None if !tail.contains(' ') => tail,
         None => return None,
     };
     word_is_name(name).then(|| name.to_owned())
+}
+
+/// `text` after a leading `prefix` (lowercase), compared character by
+/// character so the rest is a slice of `text` itself.
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let mut chars = text.char_indices();
+    for want in prefix.chars() {
+        let (_, got) = chars.next()?;
+        if !got.to_lowercase().eq(want.to_lowercase()) {
+            return None;
+        }
+    }
+    Some(chars.as_str())
 }
 
 /// Whether two introduced names are the same person: the same first name
@@ -230,6 +243,15 @@ mod tests {
         assert_eq!(name("I'm Ana's assistant, writing for her."), None);
         assert_eq!(name("I'm Brazilian and new to Lumen"), None);
         assert_eq!(name("the export fails. Thanks"), None);
+    }
+
+    #[test]
+    fn names_whose_lowercase_is_longer_do_not_panic() {
+        // "İ" lowercases to two characters: offsets into a lowercased copy
+        // ran past the original (an underflow, then a panic).
+        assert_eq!(name("Gracias, İİİİİİİİ İ"), None);
+        assert_eq!(name("İİİİ this is Ana.").as_deref(), Some("Ana"));
+        assert_eq!(name("Help İİ. THANKS, İbrahim").as_deref(), Some("İbrahim"));
     }
 
     #[test]

@@ -43,7 +43,7 @@ struct GmailNotification {
     history_id: serde_json::Value,
 }
 
-fn decode_notice(data: &str) -> Result<MailboxNotice, ApiError> {
+pub(crate) fn decode_notice(data: &str) -> Result<MailboxNotice, ApiError> {
     let bytes = STANDARD
         .decode(data)
         .or_else(|_| URL_SAFE.decode(data))
@@ -57,7 +57,7 @@ fn decode_notice(data: &str) -> Result<MailboxNotice, ApiError> {
         _ => None,
     }
     .ok_or_else(|| ApiError::BadRequest("historyId is not a number".into()))?;
-    if !notification.email_address.contains('@') {
+    if !steward_domain::identity::is_single_address(notification.email_address.trim()) {
         return Err(ApiError::BadRequest(
             "emailAddress is not an address".into(),
         ));
@@ -145,5 +145,10 @@ mod tests {
         assert_eq!(decode_notice(&data).unwrap().history_id, 12);
         assert!(decode_notice("!!").is_err());
         assert!(decode_notice(&STANDARD.encode("{}")).is_err());
+        let list = r#"{"emailAddress":"s@acme.test, other@evil.test","historyId":1}"#;
+        assert!(
+            decode_notice(&STANDARD.encode(list)).is_err(),
+            "one mailbox"
+        );
     }
 }

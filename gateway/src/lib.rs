@@ -24,6 +24,7 @@ pub mod config;
 mod delivery_status;
 pub mod error;
 mod gmail_push;
+mod google_jwks;
 pub mod google_jwt;
 pub mod metrics;
 pub mod openapi;
@@ -39,3 +40,6 @@ mod web_form;
 pub use app::router;
 pub use config::GatewayConfig;
 pub use state::AppState;
+
+#[cfg(test)]
+mod hostile_input_tests;

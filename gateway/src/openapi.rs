@@ -14,6 +14,22 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+/// The web support form (`steward_domain::web_form::SupportForm`, which
+/// has the rules; this is its shape for the document).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SupportFormBody {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    pub category: String,
+    pub subject: String,
+    pub message: String,
+    /// The honeypot: left empty by people.
+    #[serde(default)]
+    pub website: String,
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
     pub status: String,
@@ -37,7 +53,7 @@ pub struct Health {
         crate::app::ready,
         crate::app::metrics,
     ),
-    components(schemas(ErrorBody, Health, crate::readiness::ReadinessReport, crate::readiness::CheckResult,
+    components(schemas(ErrorBody, Health, SupportFormBody, crate::readiness::ReadinessReport, crate::readiness::CheckResult,
         crate::tickets_api::TicketResponse, crate::tickets_api::PublicTicket, crate::tickets_api::PublicMessage, crate::gmail_push::PushBody, crate::gmail_push::PushMessage)),
     tags(
         (name = "webhooks", description = "Provider callbacks, verified before anything is enqueued"),

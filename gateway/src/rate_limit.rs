@@ -1,101 +1,138 @@
-//! A per-client-IP limit for the public web form: at most `limit`
-//! submissions in any sliding window of `window` (in memory, per gateway
-//! replica; with N replicas a client gets at most N × limit).
+//! A per-client limit for the public web form: at most `limit` submissions
+//! per `window` (GCRA, so bursts of `limit` then a steady trickle), in
+//! memory per gateway replica (with N replicas a client gets at most N ×
+//! limit). The store is bounded: idle clients are forgotten, and past
+//! [`MAX_CLIENTS`] active ones new clients wait instead of growing it.
+//!
+//! The client is the peer address, or the `X-Forwarded-For` hop our own
+//! proxies saw when the peer is one of them (anyone else can write that
+//! header). IPv6 clients count per /64: one host usually holds the network.
 
 use axum::http::HeaderMap;
-use std::collections::{HashMap, VecDeque};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use ipnet::IpNet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Clients tracked at once (≈ 100 bytes each).
+pub const MAX_CLIENTS: usize = 100_000;
+/// A full store is swept for idle clients at most this often.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
 pub struct RateLimit {
-    limit: usize,
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+    clock: DefaultClock,
     window: Duration,
-    seen: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    capacity: usize,
+    last_sweep: Mutex<Instant>,
 }
 
 impl RateLimit {
     pub fn new(limit: usize, window: Duration) -> Self {
+        Self::with_capacity(limit, window, MAX_CLIENTS)
+    }
+
+    pub fn with_capacity(limit: usize, window: Duration, capacity: usize) -> Self {
+        let burst =
+            NonZeroU32::new(u32::try_from(limit).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(window / burst.get())
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MAX))
+            .allow_burst(burst);
         Self {
-            limit,
+            limiter: DefaultKeyedRateLimiter::keyed(quota),
+            clock: DefaultClock::default(),
             window,
-            seen: Mutex::new(HashMap::new()),
+            capacity,
+            last_sweep: Mutex::new(Instant::now()),
         }
     }
 
     /// Counts one request from `ip`; `Err(seconds)` to wait when over.
     pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        let now = Instant::now();
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget idle clients now and then so the map stays small.
-        if seen.len() > 10_000 {
-            seen.retain(|_, times| times.back().is_some_and(|t| now - *t < self.window));
+        let key = client_key(ip);
+        if self.limiter.len() >= self.capacity && !self.sweep() {
+            // Full of active clients (a spray of addresses): new ones wait.
+            return Err(self.window.as_secs().max(1));
         }
-        let times = seen.entry(ip).or_default();
-        while times.front().is_some_and(|t| now - *t >= self.window) {
-            times.pop_front();
+        self.limiter
+            .check_key(&key)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()).as_secs().max(1))
+    }
+
+    /// Forgets idle clients (at most once per [`SWEEP_EVERY`]); whether
+    /// there is room now.
+    fn sweep(&self) -> bool {
+        let mut last = self.last_sweep.lock().unwrap_or_else(|e| e.into_inner());
+        if last.elapsed() >= SWEEP_EVERY {
+            *last = Instant::now();
+            self.limiter.retain_recent();
+            self.limiter.shrink_to_fit();
         }
-        if times.len() >= self.limit {
-            let oldest = *times.front().expect("over the limit means non-empty");
-            return Err((self.window - (now - oldest)).as_secs().max(1));
-        }
-        times.push_back(now);
-        Ok(())
+        self.limiter.len() < self.capacity
+    }
+
+    pub fn clients(&self) -> usize {
+        self.limiter.len()
     }
 }
 
-/// The client's address: the first `X-Forwarded-For` hop when the gateway
-/// runs behind a proxy that sets it (`trust_forwarded_for`), else the peer.
-pub fn client_ip(
-    headers: &HeaderMap,
-    peer: Option<SocketAddr>,
-    trust_forwarded_for: bool,
-) -> IpAddr {
-    let forwarded = trust_forwarded_for
-        .then(|| {
-            headers
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .split(',')
-                .next()?
-                .trim()
-                .parse()
-                .ok()
+/// The key a client counts under: its IPv4 address, or its IPv6 /64.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !(u64::MAX as u128))),
+        },
+    }
+}
+
+/// Parses `STEWARD_GATEWAY__TRUSTED_PROXIES`: CIDRs or addresses, comma-separated.
+pub fn parse_networks(list: &str) -> Result<Vec<IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{s:?} is not an address or CIDR network"))
         })
-        .flatten();
-    forwarded
-        .or(peer.map(|p| p.ip()))
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .collect()
+}
+
+/// The client's address. `X-Forwarded-For` counts only when the peer is a
+/// trusted proxy; then the chain is read from the right, past every trusted
+/// hop, and the first address a trusted proxy did not add is the client
+/// (the left end is whatever the client chose to send).
+pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trusted: &[IpNet]) -> IpAddr {
+    let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.ip());
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        // Past the first hop that is not an address, nothing is ours.
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_per_ip_within_the_window() {
-        let limit = RateLimit::new(2, Duration::from_secs(60));
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        assert!(limit.check(a).is_ok());
-        assert!(limit.check(a).is_ok());
-        assert!(limit.check(a).unwrap_err() <= 60);
-        assert!(limit.check(b).is_ok(), "another client is not affected");
-    }
-
-    #[test]
-    fn forwarded_for_only_when_trusted() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.1".parse().unwrap());
-        let peer: SocketAddr = "10.0.0.1:5000".parse().unwrap();
-        assert_eq!(
-            client_ip(&headers, Some(peer), true).to_string(),
-            "203.0.113.7"
-        );
-        assert_eq!(
-            client_ip(&headers, Some(peer), false).to_string(),
-            "10.0.0.1"
-        );
-    }
-}
+#[path = "rate_limit_tests.rs"]
+mod tests;

@@ -31,22 +31,32 @@ pub struct ReadinessReport {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckResult {
     pub up: bool,
+    /// `unavailable` or `timeout`: the raw error (hosts, users, driver
+    /// messages) goes to the log, never into this response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub latency_ms: u64,
 }
 
-async fn timed<F>(check: F) -> CheckResult
+async fn timed<F>(name: &'static str, check: F) -> CheckResult
 where
     F: Future<Output = Result<(), String>>,
 {
     let started = tokio::time::Instant::now();
-    let outcome = tokio::time::timeout(CHECK_TIMEOUT, check)
-        .await
-        .unwrap_or_else(|_| Err(format!("no answer within {CHECK_TIMEOUT:?}")));
+    let error = match tokio::time::timeout(CHECK_TIMEOUT, check).await {
+        Ok(Ok(())) => None,
+        Ok(Err(err)) => {
+            tracing::warn!(dependency = name, %err, "readiness check failed");
+            Some("unavailable")
+        }
+        Err(_) => {
+            tracing::warn!(dependency = name, timeout = ?CHECK_TIMEOUT, "readiness check timed out");
+            Some("timeout")
+        }
+    };
     CheckResult {
-        up: outcome.is_ok(),
-        error: outcome.err(),
+        up: error.is_none(),
+        error: error.map(str::to_owned),
         latency_ms: started.elapsed().as_millis() as u64,
     }
 }
@@ -55,14 +65,14 @@ impl Readiness {
     pub async fn report(&self) -> ReadinessReport {
         let kafka = async {
             match &self.kafka {
-                Some(p) => Some(timed(p.check()).await),
+                Some(p) => Some(timed("kafka", p.check()).await),
                 None => None,
             }
         };
         let postgres = async {
             match &self.postgres {
                 Some(pool) => Some(
-                    timed(async {
+                    timed("postgres", async {
                         sqlx::query("SELECT 1")
                             .execute(pool)
                             .await
@@ -77,7 +87,7 @@ impl Readiness {
         let temporal = async {
             match &self.temporal {
                 Some(client) => Some(
-                    timed(async {
+                    timed("temporal", async {
                         let mut health = client.connection().health_service();
                         health
                             .check(HealthCheckRequest::default().into_request())
@@ -102,6 +112,34 @@ impl Readiness {
         ReadinessReport {
             ready: checks.values().all(|c| c.up),
             checks,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failed_check_names_no_host_user_or_driver_error() {
+        // Nothing listens on port 1: the driver's error names host and port.
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(1))
+            .connect_lazy("postgres://steward:hunter2@127.0.0.1:1/steward")
+            .unwrap();
+        let readiness = Readiness {
+            postgres: Some(pool),
+            ..Readiness::default()
+        };
+        let report = readiness.report().await;
+        assert!(!report.ready);
+        let body = serde_json::to_string(&report).unwrap();
+        assert!(
+            body.contains(r#""error":"unavailable""#) || body.contains(r#""error":"timeout""#),
+            "{body}"
+        );
+        for leak in ["127.0.0.1", "steward", "refused", "hunter2"] {
+            assert!(!body.contains(leak), "{leak} in {body}");
         }
     }
 }

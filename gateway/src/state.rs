@@ -26,6 +26,8 @@ pub struct AppState {
     pub readiness: Readiness,
     pub push_verifier: Arc<PushVerifier>,
     pub web_rate_limit: Arc<crate::rate_limit::RateLimit>,
+    /// Peers whose `X-Forwarded-For` is believed (`gateway.trusted_proxies`).
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 impl AppState {
@@ -49,8 +51,15 @@ impl AppState {
             config.web_form_per_ip_per_hour,
             std::time::Duration::from_secs(3600),
         ));
+        // An unparseable list is refused at start-up (`production_problems`).
+        let trusted_proxies = Arc::new(if config.trust_forwarded_for {
+            config.trusted_proxies().unwrap_or_default()
+        } else {
+            Vec::new()
+        });
         Self {
             web_rate_limit,
+            trusted_proxies,
             config: Arc::new(config),
             producer,
             db: readiness.postgres.clone(),

@@ -108,7 +108,7 @@ fn verified_params(
 }
 
 /// A JSON webhook body as name/value pairs (top-level scalars).
-fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+pub(crate) fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
     let value: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("body is not a JSON object: {e}")))?;
     Ok(value
@@ -186,6 +186,8 @@ async fn accept_whatsapp(
         (status = 200, description = "Recorded and signalled to the ticket (or not one of ours)"),
         (status = 400, description = "Missing or unknown field", body = crate::openapi::ErrorBody),
         (status = 403, description = "Missing or invalid signature", body = crate::openapi::ErrorBody),
+        (status = 413, description = "Body over the limit", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Neither form-encoded nor JSON", body = crate::openapi::ErrorBody),
         (status = 503, description = "Postgres or Temporal unavailable; retry", body = crate::openapi::ErrorBody)))]
 pub(crate) async fn status(
     State(state): State<AppState>,

@@ -129,7 +129,7 @@ fn new_reference() -> String {
 }
 
 /// The form, from JSON (the page's script) or form encoding (no script).
-fn parse(headers: &HeaderMap, body: &[u8]) -> Result<(SupportForm, bool), ApiError> {
+pub(crate) fn parse(headers: &HeaderMap, body: &[u8]) -> Result<(SupportForm, bool), ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -156,13 +156,14 @@ fn parse(headers: &HeaderMap, body: &[u8]) -> Result<(SupportForm, bool), ApiErr
 }
 
 #[utoipa::path(post, path = "/api/support/submit", tag = "web",
-    request_body(content = String, content_type = "application/json",
-        description = "name, email, phone (optional), category, subject, message; form-encoded is accepted too (answered with a redirect)"),
+    request_body(content = crate::openapi::SupportFormBody, content_type = "application/json",
+        description = "The form; form-encoded with the same names is accepted too (answered with a redirect)"),
     responses(
         (status = 200, description = "Durable on Kafka: ticket_ref and status_url"),
         (status = 303, description = "Form-encoded submit: redirect to the status page"),
         (status = 400, description = "Not a support form", body = crate::openapi::ErrorBody),
         (status = 413, description = "Body over the limit", body = crate::openapi::ErrorBody),
+        (status = 415, description = "Neither JSON nor form-encoded", body = crate::openapi::ErrorBody),
         (status = 422, description = "Validation failed; `fields` names each problem"),
         (status = 429, description = "Too many submissions from this address", body = crate::openapi::ErrorBody),
         (status = 503, description = "Kafka did not acknowledge; retry", body = crate::openapi::ErrorBody)))]
@@ -175,7 +176,7 @@ pub(crate) async fn submit(
     let ip = client_ip(
         &headers,
         connect.map(|Extension(c)| c.0),
-        state.config.trust_forwarded_for,
+        &state.trusted_proxies,
     );
     if let Err(retry_after) = state.web_rate_limit.check(ip) {
         let mut response = ApiError::TooManyRequests.into_response();

@@ -24,6 +24,8 @@ pub enum MimeError {
     Unparseable,
     #[error("the message has no From address")]
     NoSender,
+    #[error("recipient {0:?} is not one email address")]
+    BadRecipient(String),
 }
 
 pub fn parse_inbound(raw: &[u8]) -> Result<InboundMail, MimeError> {
@@ -115,14 +117,41 @@ pub fn reply_subject(subject: &str) -> String {
     let s = subject.trim();
     if s.is_empty() {
         "Your support request".to_owned()
-    } else if s.len() >= 3 && s[..3].eq_ignore_ascii_case("re:") {
+    } else if s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:")) {
+        // `get`, not `[..3]`: the third byte may sit inside a character ("¡¡Ayuda!!").
         s.to_owned()
     } else {
         format!("Re: {s}")
     }
 }
 
-/// The full message, CRLF line endings.
+/// The recipient exactly as it may stand in `To:`: one bare mailbox (a
+/// list, a display name or a line break from outside data is refused).
+pub fn recipient(to: &str) -> Result<&str, MimeError> {
+    let to = to.trim();
+    if steward_domain::identity::is_single_address(to) {
+        Ok(to)
+    } else {
+        Err(MimeError::BadRecipient(to.chars().take(80).collect()))
+    }
+}
+
+/// A `Message-ID` from outside, reduced to what may stand between `<>`.
+fn msg_id(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>'))
+        .collect()
+}
+
+/// The full message, or why it may not be sent.
+pub fn checked_reply(reply: &Reply<'_>) -> Result<String, MimeError> {
+    recipient(reply.to)?;
+    Ok(build_reply(reply))
+}
+
+/// The full message, CRLF line endings. An invalid recipient leaves `To:`
+/// empty, which Gmail refuses (400) instead of sending to a list; callers
+/// that want the reason first use [`checked_reply`].
 pub fn build_reply(reply: &Reply<'_>) -> String {
     let boundary = format!("steward-{}", reply.message_id.replace(['@', '.', ':'], "-"));
     let mut headers = vec![
@@ -131,16 +160,17 @@ pub fn build_reply(reply: &Reply<'_>) -> String {
             header_text(reply.from_name),
             reply.from_address
         ),
-        format!("To: {}", reply.to),
+        format!("To: {}", recipient(reply.to).unwrap_or_default()),
         format!("Subject: {}", header_text(&reply_subject(reply.subject))),
         format!("Date: {}", reply.date.to_rfc2822()),
         format!("Message-ID: <{}>", reply.message_id),
         "MIME-Version: 1.0".to_owned(),
         format!("Content-Type: multipart/alternative; boundary=\"{boundary}\""),
     ];
-    if !reply.in_reply_to.is_empty() {
-        headers.push(format!("In-Reply-To: <{}>", reply.in_reply_to));
-        headers.push(format!("References: <{}>", reply.in_reply_to));
+    let in_reply_to = msg_id(reply.in_reply_to);
+    if !in_reply_to.is_empty() {
+        headers.push(format!("In-Reply-To: <{in_reply_to}>"));
+        headers.push(format!("References: <{in_reply_to}>"));
     }
     let part = |content_type: &str, body: &str| {
         format!(
@@ -157,60 +187,5 @@ pub fn build_reply(reply: &Reply<'_>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inbound_mail_keeps_only_the_new_text() {
-        let raw = "From: \"Ana Lima\" <Ana.Lima@Example.com>\r\nTo: support@acme.test\r\nSubject: Re: Export failing\r\nMessage-ID: <CAF123@mail.gmail.com>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nIt still fails with error 42.\r\nThanks\r\n\r\nOn Tue, 3 Nov 2026 at 10:00, Acme Support <support@acme.test> wrote:\r\n> Please try again.\r\n";
-        let mail = parse_inbound(raw.as_bytes()).unwrap();
-        assert_eq!(mail.from_address, "Ana.Lima@Example.com");
-        assert_eq!(mail.from_name, "Ana Lima");
-        assert_eq!(mail.message_id, "CAF123@mail.gmail.com");
-        assert_eq!(mail.text, "It still fails with error 42.\nThanks");
-    }
-
-    #[test]
-    fn signatures_and_outlook_quotes_are_cut() {
-        assert_eq!(strip_quoted("Hi\n\n-- \nAna, CTO"), "Hi");
-        assert_eq!(
-            strip_quoted("Help please\n\nSent from my iPhone"),
-            "Help please"
-        );
-        assert_eq!(
-            strip_quoted(
-                "New question\n\nFrom: Acme <s@acme.test>\nSent: Monday\nSubject: x\n\nold"
-            ),
-            "New question"
-        );
-        assert_eq!(
-            strip_quoted(
-                "Yes\nOn Mon, Nov 2, 2026 at 9:00 AM Acme Support\n<s@acme.test> wrote:\n> x"
-            ),
-            "Yes"
-        );
-    }
-
-    #[test]
-    fn reply_is_threaded_and_parses_back() {
-        let reply = Reply {
-            from_name: "Acme Support",
-            from_address: "support@acme.test",
-            to: "ana@example.com",
-            subject: "Export failing — again",
-            in_reply_to: "CAF123@mail.gmail.com",
-            message_id: "t1.3@steward.acme.test",
-            text: "Hi Ana,\n\nTry this.",
-            html: "<p>Hi Ana,</p><p>Try this.</p>",
-            date: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
-        };
-        let raw = build_reply(&reply);
-        assert!(raw.contains("\r\nIn-Reply-To: <CAF123@mail.gmail.com>\r\n"));
-        assert!(raw.contains("\r\nReferences: <CAF123@mail.gmail.com>\r\n"));
-        let parsed = MessageParser::default().parse(raw.as_bytes()).unwrap();
-        assert_eq!(parsed.subject(), Some("Re: Export failing — again"));
-        assert_eq!(parsed.body_text(0).unwrap().trim(), "Hi Ana,\n\nTry this.");
-        assert!(parsed.body_html(0).unwrap().contains("<p>Try this.</p>"));
-        assert_eq!(reply_subject("RE: x"), "RE: x");
-    }
-}
+#[path = "mime_tests.rs"]
+mod tests;
