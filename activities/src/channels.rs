@@ -1,9 +1,8 @@
 //! Delivering a reply on the customer's channel, formatted for it
 //! ([`steward_domain::format`]).
 //!
-//! WhatsApp goes through Twilio's Messages API (form POST, basic auth with
-//! the account SID and auth token, `whatsapp:` addresses, a status callback
-//! URL for delivery receipts). Outside the 24-hour customer-service window
+//! WhatsApp goes through Twilio's Messages API ([`crate::twilio`]; its
+//! status callback URL names the ticket). Outside the 24-hour customer-service window
 //! free text is not allowed: an approved template goes instead, or the
 //! reply goes by email when the customer has an address, or the send is
 //! refused as [`DeliveryError::NoRoute`] (humans are told; never dropped).
@@ -11,11 +10,15 @@
 //! channel's delivery is the stored message (the status page shows it).
 //! Without provider credentials (development) replies go to the outbox:
 //! stored and logged, never sent anywhere.
+//!
+//! The route a reply takes is decided once ([`Channels::route`]), so that
+//! settling an ambiguous send ([`Channels::find_sent`]) asks the provider
+//! the attempt went to: Gmail's Sent mailbox by the `Message-ID` derived
+//! from the ledger key, or Twilio's list of messages to the number.
 
 use crate::config::{GmailSettings, TwilioSettings};
 use crate::gmail::{self, Gmail, GmailError};
-use secrecy::ExposeSecret;
-use serde::Deserialize;
+use crate::twilio::{Body, Twilio};
 use std::sync::Arc;
 use steward_domain::Channel;
 use steward_domain::format::{Addressing, render};
@@ -26,18 +29,36 @@ pub enum DeliveryError {
     /// Retrying cannot help (bad number, rejected credentials).
     #[error("permanent delivery failure: {0}")]
     Permanent(String),
-    /// The provider may accept it later (rate limit, 5xx, network).
+    /// The provider did not take it and may later (rate limit, 5xx, no
+    /// connection): a retry may send.
     #[error("transient delivery failure: {0}")]
     Transient(String),
     /// No channel may carry this reply now.
     #[error("no route to the customer: {0}")]
     NoRoute(String),
+    /// The request may have reached the provider, but no message id came
+    /// back: ask the provider before sending again.
+    #[error("the provider may have sent it: {0}")]
+    Uncertain(String),
+}
+
+impl DeliveryError {
+    /// A request that failed without an answer: before a connection was
+    /// made nothing was sent; after, the provider may have it.
+    pub(crate) fn from_request(err: reqwest::Error) -> Self {
+        if err.is_connect() || err.is_builder() {
+            DeliveryError::Transient(err.to_string())
+        } else {
+            DeliveryError::Uncertain(err.to_string())
+        }
+    }
 }
 
 impl From<GmailError> for DeliveryError {
     fn from(err: GmailError) -> Self {
         match err {
             GmailError::Transient(e) => DeliveryError::Transient(e),
+            GmailError::Uncertain(e) => DeliveryError::Uncertain(e),
             other => DeliveryError::Permanent(other.to_string()),
         }
     }
@@ -58,6 +79,8 @@ pub struct Outgoing<'a> {
     /// Stable per reply: the email `Message-ID` is derived from it.
     pub idempotency_key: &'a str,
     pub ticket_id: &'a str,
+    /// The sending ticket's workflow: delivery receipts are signalled to it.
+    pub workflow_id: &'a str,
     pub whatsapp_window_open: Option<bool>,
     /// The customer's email address, for the WhatsApp fallback.
     pub fallback_email: Option<&'a str>,
@@ -73,82 +96,147 @@ pub struct Delivered {
     pub note: String,
 }
 
-#[derive(Clone)]
-pub struct Channels {
-    http: reqwest::Client,
-    twilio: TwilioSettings,
-    gmail: Arc<Gmail>,
+impl Delivered {
+    fn id(provider_message_id: String) -> Self {
+        Self {
+            provider_message_id,
+            via: None,
+            note: String::new(),
+        }
+    }
 }
 
-#[derive(Deserialize)]
-struct TwilioMessage {
-    sid: String,
+/// How one reply leaves us.
+enum Route<'a> {
+    /// No provider configured (development).
+    Outbox(Channel),
+    Web,
+    WhatsappText(String),
+    WhatsappTemplate,
+    /// `fallback`: instead of WhatsApp, outside its window.
+    Email {
+        to: &'a str,
+        fallback: bool,
+    },
+    NoRoute(&'static str),
+}
+
+#[derive(Clone)]
+pub struct Channels {
+    twilio: Twilio,
+    gmail: Arc<Gmail>,
 }
 
 impl Channels {
     pub fn new(twilio: TwilioSettings, gmail: GmailSettings) -> Self {
         Self {
-            http: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(8))
-                .build()
-                .unwrap_or_default(),
-            twilio,
+            twilio: Twilio::new(twilio),
             gmail: Arc::new(Gmail::new(gmail)),
         }
     }
 
-    fn delivered(id: String) -> Delivered {
-        Delivered {
-            provider_message_id: id,
-            via: None,
-            note: String::new(),
+    fn route<'a>(&self, out: &Outgoing<'a>) -> Route<'a> {
+        match out.channel.unwrap_or(Channel::Web) {
+            Channel::Web => Route::Web,
+            Channel::Email => Route::Email {
+                to: out.recipient,
+                fallback: false,
+            },
+            Channel::Whatsapp if self.twilio.settings.account_sid.is_empty() => {
+                Route::Outbox(Channel::Whatsapp)
+            }
+            Channel::Whatsapp if out.whatsapp_window_open == Some(false) => {
+                if !self.twilio.settings.template_content_sid.is_empty() {
+                    Route::WhatsappTemplate
+                } else if let Some(to) = out.fallback_email {
+                    Route::Email { to, fallback: true }
+                } else {
+                    Route::NoRoute(
+                        "the WhatsApp 24-hour window is closed, no template is configured and the customer has no email address",
+                    )
+                }
+            }
+            Channel::Whatsapp => {
+                Route::WhatsappText(render(Channel::Whatsapp, out.text, self.addressing(out)).text)
+            }
         }
     }
 
     /// Delivers one reply; the provider's message id on success.
     pub async fn deliver(&self, out: &Outgoing<'_>) -> Result<Delivered, DeliveryError> {
-        let channel = out.channel.unwrap_or(Channel::Web);
-        match channel {
-            Channel::Whatsapp if self.twilio.account_sid.is_empty() => self.outbox(channel),
-            Channel::Whatsapp if out.whatsapp_window_open == Some(false) => {
-                if !self.twilio.template_content_sid.is_empty() {
-                    let sid = self
-                        .twilio_send(out.recipient, Body::Template(out.ticket_id))
-                        .await?;
-                    Ok(Delivered {
-                        note: format!("template {}", self.twilio.template_content_sid),
-                        ..Self::delivered(sid)
-                    })
-                } else if let Some(email) = out.fallback_email {
-                    let fallback = Outgoing {
-                        channel: Some(Channel::Email),
-                        recipient: email,
-                        ..out.clone()
-                    };
-                    let mut delivered = Box::pin(self.deliver(&fallback)).await?;
-                    delivered.via = Some(Channel::Email);
-                    Ok(delivered)
+        let template_note = || format!("template {}", self.twilio.settings.template_content_sid);
+        match self.route(out) {
+            Route::Outbox(channel) => Ok(self.outbox(channel)),
+            Route::Web => Ok(Delivered::id(format!("web-{}", Uuid::new_v4()))),
+            Route::WhatsappText(text) => {
+                let sid = (self.twilio)
+                    .send(out.recipient, &Body::Text(&text), out.workflow_id)
+                    .await?;
+                Ok(Delivered::id(sid))
+            }
+            Route::WhatsappTemplate => {
+                let body = Body::Template(out.ticket_id);
+                let sid = self
+                    .twilio
+                    .send(out.recipient, &body, out.workflow_id)
+                    .await?;
+                Ok(Delivered {
+                    note: template_note(),
+                    ..Delivered::id(sid)
+                })
+            }
+            Route::Email { to, fallback } => {
+                let mut delivered = if self.gmail.settings().configured() {
+                    Delivered::id(self.gmail_send(out, to).await?)
                 } else {
-                    Err(DeliveryError::NoRoute(
-                        "the WhatsApp 24-hour window is closed, no template is configured and the customer has no email address".into(),
-                    ))
-                }
+                    self.outbox(Channel::Email)
+                };
+                delivered.via = fallback.then_some(Channel::Email);
+                Ok(delivered)
             }
-            Channel::Whatsapp => {
-                let text = render(channel, out.text, self.addressing(out)).text;
-                Ok(Self::delivered(
-                    self.twilio_send(out.recipient, Body::Text(&text)).await?,
-                ))
-            }
-            Channel::Email if self.gmail.settings().configured() => self.gmail_send(out).await,
-            Channel::Web => Ok(Self::delivered(format!("web-{}", Uuid::new_v4()))),
-            Channel::Email => self.outbox(channel),
+            Route::NoRoute(reason) => Err(DeliveryError::NoRoute(reason.into())),
         }
     }
 
-    fn outbox(&self, channel: Channel) -> Result<Delivered, DeliveryError> {
+    /// This reply as the provider has it, sent by an attempt that began at
+    /// `since` and never got an answer: every candidate, newest first
+    /// (empty: the provider says it was not sent). `Err`: the provider
+    /// cannot say.
+    pub async fn find_sent(
+        &self,
+        out: &Outgoing<'_>,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Delivered>, String> {
+        let found = match self.route(out) {
+            Route::WhatsappText(text) => {
+                let body = Body::Text(&text);
+                self.twilio.find_sent(out.recipient, &body, since).await?
+            }
+            Route::WhatsappTemplate => {
+                let body = Body::Template(out.ticket_id);
+                self.twilio.find_sent(out.recipient, &body, since).await?
+            }
+            Route::Email { fallback, .. } if self.gmail.settings().configured() => {
+                let message_id = self.message_id(out.idempotency_key);
+                let found = self.gmail.find_sent(&message_id).await;
+                let found = found.map_err(|e| e.to_string())?;
+                return Ok(found
+                    .into_iter()
+                    .map(|id| Delivered {
+                        via: fallback.then_some(Channel::Email),
+                        ..Delivered::id(id)
+                    })
+                    .collect());
+            }
+            // Nothing left us on these routes: nothing can be ambiguous.
+            _ => Vec::new(),
+        };
+        Ok(found.into_iter().map(Delivered::id).collect())
+    }
+
+    fn outbox(&self, channel: Channel) -> Delivered {
         tracing::info!(%channel, "no provider configured: reply stored in the outbox, not sent");
-        Ok(Self::delivered(format!("outbox-{}", Uuid::new_v4())))
+        Delivered::id(format!("outbox-{}", Uuid::new_v4()))
     }
 
     fn addressing<'a>(&'a self, out: &Outgoing<'a>) -> Addressing<'a> {
@@ -158,31 +246,30 @@ impl Channels {
         }
     }
 
-    #[tracing::instrument(skip_all)]
-    async fn gmail_send(&self, out: &Outgoing<'_>) -> Result<Delivered, DeliveryError> {
-        let settings = self.gmail.settings();
-        let rendered = render(Channel::Email, out.text, self.addressing(out));
-        let domain = settings
-            .mailbox
-            .rsplit('@')
-            .next()
-            .unwrap_or("steward.local");
-        let key: String = out
-            .idempotency_key
+    /// The email `Message-ID` of the reply with this ledger key: the same
+    /// on every attempt, so Gmail's Sent mailbox can be searched for it.
+    fn message_id(&self, idempotency_key: &str) -> String {
+        let mailbox = &self.gmail.settings().mailbox;
+        let domain = mailbox.rsplit('@').next().unwrap_or("steward.local");
+        let key: String = idempotency_key
             .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '.'
-                }
+            .map(|c| match c {
+                c if c.is_ascii_alphanumeric() || c == '-' => c,
+                _ => '.',
             })
             .collect();
-        let message_id = format!("{key}@steward.{domain}");
+        format!("{key}@steward.{domain}")
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn gmail_send(&self, out: &Outgoing<'_>, to: &str) -> Result<String, DeliveryError> {
+        let settings = self.gmail.settings();
+        let rendered = render(Channel::Email, out.text, self.addressing(out));
+        let message_id = self.message_id(out.idempotency_key);
         let raw = gmail::mime::build_reply(&gmail::mime::Reply {
             from_name: &settings.signature,
             from_address: &settings.mailbox,
-            to: out.recipient,
+            to,
             subject: out.subject,
             // Only an email conversation has a Message-ID to answer.
             in_reply_to: if out.conversation_key.is_empty() {
@@ -195,79 +282,9 @@ impl Channels {
             html: rendered.html.as_deref().unwrap_or(""),
             date: chrono::Utc::now(),
         });
-        let id = self
+        Ok(self
             .gmail
             .send(raw.as_bytes(), out.conversation_key)
-            .await?;
-        Ok(Self::delivered(id))
+            .await?)
     }
-
-    #[tracing::instrument(skip_all)]
-    async fn twilio_send(&self, recipient: &str, body: Body<'_>) -> Result<String, DeliveryError> {
-        let url = format!(
-            "{}/2010-04-01/Accounts/{}/Messages.json",
-            self.twilio.api_base.trim_end_matches('/'),
-            self.twilio.account_sid
-        );
-        let mut form = vec![
-            ("From", format!("whatsapp:{}", self.twilio.whatsapp_from)),
-            ("To", format!("whatsapp:{recipient}")),
-        ];
-        match body {
-            Body::Text(text) => form.push(("Body", text.to_owned())),
-            Body::Template(ticket_id) => {
-                form.push(("ContentSid", self.twilio.template_content_sid.clone()));
-                form.push((
-                    "ContentVariables",
-                    serde_json::json!({ "1": ticket_id }).to_string(),
-                ));
-            }
-        }
-        if !self.twilio.status_callback_url.is_empty() {
-            form.push(("StatusCallback", self.twilio.status_callback_url.clone()));
-        }
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&form)
-            .finish();
-        // The account stays in the URL; an API key, when set, authenticates.
-        let (user, password) = if self.twilio.api_key_sid.is_empty() {
-            (
-                &self.twilio.account_sid,
-                self.twilio.auth_token.expose_secret(),
-            )
-        } else {
-            (
-                &self.twilio.api_key_sid,
-                self.twilio.api_key_secret.expose_secret(),
-            )
-        };
-        let response = self
-            .http
-            .post(&url)
-            .basic_auth(user, Some(password))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| DeliveryError::Transient(e.to_string()))?;
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        if status.is_success() {
-            let message: TwilioMessage = serde_json::from_str(&text)
-                .map_err(|e| DeliveryError::Transient(format!("unreadable Twilio answer: {e}")))?;
-            return Ok(message.sid);
-        }
-        let detail = format!("Twilio answered {status}: {text}");
-        if status.as_u16() == 429 || status.is_server_error() {
-            Err(DeliveryError::Transient(detail))
-        } else {
-            Err(DeliveryError::Permanent(detail))
-        }
-    }
-}
-
-enum Body<'a> {
-    Text(&'a str),
-    /// The configured template, its variable `1` the ticket number.
-    Template(&'a str),
 }

@@ -20,10 +20,13 @@ pub enum EscalationReason {
     SlaFirstResponse,
     /// Drafting or sending failed permanently.
     BotFailure,
+    /// A reply could not be delivered (an invalid number or address, a
+    /// provider's permanent refusal, no allowed route).
+    DeliveryFailed,
 }
 
 impl EscalationReason {
-    pub const ALL: [EscalationReason; 11] = [
+    pub const ALL: [EscalationReason; 12] = [
         Self::SecurityIncident,
         Self::Legal,
         Self::AccountAccessVerification,
@@ -35,6 +38,7 @@ impl EscalationReason {
         Self::DraftRejected,
         Self::SlaFirstResponse,
         Self::BotFailure,
+        Self::DeliveryFailed,
     ];
 
     /// The reason named by its string form (`refund`, `legal`, …).
@@ -55,6 +59,7 @@ impl EscalationReason {
             Self::DraftRejected => "draft_rejected",
             Self::SlaFirstResponse => "sla_first_response",
             Self::BotFailure => "bot_failure",
+            Self::DeliveryFailed => "delivery_failed",
         }
     }
 }

@@ -1,8 +1,9 @@
-//! Contracts of the channel side: re-delivering a reply whose delivery
-//! failed, and the Gmail mailbox's sync and watch renewal.
+//! Contracts of the channel side: delivery receipts onto the ledger,
+//! re-delivering a reply whose delivery failed, and the Gmail mailbox's
+//! sync and watch renewal.
 
 use serde::{Deserialize, Serialize};
-use steward_domain::Channel;
+use steward_domain::{Channel, DeliveryStatus};
 use temporalio_workflow::common::ActivityDefinition;
 
 /// A provider's delivery receipt for one of our messages (`delivery_status`
@@ -22,6 +23,23 @@ impl DeliveryStatusInput {
     pub fn is_failure(&self) -> bool {
         matches!(self.status.as_str(), "failed" | "undelivered")
     }
+
+    /// The status as the domain's ordered enum (which counts `canceled` as
+    /// a failure too); `None` for a value this version does not know.
+    pub fn parsed_status(&self) -> Option<DeliveryStatus> {
+        DeliveryStatus::parse(&self.status)
+    }
+}
+
+/// What recording a receipt on the send ledger found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReceiptRecorded {
+    /// The ledger has a send with this provider message id.
+    pub known: bool,
+    /// The receipt moved the ledger row's status on (a late or repeated
+    /// receipt does not).
+    pub advanced: bool,
 }
 
 /// A reply the provider reported as failed, to be re-sent another way.
@@ -74,6 +92,11 @@ pub struct WatchRenewal {
     pub watch_expires_unix_ms: i64,
 }
 
+activity_contract!(
+    /// Records a delivery receipt (the `delivery_status` signal's input) on
+    /// the send ledger row of its message: the furthest status wins.
+    RecordDeliveryReceipt, "record_delivery_receipt", DeliveryStatusInput => ReceiptRecorded
+);
 activity_contract!(
     /// Re-sends a reply whose delivery failed on another channel (email).
     RedeliverFailed, "redeliver_failed", RedeliverInput => RedeliveryOutcome
