@@ -118,7 +118,7 @@ enum Route<'a> {
         to: &'a str,
         fallback: bool,
     },
-    NoRoute(&'static str),
+    Refused(&'static str),
 }
 
 #[derive(Clone)]
@@ -151,7 +151,7 @@ impl Channels {
                 } else if let Some(to) = out.fallback_email {
                     Route::Email { to, fallback: true }
                 } else {
-                    Route::NoRoute(
+                    Route::Refused(
                         "the WhatsApp 24-hour window is closed, no template is configured and the customer has no email address",
                     )
                 }
@@ -194,7 +194,7 @@ impl Channels {
                 delivered.via = fallback.then_some(Channel::Email);
                 Ok(delivered)
             }
-            Route::NoRoute(reason) => Err(DeliveryError::NoRoute(reason.into())),
+            Route::Refused(reason) => Err(DeliveryError::NoRoute(reason.into())),
         }
     }
 

@@ -73,7 +73,7 @@ pub(super) async fn claim(pool: &PgPool, input: &SendInput) -> Result<(Uuid, Cla
             last_error.unwrap_or_default(),
         )),
         "sending" | "uncertain" => Claim::Ambiguous(began),
-        _ => Claim::Go(begin_in(&mut *tx, &input.idempotency_key).await?),
+        _ => Claim::Go(begin_in(&mut tx, &input.idempotency_key).await?),
     };
     tx.commit().await?;
     Ok((ticket, claim))
@@ -92,7 +92,7 @@ async fn begin_in(tx: &mut sqlx::PgConnection, key: &str) -> Result<DateTime<Utc
 /// A new attempt after the provider said an earlier one was not sent.
 pub(super) async fn begin(pool: &PgPool, key: &str) -> Result<DateTime<Utc>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    begin_in(&mut *conn, key).await
+    begin_in(&mut conn, key).await
 }
 
 /// Ends an unfinished attempt in `state` (never overwrites a settled row).
