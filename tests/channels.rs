@@ -627,7 +627,14 @@ async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() 
         reply.to, phone,
         "the reply follows the customer to WhatsApp"
     );
-    let view = app.ticket_status(&email_ticket).await.unwrap();
+    // The reply reaches Twilio before the send activity returns to the
+    // ticket: wait for the ticket to count it rather than racing it.
+    let view = eventually("the second reply counted", WAIT, || async {
+        app.ticket_status(&email_ticket)
+            .await
+            .filter(|v| v.bot_replies >= 2)
+    })
+    .await;
     let customer_lines: Vec<_> = view
         .last_messages
         .iter()
