@@ -292,3 +292,62 @@ async fn gmail_ambiguous_answers_are_found_in_the_sent_mailbox() {
     assert_eq!(google.send_requests(), 2, "never sent twice");
     app.stop().await;
 }
+
+/// Lets connections to the test's database in or shuts them out (also a
+/// superuser's), ending every session it has now.
+async fn database_reachable(app: &TestApp, reachable: bool) {
+    let admin = sqlx::PgPool::connect(ADMIN_DATABASE_URL).await.unwrap();
+    let db = &app.database_name;
+    sqlx::query(&format!(
+        "ALTER DATABASE \"{db}\" ALLOW_CONNECTIONS {reachable}"
+    ))
+    .execute(&admin)
+    .await
+    .unwrap();
+    if !reachable {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(db)
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    admin.close().await;
+}
+
+/// Postgres goes away mid-ticket: the activity fails and is retried with
+/// backoff, and when the database is back the ticket carries on.
+#[tokio::test]
+async fn a_ticket_waits_out_a_database_outage_and_carries_on() {
+    let (app, twilio, _queue) = twilio_app().await;
+    database_reachable(&app, false).await;
+    let phone = unique_phone();
+    let workflow_id = customer_writes(&app, &phone).await;
+    let client = steward::temporal::connect(&app.settings.temporal)
+        .await
+        .unwrap();
+    let handle = client.get_workflow_handle::<TicketWorkflow>(workflow_id.clone());
+    eventually(
+        "an activity retrying without its database",
+        WAIT,
+        || async {
+            let description = handle
+                .describe(WorkflowDescribeOptions::default())
+                .await
+                .ok()?;
+            let pending = &description.raw_description.pending_activities;
+            pending.iter().any(|a| a.attempt >= 2).then_some(())
+        },
+    )
+    .await;
+    assert!(
+        sent_to(&twilio, &phone).is_empty(),
+        "nothing sent meanwhile"
+    );
+    database_reachable(&app, true).await;
+    let (state, id, _, _) = settled_send(&app, &workflow_id).await;
+    assert_eq!(state, "sent");
+    assert_eq!(id.map(|id| vec![id]), Some(sent_to(&twilio, &phone)));
+    app_view_has_reply(&app, &workflow_id).await;
+    assert_running(&app, &workflow_id).await;
+    app.stop().await;
+}
