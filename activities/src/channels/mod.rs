@@ -16,12 +16,15 @@
 //! the attempt went to: Gmail's Sent mailbox by the `Message-ID` derived
 //! from the ledger key, or Twilio's list of messages to the number.
 
+mod email;
+mod route;
+
 use crate::config::{GmailSettings, TwilioSettings};
-use crate::gmail::{self, Gmail, GmailError};
+use crate::gmail::{Gmail, GmailError};
 use crate::twilio::{Body, Twilio};
+use route::Route;
 use std::sync::Arc;
 use steward_domain::Channel;
-use steward_domain::format::{Addressing, render};
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -106,21 +109,6 @@ impl Delivered {
     }
 }
 
-/// How one reply leaves us.
-enum Route<'a> {
-    /// No provider configured (development).
-    Outbox(Channel),
-    Web,
-    WhatsappText(String),
-    WhatsappTemplate,
-    /// `fallback`: instead of WhatsApp, outside its window.
-    Email {
-        to: &'a str,
-        fallback: bool,
-    },
-    Refused(&'static str),
-}
-
 #[derive(Clone)]
 pub struct Channels {
     twilio: Twilio,
@@ -132,33 +120,6 @@ impl Channels {
         Self {
             twilio: Twilio::new(twilio),
             gmail: Arc::new(Gmail::new(gmail)),
-        }
-    }
-
-    fn route<'a>(&self, out: &Outgoing<'a>) -> Route<'a> {
-        match out.channel.unwrap_or(Channel::Web) {
-            Channel::Web => Route::Web,
-            Channel::Email => Route::Email {
-                to: out.recipient,
-                fallback: false,
-            },
-            Channel::Whatsapp if self.twilio.settings.account_sid.is_empty() => {
-                Route::Outbox(Channel::Whatsapp)
-            }
-            Channel::Whatsapp if out.whatsapp_window_open == Some(false) => {
-                if !self.twilio.settings.template_content_sid.is_empty() {
-                    Route::WhatsappTemplate
-                } else if let Some(to) = out.fallback_email {
-                    Route::Email { to, fallback: true }
-                } else {
-                    Route::Refused(
-                        "the WhatsApp 24-hour window is closed, no template is configured and the customer has no email address",
-                    )
-                }
-            }
-            Channel::Whatsapp => {
-                Route::WhatsappText(render(Channel::Whatsapp, out.text, self.addressing(out)).text)
-            }
         }
     }
 
@@ -237,54 +198,5 @@ impl Channels {
     fn outbox(&self, channel: Channel) -> Delivered {
         tracing::info!(%channel, "no provider configured: reply stored in the outbox, not sent");
         Delivered::id(format!("outbox-{}", Uuid::new_v4()))
-    }
-
-    fn addressing<'a>(&'a self, out: &Outgoing<'a>) -> Addressing<'a> {
-        Addressing {
-            customer_name: out.customer_name,
-            signature: &self.gmail.settings().signature,
-        }
-    }
-
-    /// The email `Message-ID` of the reply with this ledger key: the same
-    /// on every attempt, so Gmail's Sent mailbox can be searched for it.
-    fn message_id(&self, idempotency_key: &str) -> String {
-        let mailbox = &self.gmail.settings().mailbox;
-        let domain = mailbox.rsplit('@').next().unwrap_or("steward.local");
-        let key: String = idempotency_key
-            .chars()
-            .map(|c| match c {
-                c if c.is_ascii_alphanumeric() || c == '-' => c,
-                _ => '.',
-            })
-            .collect();
-        format!("{key}@steward.{domain}")
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn gmail_send(&self, out: &Outgoing<'_>, to: &str) -> Result<String, DeliveryError> {
-        let settings = self.gmail.settings();
-        let rendered = render(Channel::Email, out.text, self.addressing(out));
-        let message_id = self.message_id(out.idempotency_key);
-        let raw = gmail::mime::build_reply(&gmail::mime::Reply {
-            from_name: &settings.signature,
-            from_address: &settings.mailbox,
-            to,
-            subject: out.subject,
-            // Only an email conversation has a Message-ID to answer.
-            in_reply_to: if out.conversation_key.is_empty() {
-                ""
-            } else {
-                out.in_reply_to
-            },
-            message_id: &message_id,
-            text: &rendered.text,
-            html: rendered.html.as_deref().unwrap_or(""),
-            date: chrono::Utc::now(),
-        });
-        Ok(self
-            .gmail
-            .send(raw.as_bytes(), out.conversation_key)
-            .await?)
     }
 }
