@@ -3,7 +3,8 @@
 //! Twilio: Gmail push → threaded reply; forged, expired and wrong-audience
 //! push tokens refused; the poll fallback without pushes; a WhatsApp reply
 //! outside the 24-hour window sent as a template; a failed delivery receipt
-//! reaching the ticket.
+//! reaching the ticket its signed callback URL names; the receipt activity
+//! on the ledger.
 
 mod support;
 
@@ -364,25 +365,42 @@ async fn outside_the_whatsapp_window_an_agent_reply_goes_as_a_template() {
     app.stop().await;
 }
 
-/// Twilio's `failed` status callback for `sid`, signed with `key`.
-async fn post_failed_receipt(app: &TestApp, sid: &str, phone: &str, key: &[u8]) -> u16 {
-    let status_url = format!("{}/webhooks/twilio/status", app.base_url);
+/// Where Twilio posts a message's receipts: the callback URL the send
+/// gave it (the path and the `ticket` query), on this test's gateway.
+fn callback_url(app: &TestApp, reply: &support::standins::SentWhatsapp) -> String {
+    let given = url::Url::parse(reply.status_callback.as_deref().unwrap()).unwrap();
+    format!(
+        "{}{}?{}",
+        app.base_url,
+        given.path(),
+        given.query().unwrap_or("")
+    )
+}
+
+/// Twilio's `failed` status callback for `sid` posted to `url`, signed
+/// for `signed_url` with `key` (the same URL, unless a test forges one).
+async fn post_failed_receipt(
+    app: &TestApp,
+    url: &str,
+    signed_url: &str,
+    sid: &str,
+    key: &[u8],
+) -> u16 {
     let params: Vec<(String, String)> = [
         ("MessageSid", sid),
         ("MessageStatus", "failed"),
         ("ErrorCode", "63016"),
         ("ErrorMessage", "Outside the allowed window"),
-        ("To", &format!("whatsapp:{phone}")),
     ]
     .iter()
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
     app.http
-        .post(&status_url)
+        .post(url)
         .header("content-type", "application/x-www-form-urlencoded")
         .header(
             "x-twilio-signature",
-            signature_with(Algorithm::HmacSha1, key, &status_url, &params),
+            signature_with(Algorithm::HmacSha1, key, signed_url, &params),
         )
         .body(form_body(&params))
         .send()
@@ -393,8 +411,8 @@ async fn post_failed_receipt(app: &TestApp, sid: &str, phone: &str, key: &[u8]) 
 }
 
 /// The `failed` receipt is posted while Twilio still holds its answer to
-/// the send, so it reaches us before the ledger has the message id: it
-/// must wait for the ledger, not be dropped.
+/// the send, so it reaches the ticket before the send activity returned:
+/// the ticket handles it after the send, with the ledger row in place.
 #[tokio::test]
 async fn a_failed_reply_is_sent_again_by_email_when_the_customer_has_one() {
     let (app, twilio, _queue) = twilio_app(|_| {}).await;
@@ -410,8 +428,10 @@ async fn a_failed_reply_is_sent_again_by_email_when_the_customer_has_one() {
         twilio.sent.lock().unwrap().first().cloned()
     })
     .await;
+    let url = callback_url(&app, &reply);
+    let token = TWILIO_TOKEN.as_bytes();
     assert_eq!(
-        post_failed_receipt(&app, &reply.sid, &phone, TWILIO_TOKEN.as_bytes()).await,
+        post_failed_receipt(&app, &url, &url, &reply.sid, token).await,
         200
     );
     let (via, kind, body): (String, String, String) =
@@ -435,26 +455,42 @@ async fn a_failed_delivery_receipt_reaches_the_ticket_and_a_human() {
     let (app, twilio, queue) = twilio_app(|_| {}).await;
     let phone = unique_phone();
     customer_writes(&app, &phone, "How do I reset my password?").await;
+    let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
     let reply = eventually("the bot's reply", WAIT, || async {
         twilio.sent.lock().unwrap().first().cloned()
     })
     .await;
+    let mut expected = url::Url::parse("https://steward.example/webhooks/twilio/status").unwrap();
+    expected
+        .query_pairs_mut()
+        .append_pair("ticket", &workflow_id);
     assert_eq!(
         reply.status_callback.as_deref(),
-        Some("https://steward.example/webhooks/twilio/status"),
-        "receipts are requested"
+        Some(expected.as_str()),
+        "receipts are requested, naming the ticket"
     );
-    let status_url = format!("{}/webhooks/twilio/status", app.base_url);
+    let url = callback_url(&app, &reply);
+    let token = TWILIO_TOKEN.as_bytes();
     assert_eq!(
-        post_failed_receipt(&app, &reply.sid, &phone, b"not-the-token").await,
+        post_failed_receipt(&app, &url, &url, &reply.sid, b"not-the-token").await,
+        403
+    );
+    // The ticket is part of what Twilio signs: another ticket's id is refused.
+    let other = ticket_workflow_id(Channel::Whatsapp, &unique_phone());
+    let forged = url.replace(
+        &expected.query().unwrap().to_owned(),
+        &format!("ticket={}", urlencode(&other)),
+    );
+    assert_ne!(forged, url);
+    assert_eq!(
+        post_failed_receipt(&app, &forged, &url, &reply.sid, token).await,
         403
     );
     assert_eq!(
-        post_failed_receipt(&app, &reply.sid, &phone, TWILIO_TOKEN.as_bytes()).await,
+        post_failed_receipt(&app, &url, &url, &reply.sid, token).await,
         200
     );
 
-    let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
     let view = eventually("the failure on the ticket", WAIT, || async {
         app.ticket_status(&workflow_id)
             .await
@@ -462,6 +498,19 @@ async fn a_failed_delivery_receipt_reaches_the_ticket_and_a_human() {
     })
     .await;
     assert_eq!(view.last_delivery.unwrap().error_code, "63016");
+    // The ticket wrote it on the send ledger (through its activity).
+    eventually("the failure on the ledger", WAIT, || async {
+        let status: Option<String> = sqlx::query_scalar(
+            "SELECT delivery_status FROM outbound_sends WHERE provider_message_id = $1",
+        )
+        .bind(&reply.sid)
+        .fetch_optional(&app.pool)
+        .await
+        .ok()
+        .flatten();
+        (status.as_deref() == Some("failed")).then_some(())
+    })
+    .await;
     eventually("a human told", WAIT, || async {
         queue
             .posts()
@@ -470,11 +519,11 @@ async fn a_failed_delivery_receipt_reaches_the_ticket_and_a_human() {
     })
     .await;
 
-    // A late `delivered` as a JSON body (bodySHA256) does not hide the failure.
+    // A late `delivered` as a JSON body (bodySHA256) is accepted too.
     let body = json!({"MessageSid": reply.sid, "MessageStatus": "delivered"}).to_string();
     let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body.as_bytes()));
-    let json_url = format!("{status_url}?bodySHA256={hash}");
-    let signature = signature_with(Algorithm::HmacSha1, TWILIO_TOKEN.as_bytes(), &json_url, &[]);
+    let json_url = format!("{url}&bodySHA256={hash}");
+    let signature = signature_with(Algorithm::HmacSha1, token, &json_url, &[]);
     let answer = app
         .http
         .post(&json_url)
@@ -485,15 +534,77 @@ async fn a_failed_delivery_receipt_reaches_the_ticket_and_a_human() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
-    let stored: Option<String> = sqlx::query_scalar(
-        "SELECT delivery_status FROM outbound_sends WHERE provider_message_id = $1",
-    )
-    .bind(&reply.sid)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    assert_eq!(stored.as_deref(), Some("failed"));
+    // The gateway no longer writes the ledger or parks receipts.
+    let parked: Option<String> = sqlx::query_scalar("SELECT to_regclass('early_receipts')::text")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(parked, None, "the parked-receipt table is gone");
     app.stop().await;
+}
+
+/// The receipt activity on the real ledger: the furthest status wins, in
+/// whatever order receipts come, and a failure is never hidden.
+#[tokio::test]
+async fn the_receipt_activity_keeps_the_furthest_status_on_the_ledger() {
+    use steward_activities::receipts::record;
+    use steward_workflows::DeliveryStatusInput;
+    let (app, twilio, _queue) = twilio_app(|_| {}).await;
+    let phone = unique_phone();
+    customer_writes(&app, &phone, "How do I reset my password?").await;
+    let sid = eventually("the bot's reply recorded", WAIT, || async {
+        let sid = twilio.sent.lock().unwrap().first().map(|m| m.sid.clone())?;
+        let known: Option<String> = sqlx::query_scalar(
+            "SELECT state FROM outbound_sends WHERE provider_message_id = $1 AND state = 'sent'",
+        )
+        .bind(&sid)
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap();
+        known.map(|_| sid)
+    })
+    .await;
+    let receipt = |status: &str| DeliveryStatusInput {
+        provider_message_id: sid.clone(),
+        status: status.into(),
+        error_code: String::new(),
+        error_message: String::new(),
+    };
+    let stored = || async {
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT delivery_status FROM outbound_sends WHERE provider_message_id = $1",
+        )
+        .bind(&sid)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let steps = [
+        ("delivered", true, "delivered"),
+        ("sent", false, "delivered"),
+        ("read", true, "read"),
+        ("canceled", true, "canceled"),
+        ("undelivered", true, "undelivered"),
+        ("delivered", false, "undelivered"),
+    ];
+    for (status, advanced, after) in steps {
+        let recorded = record(&app.pool, &receipt(status)).await.unwrap();
+        assert!(recorded.known, "{status}");
+        assert_eq!(recorded.advanced, advanced, "{status}");
+        assert_eq!(stored().await.as_deref(), Some(after), "after {status}");
+    }
+    let stranger = DeliveryStatusInput {
+        provider_message_id: "SMnot-ours".into(),
+        ..receipt("failed")
+    };
+    let recorded = record(&app.pool, &stranger).await.unwrap();
+    assert!(!recorded.known && !recorded.advanced);
+    assert!(record(&app.pool, &receipt("lost")).await.is_err());
+    app.stop().await;
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 #[tokio::test]

@@ -13,8 +13,9 @@
 //!   (Gmail), web, or the dev outbox.
 //! - [`gmail`]: the Gmail API client and RFC 5322 in and out.
 //! - [`mailbox`]: the mailbox sync and watch-renewal activities.
-//! - [`ledger`]: the send ledger that makes sends happen at most once.
-//! - [`receipts`]: delivery receipts that overtook the send they report on.
+//! - [`ledger`]: the send ledger: at most once, and ambiguous sends settled.
+//! - [`receipts`]: delivery receipts recorded on the send ledger.
+//! - [`twilio`]: Twilio's Messages API (send, and look up what was sent).
 //! - [`ticket`]: [`TicketActivities`], bound to the contracts declared in
 //!   `steward_workflows::contracts`.
 
@@ -33,6 +34,7 @@ pub mod metrics;
 pub mod receipts;
 pub mod responder;
 pub mod ticket;
+pub mod twilio;
 
 pub use config::ActivitySettings;
 pub use ticket::TicketActivities;

@@ -1,55 +1,69 @@
-//! The ledger's half of delivery receipts that overtake the send: when a
-//! provider message id is recorded, a receipt the gateway parked for it
-//! (see migration `early_receipts`) is applied to the ledger row and
-//! returned to the ticket with the send's outcome.
+//! Delivery receipts onto the send ledger. A receipt reaches the ticket as
+//! its `delivery_status` signal (the gateway only verifies and routes it);
+//! the ticket hands it to [`record`], which keeps the furthest status on
+//! the ledger row ([`DeliveryStatus::supersedes`]): receipts repeat and
+//! arrive out of order, and a late `delivered` never hides a `failed`.
+//!
+//! The ticket handles a receipt after the send activity that produced the
+//! message id returned, so the row is normally there; a receipt for an id
+//! the ledger does not know (another app on the account, a send whose
+//! recording died) is reported as unknown, not parked.
 
-use sqlx::{Postgres, Transaction};
-use steward_workflows::contracts::DeliveryStatusInput;
+use sqlx::PgPool;
+use steward_domain::DeliveryStatus;
+use steward_workflows::contracts::{DeliveryStatusInput, ReceiptRecorded};
 
-/// Serialises this transaction with the gateway's receipt handling for
-/// the same message id (same key: `hashtext` of the id).
-pub(crate) async fn lock_message_id(
-    tx: &mut Transaction<'_, Postgres>,
-    provider_message_id: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-        .bind(provider_message_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    #[error("unknown delivery status {0:?}")]
+    UnknownStatus(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
 }
 
-/// The receipt that arrived before `provider_message_id` was recorded, if
-/// any, applied to its ledger row. Kept (not deleted): a retried send that
-/// finds the row already `sent` returns it again, and the ticket handles a
-/// failure once per message id.
-pub(crate) async fn take_early_receipt(
-    tx: &mut Transaction<'_, Postgres>,
-    provider_message_id: &str,
-) -> Result<Vec<DeliveryStatusInput>, sqlx::Error> {
-    let parked: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT status, error_code, error_message FROM early_receipts WHERE provider_message_id = $1",
+/// Records `receipt` on the ledger row of its message.
+pub async fn record(
+    pool: &PgPool,
+    receipt: &DeliveryStatusInput,
+) -> Result<ReceiptRecorded, ReceiptError> {
+    let status = DeliveryStatus::parse(&receipt.status)
+        .ok_or_else(|| ReceiptError::UnknownStatus(receipt.status.clone()))?;
+    let mut tx = pool.begin().await?;
+    // Row locks serialise receipts for the same message (two signals
+    // handled by two activity attempts must not both read the old status).
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT idempotency_key, delivery_status FROM outbound_sends
+         WHERE provider_message_id = $1 FOR UPDATE",
     )
-    .bind(provider_message_id)
-    .fetch_optional(&mut **tx)
+    .bind(&receipt.provider_message_id)
+    .fetch_all(&mut *tx)
     .await?;
-    let Some((status, error_code, error_message)) = parked else {
-        return Ok(Vec::new());
+    let mut recorded = ReceiptRecorded {
+        known: !rows.is_empty(),
+        advanced: false,
     };
-    sqlx::query(
-        "UPDATE outbound_sends SET delivery_status = $2, delivery_error = NULLIF($3, ''),
-                delivery_updated_at = now()
-         WHERE provider_message_id = $1 AND delivery_status IS NULL",
-    )
-    .bind(provider_message_id)
-    .bind(&status)
-    .bind(format!("{error_code} {error_message}").trim())
-    .execute(&mut **tx)
-    .await?;
-    Ok(vec![DeliveryStatusInput {
-        provider_message_id: provider_message_id.to_owned(),
-        status,
-        error_code,
-        error_message,
-    }])
+    let error = format!("{} {}", receipt.error_code, receipt.error_message);
+    for (key, current) in rows {
+        // A status this version no longer knows is treated as no status.
+        let current = current.as_deref().and_then(DeliveryStatus::parse);
+        if !status.supersedes(current) {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE outbound_sends SET delivery_status = $2, delivery_error = NULLIF($3, ''),
+                    delivery_updated_at = now()
+             WHERE idempotency_key = $1",
+        )
+        .bind(&key)
+        .bind(status.as_str())
+        .bind(error.trim())
+        .execute(&mut *tx)
+        .await?;
+        recorded.advanced = true;
+    }
+    tx.commit().await?;
+    if !recorded.known {
+        tracing::info!(provider_message_id = %receipt.provider_message_id, "receipt for a message the ledger does not know");
+    }
+    Ok(recorded)
 }

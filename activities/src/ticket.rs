@@ -173,12 +173,28 @@ impl TicketActivities {
     #[tracing::instrument(skip_all, fields(ticket = %input.ticket_id, key = %input.idempotency_key, correlation_id = %input.correlation_id))]
     pub async fn send_reply(
         self: Arc<Self>,
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: SendInput,
     ) -> Result<SendOutcome, ActivityError> {
-        match ledger::send(&self.pool, &self.channels, &input).await {
-            Ok(outcome) => Ok(outcome),
-            Err(SendError::Delivery(err @ DeliveryError::Permanent(_))) => Err(permanent(err)),
+        // A permanent refusal comes back as `Undeliverable`; errors here
+        // (database, a provider that may accept later) are worth retrying.
+        let workflow_id = ctx.info().workflow_id.clone().unwrap_or_default();
+        Ok(
+            ledger::send(&self.pool, &self.channels, &input, &workflow_id)
+                .await
+                .map_err(anyhow::Error::from)?,
+        )
+    }
+
+    #[activity(definition = steward_workflows::contracts::RecordDeliveryReceipt)]
+    pub async fn record_delivery_receipt(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: DeliveryStatusInput,
+    ) -> Result<ReceiptRecorded, ActivityError> {
+        match crate::receipts::record(&self.pool, &input).await {
+            Ok(recorded) => Ok(recorded),
+            Err(err @ crate::receipts::ReceiptError::UnknownStatus(_)) => Err(permanent(err)),
             Err(err) => Err(anyhow::Error::from(err).into()),
         }
     }

@@ -17,6 +17,7 @@
 //! - [`replies`]: holding and CSAT messages, CSAT scores in replies.
 //! - [`reply_check`]: the last check on a draft before it is sent.
 //! - [`escalation`]: escalation reasons.
+//! - [`delivery`]: delivery receipts' statuses, ordered by progress.
 //! - [`format`]: one reply rendered per channel (email, WhatsApp, web).
 //! - [`sla`]: SLA policy and business-hours deadlines.
 //! - [`web_form`]: the web support form's rules, shared by page and server.
@@ -25,6 +26,7 @@
 //! (which must be deterministic) can use all of it.
 
 pub mod channel;
+pub mod delivery;
 pub mod envelope;
 pub mod escalation;
 pub mod format;
@@ -45,6 +47,7 @@ pub mod ticket_state;
 pub mod web_form;
 
 pub use channel::Channel;
+pub use delivery::DeliveryStatus;
 pub use envelope::{EnvelopeError, InboundMessage, MediaItem};
 pub use escalation::EscalationReason;
 pub use identity::{Identity, IdentityError, IdentityKind};

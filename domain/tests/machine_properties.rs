@@ -127,7 +127,10 @@ impl Watch {
             };
             if self.closed && t.state.merged_into_workflow.is_none() {
                 assert!(
-                    matches!(call, Call::RecordInbound(_) | Call::RecordEvent(_)),
+                    matches!(
+                        call,
+                        Call::RecordInbound(_) | Call::RecordEvent(_) | Call::RecordReceipt(_)
+                    ),
                     "a closed ticket only records, got {call:?}"
                 );
             }

@@ -331,7 +331,39 @@ fn a_failed_receipt_on_a_closed_ticket_resends_nothing() {
     ));
     assert_eq!(
         sim.trace()[before..],
-        ["patched:closed-ticket-sends-nothing"]
+        [
+            "patched:receipts-on-ledger",
+            "record_receipt",
+            "patched:closed-ticket-sends-nothing"
+        ]
     );
     assert_eq!(sim.ticket.state.view.delivery_failures, 1);
+}
+
+#[test]
+fn receipts_are_recorded_by_the_ticket_and_canceled_is_a_failure() {
+    let mut sim = Sim::new(world());
+    first_message(&mut sim, "How do I reset my password?");
+    let before = sim.calls.len();
+    let receipt = |status: &str| {
+        Event::DeliveryReceipt(steward_domain::ticket_io::DeliveryStatusInput {
+            provider_message_id: "SMkey-1:1".into(),
+            status: status.into(),
+            error_code: String::new(),
+            error_message: String::new(),
+        })
+    };
+    sim.signal(receipt("delivered"));
+    sim.signal(receipt("canceled"));
+    sim.signal(receipt("sent"));
+    let trace = sim.trace()[before..].to_vec();
+    assert_eq!(trace.iter().filter(|t| *t == "record_receipt").count(), 3);
+    assert!(trace.contains(&"redeliver".to_owned()), "{trace:?}");
+    let v = &sim.ticket.state.view;
+    assert_eq!(v.delivery_failures, 1);
+    assert_eq!(
+        v.last_delivery.as_ref().unwrap().status,
+        "canceled",
+        "a late sent hides no failure"
+    );
 }

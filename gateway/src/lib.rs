@@ -5,7 +5,8 @@
 //! - [`twilio`]: Twilio's signature schemes (`twilio::signature`) and the
 //!   WhatsApp webhook form.
 //! - `twilio_webhooks`: the inbound WhatsApp and status-callback handlers.
-//! - `delivery_status`: delivery receipts onto the ledger and the ticket.
+//! - `delivery_status`: delivery receipts, signalled to the ticket their
+//!   (signed) callback URL names.
 //! - `gmail_push`: Gmail's Pub/Sub push notifications onto Kafka.
 //! - [`google_jwt`]: the push's OIDC token check (RS256, JWKS, claims).
 //! - [`metrics`]: Prometheus metrics of the edge and `/metrics` rendering.

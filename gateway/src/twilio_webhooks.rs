@@ -198,7 +198,7 @@ pub(crate) async fn status(
     let started = std::time::Instant::now();
     let response = async {
         let params = verified_params(&state, &uri, &headers, body)?;
-        crate::delivery_status::accept(&state, &params).await
+        crate::delivery_status::accept(&state, &uri, &params).await
     }
     .await
     .into_response();

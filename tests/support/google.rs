@@ -4,8 +4,10 @@
 //! needs From = the mailbox, To and Subject, and threads a reply only as
 //! Gmail does: a known `threadId`, `In-Reply-To`/`References` naming a
 //! message of that thread and a matching subject, or else it becomes a new
-//! thread), `users.watch` (a `projects/*/topics/*` topic) and the JWKS of
-//! the key that signs Pub/Sub push tokens.
+//! thread), `messages.list` (`q=rfc822msgid:` searches by `Message-ID`),
+//! `users.watch` (a `projects/*/topics/*` topic) and the JWKS of the key
+//! that signs Pub/Sub push tokens. Sends can be scripted to misbehave
+//! ([`GmailSendMode`]) and the search to be down.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -43,6 +45,21 @@ struct Mailbox {
     tokens: Vec<String>,
     watches: u32,
     sent: Vec<Mail>,
+    send_modes: std::collections::VecDeque<GmailSendMode>,
+    send_requests: u32,
+    searches: u32,
+    search_down: bool,
+}
+
+/// How the stand-in answers one `messages.send` (the next in the queue).
+#[derive(Clone, Debug)]
+pub enum GmailSendMode {
+    /// Sends it, then holds the answer this long.
+    AcceptThenHang(std::time::Duration),
+    /// Sends it; answers 200 with a body that is not JSON.
+    UnreadableAnswer,
+    /// Refuses it as Gmail does a malformed message: 400 invalidArgument.
+    Reject,
 }
 
 /// The Google side of a test: OAuth, Gmail and the push-signing key.
@@ -213,6 +230,25 @@ impl Google {
         self.inner.lock().unwrap().watches
     }
 
+    /// Scripts how the next `messages.send` is answered.
+    pub fn push_send_mode(&self, mode: GmailSendMode) {
+        self.inner.lock().unwrap().send_modes.push_back(mode);
+    }
+
+    /// `messages.send` requests received (sent or not).
+    pub fn send_requests(&self) -> u32 {
+        self.inner.lock().unwrap().send_requests
+    }
+
+    /// `rfc822msgid:` searches received.
+    pub fn searches(&self) -> u32 {
+        self.inner.lock().unwrap().searches
+    }
+
+    pub fn set_search_down(&self, down: bool) {
+        self.inner.lock().unwrap().search_down = down;
+    }
+
     fn authorised(&self, headers: &HeaderMap) -> bool {
         let bearer = headers
             .get("authorization")
@@ -292,14 +328,56 @@ async fn history(
     Json(json!({"history": records, "historyId": mb.history_id.to_string()})).into_response()
 }
 
-async fn list(State(g): State<Google>, headers: HeaderMap) -> axum::response::Response {
+async fn list(
+    State(g): State<Google>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> axum::response::Response {
     require_auth!(g, headers);
+    if let Some(wanted) = q.get("q").and_then(|q| q.strip_prefix("rfc822msgid:")) {
+        return search_message_id(&g, wanted, q.get("labelIds").map(String::as_str));
+    }
     let mb = g.inner.lock().unwrap();
     let ids: Vec<Value> = mb
         .mails
         .iter()
         .map(|m| json!({"id": m.id, "threadId": m.thread_id}))
         .collect();
+    Json(json!({"messages": ids, "resultSizeEstimate": ids.len()})).into_response()
+}
+
+/// `q=rfc822msgid:<id>` (angle brackets optional), in one label or all.
+fn search_message_id(g: &Google, wanted: &str, label: Option<&str>) -> axum::response::Response {
+    let mut mb = g.inner.lock().unwrap();
+    mb.searches += 1;
+    if mb.search_down {
+        return google_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The service is currently unavailable.",
+        );
+    }
+    let bare = |id: &str| {
+        id.trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_owned()
+    };
+    let wanted = bare(wanted);
+    if wanted.is_empty() {
+        return google_error(StatusCode::BAD_REQUEST, "Invalid query");
+    }
+    let ids: Vec<Value> = mb
+        .mails
+        .iter()
+        .chain(mb.sent.iter())
+        .filter(|m| label.is_none_or(|l| m.labels.iter().any(|x| x == l)))
+        .filter(|m| header(&m.raw, "Message-ID").map(bare) == Some(wanted.clone()))
+        .map(|m| json!({"id": m.id, "threadId": m.thread_id}))
+        .collect();
+    if ids.is_empty() {
+        // Gmail leaves `messages` out when nothing matches.
+        return Json(json!({"resultSizeEstimate": 0})).into_response();
+    }
     Json(json!({"messages": ids, "resultSizeEstimate": ids.len()})).into_response()
 }
 
@@ -376,38 +454,53 @@ async fn send(
             "Mail service not enabled for this From address",
         );
     }
-    let mut mb = g.inner.lock().unwrap();
-    mb.history_id += 1;
-    let id = format!("18d{}{:x}", mb.id_prefix, mb.history_id);
-    // Gmail's rule: threadId given, References/In-Reply-To name a message
-    // of that thread, and the subjects match; otherwise a new thread.
-    let requested = body["threadId"].as_str().unwrap_or("");
-    let thread_mails: Vec<&Mail> = mb
-        .mails
-        .iter()
-        .filter(|m| m.thread_id == requested)
-        .collect();
-    let refers = header(&raw, "In-Reply-To").is_some_and(|r| {
-        thread_mails
+    let (mode, id, thread_id) = {
+        let mut mb = g.inner.lock().unwrap();
+        mb.send_requests += 1;
+        let mode = mb.send_modes.pop_front();
+        if let Some(GmailSendMode::Reject) = mode {
+            return google_error(StatusCode::BAD_REQUEST, "Invalid To header");
+        }
+        mb.history_id += 1;
+        let id = format!("18d{}{:x}", mb.id_prefix, mb.history_id);
+        // Gmail's rule: threadId given, References/In-Reply-To name a message
+        // of that thread, and the subjects match; otherwise a new thread.
+        let requested = body["threadId"].as_str().unwrap_or("");
+        let thread_mails: Vec<&Mail> = mb
+            .mails
             .iter()
-            .any(|m| header(&m.raw, "Message-ID") == Some(r))
-    }) && header(&raw, "References").is_some();
-    let same_subject = thread_mails
-        .iter()
-        .any(|m| header(&m.raw, "Subject").map(base_subject) == Some(base_subject(subject)));
-    let thread_id = if !requested.is_empty() && refers && same_subject {
-        requested.to_owned()
-    } else {
-        id.clone()
+            .filter(|m| m.thread_id == requested)
+            .collect();
+        let refers = header(&raw, "In-Reply-To").is_some_and(|r| {
+            thread_mails
+                .iter()
+                .any(|m| header(&m.raw, "Message-ID") == Some(r))
+        }) && header(&raw, "References").is_some();
+        let same_subject = thread_mails
+            .iter()
+            .any(|m| header(&m.raw, "Subject").map(base_subject) == Some(base_subject(subject)));
+        let thread_id = if !requested.is_empty() && refers && same_subject {
+            requested.to_owned()
+        } else {
+            id.clone()
+        };
+        let mail = Mail {
+            id: id.clone(),
+            thread_id: thread_id.clone(),
+            labels: vec!["SENT".into()],
+            raw,
+            history_id: mb.history_id,
+        };
+        mb.sent.push(mail);
+        (mode, id, thread_id)
     };
-    let mail = Mail {
-        id: id.clone(),
-        thread_id: thread_id.clone(),
-        labels: vec!["SENT".into()],
-        raw,
-        history_id: mb.history_id,
-    };
-    mb.sent.push(mail);
+    match mode {
+        Some(GmailSendMode::AcceptThenHang(hold)) => tokio::time::sleep(hold).await,
+        Some(GmailSendMode::UnreadableAnswer) => {
+            return (StatusCode::OK, "<!DOCTYPE html><html><body>Server Err").into_response();
+        }
+        _ => {}
+    }
     Json(json!({"id": id, "threadId": thread_id, "labelIds": ["SENT"]})).into_response()
 }
 

@@ -1,6 +1,8 @@
 //! Local stand-ins for the SaaS Steward talks to, enforcing what the real
 //! services enforce and failing loudly otherwise: Twilio's Messages API
-//! (basic auth, `whatsapp:` addresses, a body of at most 1,600 characters),
+//! (basic auth, `whatsapp:` addresses, a body of at most 1,600 characters;
+//! the message list needs `To` and `DateSent>`; scripted misbehaviour in
+//! [`SendMode`]),
 //! a Slack-compatible incoming webhook (JSON with `text`), and an
 //! OpenAI-compatible chat-completions endpoint (bearer key, model, messages).
 
@@ -11,6 +13,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{Value, json};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,6 +41,21 @@ pub struct SentWhatsapp {
     pub template: Option<String>,
     pub status_callback: Option<String>,
     pub at: std::time::Instant,
+    pub from: String,
+    pub date_created: chrono::DateTime<chrono::Utc>,
+}
+
+/// How the stand-in answers one send request (the next one in the queue).
+#[derive(Clone, Debug)]
+pub enum SendMode {
+    /// Accepts the message, then holds the answer this long.
+    AcceptThenHang(Duration),
+    /// Holds the request this long and never sends it.
+    HangWithoutSending(Duration),
+    /// Accepts the message; answers 201 with a body that is not JSON.
+    UnreadableAnswer,
+    /// Accepts the message; answers 201 JSON without a `sid`.
+    AnswerWithoutSid,
 }
 
 /// Sending settings for the Twilio stand-in at `api_base`, authenticated
@@ -59,6 +77,14 @@ pub struct Twilio {
     pub requests: Arc<Mutex<u32>>,
     /// Holds the answer of the first request this long (to kill a worker mid-send).
     pub first_delay: Arc<Mutex<Option<Duration>>>,
+    /// How the next send requests are answered (then normally).
+    pub modes: Arc<Mutex<VecDeque<SendMode>>>,
+    /// Numbers Twilio refuses as invalid (error 21211).
+    pub invalid_numbers: Arc<Mutex<Vec<String>>>,
+    /// Message-list requests received (accepted or not).
+    pub lookups: Arc<Mutex<u32>>,
+    /// The message list answers 503 while set.
+    pub lookup_down: Arc<Mutex<bool>>,
 }
 
 impl Twilio {
@@ -66,7 +92,7 @@ impl Twilio {
         let router = Router::new()
             .route(
                 "/2010-04-01/Accounts/{sid}/Messages.json",
-                post(twilio_messages),
+                post(twilio_messages).get(twilio_list),
             )
             .with_state(self);
         serve(router).await
@@ -90,14 +116,8 @@ fn twilio_error(status: StatusCode, code: u32, message: &str) -> axum::response:
         .into_response()
 }
 
-async fn twilio_messages(
-    State(twilio): State<Twilio>,
-    Path(sid): Path<String>,
-    headers: HeaderMap,
-    body: String,
-) -> axum::response::Response {
-    *twilio.requests.lock().unwrap() += 1;
-    // The account's auth token or one of its API keys.
+/// The account's auth token or one of its API keys, for account `sid`.
+fn twilio_authorised(sid: &str, headers: &HeaderMap) -> bool {
     let basic = |user: &str, secret: &str| {
         format!(
             "Basic {}",
@@ -105,13 +125,23 @@ async fn twilio_messages(
         )
     };
     let given = headers.get("authorization").and_then(|v| v.to_str().ok());
-    let authorised = [
-        basic(TWILIO_SID, TWILIO_AUTH),
-        basic(TWILIO_API_KEY, TWILIO_API_SECRET),
-    ]
-    .iter()
-    .any(|expected| given == Some(expected.as_str()));
-    if sid != TWILIO_SID || !authorised {
+    sid == TWILIO_SID
+        && [
+            basic(TWILIO_SID, TWILIO_AUTH),
+            basic(TWILIO_API_KEY, TWILIO_API_SECRET),
+        ]
+        .iter()
+        .any(|expected| given == Some(expected.as_str()))
+}
+
+async fn twilio_messages(
+    State(twilio): State<Twilio>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> axum::response::Response {
+    *twilio.requests.lock().unwrap() += 1;
+    if !twilio_authorised(&sid, &headers) {
         return twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
     }
     if !headers
@@ -173,23 +203,92 @@ async fn twilio_messages(
             "The concatenated message body exceeds the 1600 character limit",
         );
     }
+    let number = to.trim_start_matches("whatsapp:").to_owned();
+    if twilio.invalid_numbers.lock().unwrap().contains(&number) {
+        return twilio_error(
+            StatusCode::BAD_REQUEST,
+            21211,
+            &format!("The 'To' number {to} is not a valid phone number."),
+        );
+    }
+    let mode = twilio.modes.lock().unwrap().pop_front();
+    if let Some(SendMode::HangWithoutSending(hold)) = mode {
+        tokio::time::sleep(hold).await;
+        return twilio_error(StatusCode::SERVICE_UNAVAILABLE, 20500, "Internal error");
+    }
     let delay = twilio.first_delay.lock().unwrap().take();
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
     twilio.sent.lock().unwrap().push(SentWhatsapp {
         sid: sid.clone(),
-        to: to.trim_start_matches("whatsapp:").to_owned(),
+        to: number,
         body: text,
         template,
         status_callback: get("StatusCallback"),
         at: std::time::Instant::now(),
+        from,
+        date_created: chrono::Utc::now(),
     });
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
+    }
+    match mode {
+        Some(SendMode::AcceptThenHang(hold)) => tokio::time::sleep(hold).await,
+        Some(SendMode::UnreadableAnswer) => {
+            return (StatusCode::CREATED, "<html><body>502 Bad Gat").into_response();
+        }
+        Some(SendMode::AnswerWithoutSid) => {
+            return (StatusCode::CREATED, Json(json!({"status": "queued"}))).into_response();
+        }
+        _ => {}
     }
     (
         StatusCode::CREATED,
         Json(json!({"sid": sid, "status": "queued"})),
     )
+        .into_response()
+}
+
+/// `GET Messages.json?To=&DateSent>=YYYY-MM-DD`: messages to that address
+/// sent on or after that day, newest first.
+async fn twilio_list(
+    State(twilio): State<Twilio>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> axum::response::Response {
+    *twilio.lookups.lock().unwrap() += 1;
+    if !twilio_authorised(&sid, &headers) {
+        return twilio_error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
+    }
+    if *twilio.lookup_down.lock().unwrap() {
+        return twilio_error(StatusCode::SERVICE_UNAVAILABLE, 20500, "Internal error");
+    }
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let since =
+        get("DateSent>").and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let (Some(to), Some(since)) = (get("To"), since) else {
+        return twilio_error(
+            StatusCode::BAD_REQUEST,
+            20001,
+            "this stand-in needs To and DateSent> (YYYY-MM-DD)",
+        );
+    };
+    let sent = twilio.sent.lock().unwrap().clone();
+    let messages: Vec<Value> = sent
+        .iter()
+        .rev()
+        .filter(|m| format!("whatsapp:{}", m.to) == to && m.date_created.date_naive() >= since)
+        .map(|m| {
+            let date = m.date_created.to_rfc2822();
+            json!({"sid": m.sid, "to": to, "from": m.from, "body": m.body, "status": "sent",
+                   "direction": "outbound-api", "date_created": date, "date_sent": date})
+        })
+        .collect();
+    Json(json!({"messages": messages, "page": 0, "page_size": 100, "next_page_uri": null}))
         .into_response()
 }
 

@@ -1,15 +1,18 @@
 //! The Gmail API for the support mailbox: OAuth2 refresh-token access,
 //! `users.history.list`, `users.messages.get` (raw), `users.messages.send`,
+//! `users.messages.list` (also to find a sent message by its `Message-ID`),
 //! `users.watch` and `users.getProfile`. Base URLs are configuration, so
 //! tests run against a local stand-in that checks what Google checks.
 //!
 //! - [`mime`]: reading inbound RFC 5322 mail and writing replies.
+//! - `send`: `messages.send`, and finding a sent message by `Message-ID`.
 
 pub mod mime;
+mod send;
 
 use crate::config::GmailSettings;
 use base64::Engine;
-use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -25,6 +28,10 @@ pub enum GmailError {
     Permanent(String),
     #[error("Gmail unavailable: {0}")]
     Transient(String),
+    /// A send that may have reached Gmail without an id coming back (a
+    /// timeout after sending, an unreadable or id-less 2xx).
+    #[error("Gmail may have sent it: {0}")]
+    Uncertain(String),
 }
 
 /// A message as `users.messages.get?format=raw` returns it.
@@ -270,21 +277,6 @@ impl Gmail {
                 .collect(),
             raw,
         })
-    }
-
-    /// Sends an RFC 5322 message into `thread_id`; returns Gmail's message id.
-    pub async fn send(&self, rfc5322: &[u8], thread_id: &str) -> Result<String, GmailError> {
-        let mut body = json!({ "raw": URL_SAFE.encode(rfc5322) });
-        if !thread_id.is_empty() {
-            body["threadId"] = json!(thread_id);
-        }
-        let value = self
-            .ok(reqwest::Method::POST, "messages/send", Some(&body))
-            .await?;
-        value["id"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| GmailError::Transient(format!("send answered without an id: {value}")))
     }
 
     /// `users.watch`: push notifications to the configured Pub/Sub topic.

@@ -76,6 +76,8 @@ pub enum Call {
     Notify(NoticeInput),
     RecordEvent(TicketEvent),
     Redeliver(RedeliverInput),
+    /// Records a delivery receipt on the send ledger.
+    RecordReceipt(DeliveryStatusInput),
 }
 
 /// The answer to an [`Await`].

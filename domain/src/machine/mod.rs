@@ -64,6 +64,9 @@ pub mod patches {
     pub const ESCALATE_UNDELIVERABLE: &str = "escalate-undeliverable";
     /// A human action before the ticket's first message is refused.
     pub const REFUSE_BEFORE_FIRST_MESSAGE: &str = "refuse-before-first-message";
+    /// Receipts are recorded on the send ledger by the ticket (an activity),
+    /// and `canceled` counts as a failure like `failed` and `undelivered`.
+    pub const RECEIPTS_ON_LEDGER: &str = "receipts-on-ledger";
     /// A failed receipt on a closed ticket re-sends nothing.
     pub const CLOSED_TICKET_SENDS_NOTHING: &str = "closed-ticket-sends-nothing";
     /// An LLM reply that rests on no retrieved passage is not sent.

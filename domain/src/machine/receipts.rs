@@ -10,15 +10,61 @@ use crate::lifecycle::Phase;
 use crate::ticket_io::*;
 
 impl Run<'_> {
-    /// A delivery receipt: shown on the ticket; a failure (once per
-    /// provider message id, receipts repeat) is recorded and re-delivered.
+    /// A delivery receipt: recorded on the send ledger (runs on the current
+    /// code: the ledger has no other writer now), then applied.
     pub(super) fn receipt(&mut self, receipt: DeliveryStatusInput) -> Step {
+        self.patched(
+            patches::RECEIPTS_ON_LEDGER,
+            Resume::ReceiptsOnLedger(receipt),
+        )
+    }
+
+    pub(super) fn receipts_on_ledger(
+        &mut self,
+        receipt: DeliveryStatusInput,
+        outcome: Outcome,
+    ) -> Step {
+        if outcome != Outcome::Patched(true) {
+            return self.apply_receipt(receipt, false);
+        }
+        let call = Call::RecordReceipt(receipt.clone());
+        self.call(call, Resume::ReceiptRecorded(receipt))
+    }
+
+    pub(super) fn receipt_recorded(
+        &mut self,
+        receipt: DeliveryStatusInput,
+        outcome: Outcome,
+    ) -> Step {
+        // Not on the ledger (an unknown status, retries exhausted): the
+        // ticket still acts on it, and the audit trail says so.
+        if outcome != Outcome::Ok {
+            self.then([Task::RecordEvent {
+                event: "receipt_not_recorded",
+                detail: receipt.provider_message_id.clone(),
+            }]);
+        }
+        self.apply_receipt(receipt, true)
+    }
+
+    /// Shown on the ticket; a failure (once per provider message id:
+    /// receipts repeat) is recorded and re-delivered. `current` runs count
+    /// `canceled` as the failure it is; older ones replay as they ran.
+    fn apply_receipt(&mut self, receipt: DeliveryStatusInput, current: bool) -> Step {
+        let is_failure = |r: &DeliveryStatusInput| {
+            if current {
+                r.parsed_status().is_some_and(|s| s.is_failure())
+            } else {
+                r.is_failure()
+            }
+        };
         let s = &mut *self.t;
-        let failure = receipt.is_failure();
+        let failure = is_failure(&receipt);
         // A late `sent` must not hide an earlier failure from the view.
-        let shown_failed = s.view.last_delivery.as_ref().is_some_and(|d| {
-            d.provider_message_id == receipt.provider_message_id && d.is_failure()
-        });
+        let shown_failed =
+            s.view.last_delivery.as_ref().is_some_and(|d| {
+                d.provider_message_id == receipt.provider_message_id && is_failure(d)
+            });
         if failure || !shown_failed {
             s.view.last_delivery = Some(receipt.clone());
         }

@@ -79,6 +79,8 @@ pub(crate) enum Resume {
     EventRecorded,
     Redelivered(DeliveryStatusInput),
     ClosedTicketReceipt(DeliveryStatusInput),
+    ReceiptsOnLedger(DeliveryStatusInput),
+    ReceiptRecorded(DeliveryStatusInput),
     EarlyAction(HumanAction),
 }
 
@@ -169,6 +171,8 @@ impl Run<'_> {
                 _ => self.delivery_failed(r),
             },
             Resume::EarlyAction(action) => self.early_action(action, outcome),
+            Resume::ReceiptsOnLedger(r) => self.receipts_on_ledger(r, outcome),
+            Resume::ReceiptRecorded(r) => self.receipt_recorded(r, outcome),
         }
     }
 }

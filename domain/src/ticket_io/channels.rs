@@ -2,7 +2,7 @@
 //! failed reply, and handing a conversation over to the customer's open
 //! ticket (one customer, one conversation).
 
-use crate::Channel;
+use crate::{Channel, DeliveryStatus};
 use serde::{Deserialize, Serialize};
 
 /// A provider's delivery receipt for one of our messages (`delivery_status`
@@ -19,9 +19,29 @@ pub struct DeliveryStatusInput {
 }
 
 impl DeliveryStatusInput {
+    /// `failed` or `undelivered`: the two failures tickets have always
+    /// acted on (`canceled` is one too, for runs on the current code:
+    /// see [`DeliveryStatus::is_failure`]).
     pub fn is_failure(&self) -> bool {
         matches!(self.status.as_str(), "failed" | "undelivered")
     }
+
+    /// The status as the domain's ordered enum (which counts `canceled` as
+    /// a failure too); `None` for a value this version does not know.
+    pub fn parsed_status(&self) -> Option<DeliveryStatus> {
+        DeliveryStatus::parse(&self.status)
+    }
+}
+
+/// What recording a receipt on the send ledger found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReceiptRecorded {
+    /// The ledger has a send with this provider message id.
+    pub known: bool,
+    /// The receipt moved the ledger row's status on (a late or repeated
+    /// receipt does not).
+    pub advanced: bool,
 }
 
 /// A reply the provider reported as failed, to be re-sent another way.

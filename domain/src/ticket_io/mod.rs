@@ -220,11 +220,16 @@ pub enum SendStatus {
     Sent,
     /// The ledger shows an earlier attempt already sent it.
     AlreadySent,
-    /// An earlier attempt died mid-send: it may or may not have reached the
-    /// provider. Not resent (never twice); humans are told to check.
+    /// An attempt may have reached the provider (it died mid-call, timed
+    /// out after sending, or got an unreadable answer) and the provider
+    /// could not say whether it was sent. Not resent (never twice); humans
+    /// are told to check.
     Uncertain,
-    /// No allowed route: WhatsApp outside its window with neither a
-    /// template nor an email address. Humans are told; never a silent drop.
+    /// It cannot be delivered and retrying will not help: no allowed route
+    /// (WhatsApp outside its window with neither a template nor an email
+    /// address) or the provider refused it for good (Twilio 21211 invalid
+    /// number, Gmail 400). `note` says which. Humans are told; never a
+    /// silent drop.
     Undeliverable,
 }
 
@@ -239,10 +244,16 @@ pub struct SendOutcome {
     /// What went out instead of free text (`template`), if anything.
     #[serde(default)]
     pub note: String,
-    /// Receipts for this message that reached us before the send was
-    /// recorded (a fast `failed`): handled like the `delivery_status` signal.
+    /// Always empty now: receipts reach the ticket only as the
+    /// `delivery_status` signal. Kept so that recorded histories that carry
+    /// it still decode (and replay as they ran).
     #[serde(default)]
     pub early_receipts: Vec<DeliveryStatusInput>,
+    /// An earlier or timed-out attempt was found at the provider (Gmail's
+    /// Sent mailbox, Twilio's message list) and recorded instead of sending
+    /// again.
+    #[serde(default)]
+    pub reconciled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

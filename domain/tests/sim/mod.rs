@@ -193,13 +193,15 @@ impl Sim {
                             via: None,
                             note: String::new(),
                             early_receipts: vec![],
+                            reconciled: false,
                         }),
                     },
                     Call::Redeliver(_) => Outcome::Redelivered(RedeliveryOutcome {
                         via: None,
                         provider_message_id: None,
                     }),
-                    Call::MarkMerged(_)
+                    Call::RecordReceipt(_)
+                    | Call::MarkMerged(_)
                     | Call::Escalate(_)
                     | Call::Notify(_)
                     | Call::RecordEvent(_) => Outcome::Ok,
@@ -247,6 +249,7 @@ pub fn describe(request: &Await) -> String {
             Call::Notify(i) => format!("notify:{:?}", i.kind),
             Call::RecordEvent(i) => format!("event:{}", i.event),
             Call::Redeliver(_) => "redeliver".into(),
+            Call::RecordReceipt(_) => "record_receipt".into(),
         },
     }
 }

@@ -1,7 +1,11 @@
-//! Contracts of the channel side: re-delivering a reply whose delivery
-//! failed, and the Gmail mailbox's sync and watch renewal.
+//! Contracts of the channel side: delivery receipts onto the ledger,
+//! re-delivering a reply whose delivery failed, and the Gmail mailbox's
+//! sync and watch renewal.
 
-use super::{MergeInput, OpenTicket, OpenTicketQuery, RedeliverInput, RedeliveryOutcome};
+use super::{
+    DeliveryStatusInput, MergeInput, OpenTicket, OpenTicketQuery, ReceiptRecorded, RedeliverInput,
+    RedeliveryOutcome,
+};
 use serde::{Deserialize, Serialize};
 use temporalio_workflow::common::ActivityDefinition;
 
@@ -35,6 +39,11 @@ pub struct WatchRenewal {
     pub watch_expires_unix_ms: i64,
 }
 
+activity_contract!(
+    /// Records a delivery receipt (the `delivery_status` signal's input) on
+    /// the send ledger row of its message: the furthest status wins.
+    RecordDeliveryReceipt, "record_delivery_receipt", DeliveryStatusInput => ReceiptRecorded
+);
 activity_contract!(
     /// Re-sends a reply whose delivery failed on another channel (email).
     RedeliverFailed, "redeliver_failed", RedeliverInput => RedeliveryOutcome

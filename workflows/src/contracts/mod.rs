@@ -97,6 +97,7 @@ pub const ALL_ACTIVITY_NAMES: &[&str] = &[
     NotifyHumans::NAME,
     RecordTicketEvent::NAME,
     RedeliverFailed::NAME,
+    RecordDeliveryReceipt::NAME,
     SyncMailbox::NAME,
     RenewMailboxWatch::NAME,
     FindOpenTicket::NAME,

@@ -93,6 +93,12 @@ async fn activity(ctx: &Ctx, call: Call, race: Option<i64>) -> Outcome {
         Call::Escalate(i) => run(ctx, Escalate, i, notify(), race, ok).await,
         Call::Notify(i) => run(ctx, NotifyHumans, i, notify(), race, ok).await,
         Call::RecordEvent(i) => run(ctx, RecordTicketEvent, i, quick(), race, ok).await,
+        Call::RecordReceipt(i) => {
+            run(ctx, RecordDeliveryReceipt, i, quick(), race, |_| {
+                Outcome::Ok
+            })
+            .await
+        }
         Call::Redeliver(i) => {
             run(
                 ctx,
