@@ -205,10 +205,14 @@ async fn gmail_push_gets_a_threaded_reply_and_bad_tokens_are_refused() {
     assert!(text.contains("Forgot password"), "{text}");
     assert!(text.trim_end().ends_with("Acme Support"), "{text}");
 
-    let view = app
-        .ticket_status(&ticket_workflow_id(Channel::Email, &thread))
-        .await
-        .unwrap();
+    // Gmail has the reply before the send activity returns to the ticket:
+    // wait for the ticket to have counted it.
+    let view = eventually("the reply counted on the ticket", WAIT, || async {
+        app.ticket_status(&ticket_workflow_id(Channel::Email, &thread))
+            .await
+            .filter(|v| v.bot_replies == 1)
+    })
+    .await;
     assert_eq!(
         view.messages_recorded, 1,
         "quoted history is not a second message"

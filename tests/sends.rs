@@ -134,13 +134,21 @@ async fn twilio_invalid_number_is_undeliverable_once_and_the_ticket_lives() {
     let (state, _, _, error) = settled_send(&app, &workflow_id).await;
     assert_eq!(state, "undeliverable");
     assert!(error.unwrap_or_default().contains("21211"));
+    // The bot held the ticket: it goes to a person as `delivery_failed`
+    // (an escalation page, with no holding message on the refusing channel).
     eventually("humans told of the failed delivery", WAIT, || async {
         queue
             .posts()
             .into_iter()
-            .find(|p| p["kind"] == "delivery_failed")
+            .find(|p| p["kind"] == "delivery_failed" || p["reason"] == "delivery_failed")
     })
     .await;
+    let view = app.ticket_status(&workflow_id).await.unwrap();
+    assert_eq!(
+        view.escalation_reason,
+        Some(steward_domain::EscalationReason::DeliveryFailed)
+    );
+    assert!(view.deadlines.ack_unix_ms.is_some(), "the ack clock runs");
     assert_running(&app, &workflow_id).await;
     assert_eq!(
         *twilio.requests.lock().unwrap(),

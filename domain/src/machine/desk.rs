@@ -46,19 +46,26 @@ impl Run<'_> {
             summary,
         };
         let holding = holding_message(&input.ticket_id, ack_due);
-        self.then([
-            Task::PublishSearchAttributes,
-            Task::Send {
-                kind: ReplyKind::Holding,
-                author: "steward".into(),
-                text: holding,
-                on_sent: None,
-            },
-            Task::RecordEvent {
-                event: "escalated",
-                detail: reason.as_str().into(),
-            },
-        ]);
+        let escalated = Task::RecordEvent {
+            event: "escalated",
+            detail: reason.as_str().into(),
+        };
+        if reason == EscalationReason::DeliveryFailed {
+            // The channel just refused a reply: a holding message on it
+            // would be refused too (new in this version: no patch needed).
+            self.then([Task::PublishSearchAttributes, escalated]);
+        } else {
+            self.then([
+                Task::PublishSearchAttributes,
+                Task::Send {
+                    kind: ReplyKind::Holding,
+                    author: "steward".into(),
+                    text: holding,
+                    on_sent: None,
+                },
+                escalated,
+            ]);
+        }
         self.call(Call::Escalate(input), Resume::EscalationNotified)
     }
 
