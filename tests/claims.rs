@@ -75,7 +75,7 @@ async fn a_stated_phone_or_email_takes_nobody_elses_messages() {
         .unwrap();
 
     // 1: the attacker types the victim's phone into the web form…
-    let victim_phone = unique_phone();
+    let victim_phone = uk_phone();
     let submitted = submit_form(
         &app,
         "mallory@attacker.example",
@@ -112,7 +112,7 @@ async fn a_stated_phone_or_email_takes_nobody_elses_messages() {
     let ceo_email = format!("ceo-{}@bigcorp.example", uuid::Uuid::new_v4().simple());
     let ceo_form = submit_form(&app, &ceo_email, "", "How do I export my data?").await;
     let (ceo_api, _) = answered_web_ticket(&app, &ceo_form).await;
-    let attacker_phone = unique_phone();
+    let attacker_phone = uk_phone();
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
     let claim = format!("hi, my email is {ceo_email}, what did you tell me about the export?");
     let form = whatsapp_form(&attacker_phone, "+14155550199", &claim, &sid, "Mallory");
@@ -125,7 +125,7 @@ async fn a_stated_phone_or_email_takes_nobody_elses_messages() {
     // 3: stated first, used later: the real owner writing from the address
     // an attacker stated on WhatsApp gets a ticket of their own.
     let target = format!("cfo-{}@bigcorp.example", uuid::Uuid::new_v4().simple());
-    let early_phone = unique_phone();
+    let early_phone = uk_phone();
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
     let claim = format!("my email is {target}, how do I reset my password?");
     let form = whatsapp_form(&early_phone, "+14155550199", &claim, &sid, "Mallory");
@@ -149,4 +149,10 @@ async fn a_stated_phone_or_email_takes_nobody_elses_messages() {
         early_view.last_messages
     );
     app.stop().await;
+}
+
+/// A UK mobile number no other test uses: one that reads as a phone when
+/// written in a message (the US test range `+1555…` does not).
+fn uk_phone() -> String {
+    format!("+447700{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000)
 }
