@@ -10,9 +10,9 @@ use anyhow::Context;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use uuid::Uuid;
 use std::path::Path;
 use steward_domain::Identity;
+use uuid::Uuid;
 
 #[derive(Deserialize)]
 struct Scenario {

@@ -54,11 +54,10 @@ impl Desk {
             source_message_id: &message.provider_message_id,
         };
         let customer = resolve_customer(&mut tx, said, "US").await.unwrap();
-        let (ticket, _) = steward_activities::crm::ticket_for_key(
-            &mut tx, key, key, customer, channel, "",
-        )
-        .await
-        .unwrap();
+        let (ticket, _) =
+            steward_activities::crm::ticket_for_key(&mut tx, key, key, customer, channel, "")
+                .await
+                .unwrap();
         steward_activities::crm::insert_inbound_message(&mut tx, ticket, &message)
             .await
             .unwrap();
@@ -109,12 +108,18 @@ async fn a_claim_links_only_when_its_code_comes_back_on_the_claiming_conversatio
     let twilio = Twilio::default();
     let url = twilio.clone().start().await;
     let channels = Channels::new(twilio_settings(url), GmailSettings::default());
-    let desk = Desk { pool, channels, twilio };
+    let desk = Desk {
+        pool,
+        channels,
+        twilio,
+    };
 
     // The phone's owner writes on WhatsApp; someone on the web form states it.
     let phone = uk_phone();
     let owner_id = Identity::phone(&phone).unwrap();
-    let (owner, _) = desk.record(&phone, Channel::Whatsapp, &owner_id, "my timer froze").await;
+    let (owner, _) = desk
+        .record(&phone, Channel::Whatsapp, &owner_id, "my timer froze")
+        .await;
     let web = Identity::email("sam@example.org").unwrap();
     let stated = format!("How do I export?\n\nMy phone number is {phone}.");
     let (claimant, note) = desk.record("web-1", Channel::Web, &web, &stated).await;
@@ -122,9 +127,14 @@ async fn a_claim_links_only_when_its_code_comes_back_on_the_claiming_conversatio
     let note = note.expect("the claim is acknowledged");
     assert_eq!(note.outcome, VerificationOutcome::CodeSent);
     assert!(!note.reply.contains(&phone), "masked: {}", note.reply);
-    let code = desk.code_sent_to(&phone).expect("a code went to the claimed phone");
+    let code = desk
+        .code_sent_to(&phone)
+        .expect("a code went to the claimed phone");
     let text = desk.twilio.bodies().join("\n");
-    assert!(!text.contains("sam@example.org"), "the claimant is not named: {text}");
+    assert!(
+        !text.contains("sam@example.org"),
+        "the claimant is not named: {text}"
+    );
     let stored: Vec<u8> = sqlx::query_scalar("SELECT code_hash FROM identity_claims")
         .fetch_one(&desk.pool)
         .await
@@ -138,24 +148,36 @@ async fn a_claim_links_only_when_its_code_comes_back_on_the_claiming_conversatio
 
     // A wrong code counts an attempt; the right one on another conversation
     // (the phone's own chat) links nothing.
-    let (_, note) = desk.record("web-1", Channel::Web, &web, &wrong(&code)).await;
+    let (_, note) = desk
+        .record("web-1", Channel::Web, &web, &wrong(&code))
+        .await;
     assert_eq!(outcome(&note), Some(VerificationOutcome::CodeWrong));
-    let (_, note) = desk.record(&phone, Channel::Whatsapp, &owner_id, &code).await;
+    let (_, note) = desk
+        .record(&phone, Channel::Whatsapp, &owner_id, &code)
+        .await;
     assert_eq!(note, None);
     assert_eq!(desk.claim_status(&phone).await, ("pending".into(), 1, 1));
 
     // Echoed on the claiming conversation: a link with its evidence.
-    let (_, note) = desk.record("web-1", Channel::Web, &web, &format!("code: {code}")).await;
+    let (_, note) = desk
+        .record("web-1", Channel::Web, &web, &format!("code: {code}"))
+        .await;
     assert_eq!(outcome(&note), Some(VerificationOutcome::Verified));
     let (joined, _) = desk.record("web-2", Channel::Web, &web, "thanks").await;
-    assert_eq!(joined, owner, "the web address now belongs to the phone's customer");
+    assert_eq!(
+        joined, owner,
+        "the web address now belongs to the phone's customer"
+    );
     let evidence: String = sqlx::query_scalar(
         "SELECT evidence FROM identity_links WHERE identity_value = 'sam@example.org' AND status = 'applied'",
     )
     .fetch_one(&desk.pool)
     .await
     .unwrap();
-    assert!(evidence.contains("verified by a one-time code"), "{evidence}");
+    assert!(
+        evidence.contains("verified by a one-time code"),
+        "{evidence}"
+    );
     // Single use: the same code again is just text.
     let (_, note) = desk.record("web-1", Channel::Web, &web, &code).await;
     assert_eq!(note, None);
@@ -176,10 +198,15 @@ async fn a_claim_links_only_when_its_code_comes_back_on_the_claiming_conversatio
     let (_, note) = desk.record("web-3", Channel::Web, &mallory, &code).await;
     assert_eq!(note, None, "expired");
     let (_, note) = desk.record("web-3", Channel::Web, &mallory, &claim).await;
-    assert_eq!(outcome(&note), Some(VerificationOutcome::CodeSent), "a fresh code");
+    assert_eq!(
+        outcome(&note),
+        Some(VerificationOutcome::CodeSent),
+        "a fresh code"
+    );
     let code = desk.code_sent_to(&second).unwrap();
     for _ in 0..5 {
-        desk.record("web-3", Channel::Web, &mallory, &wrong(&code)).await;
+        desk.record("web-3", Channel::Web, &mallory, &wrong(&code))
+            .await;
     }
     let (_, note) = desk.record("web-3", Channel::Web, &mallory, &code).await;
     assert_eq!(note, None, "a failed claim takes no code");

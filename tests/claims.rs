@@ -92,9 +92,15 @@ async fn a_stated_phone_or_email_takes_nobody_elses_messages() {
     let form = whatsapp_form(&victim_phone, "+14155550199", secret, &sid, "Victim");
     assert_eq!(app.post_signed_whatsapp(&form).await.status(), 200);
     let victim = settled(&app, Channel::Whatsapp, &victim_phone).await;
-    assert_eq!(victim.merged_into, None, "merged into the attacker's ticket");
+    assert_eq!(
+        victim.merged_into, None,
+        "merged into the attacker's ticket"
+    );
     let victim_ticket = victim.ticket_id.clone().unwrap();
-    assert_ne!(victim_ticket, attacker_ticket, "the victim has their own ticket");
+    assert_ne!(
+        victim_ticket, attacker_ticket,
+        "the victim has their own ticket"
+    );
     let stored_on: String = sqlx::query_scalar(
         "SELECT t.ticket_number FROM messages m JOIN tickets t ON t.id = m.ticket_id
          WHERE m.provider_message_id = $1",
@@ -104,7 +110,15 @@ async fn a_stated_phone_or_email_takes_nobody_elses_messages() {
     .await
     .unwrap();
     assert_eq!(stored_on, victim_ticket);
-    let seen: Value = app.http.get(&attacker_api).send().await.unwrap().json().await.unwrap();
+    let seen: Value = app
+        .http
+        .get(&attacker_api)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(!mentions(&seen["transcript"], secret), "exposed: {seen}");
 
     // 2: the CEO has a web ticket; an attacker on WhatsApp states the
@@ -119,8 +133,19 @@ async fn a_stated_phone_or_email_takes_nobody_elses_messages() {
     assert_eq!(app.post_signed_whatsapp(&form).await.status(), 200);
     let attacker_chat = settled(&app, Channel::Whatsapp, &attacker_phone).await;
     assert_eq!(attacker_chat.merged_into, None, "joined the CEO's ticket");
-    let ceo_view: Value = app.http.get(&ceo_api).send().await.unwrap().json().await.unwrap();
-    assert!(!mentions(&ceo_view["transcript"], "what did you tell me"), "{ceo_view}");
+    let ceo_view: Value = app
+        .http
+        .get(&ceo_api)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !mentions(&ceo_view["transcript"], "what did you tell me"),
+        "{ceo_view}"
+    );
 
     // 3: stated first, used later: the real owner writing from the address
     // an attacker stated on WhatsApp gets a ticket of their own.
@@ -134,7 +159,10 @@ async fn a_stated_phone_or_email_takes_nobody_elses_messages() {
     let cfo_form = submit_form(&app, &target, "", "Our payroll export looks wrong").await;
     let cfo_ref = cfo_form["ticket_ref"].as_str().unwrap();
     let cfo = settled(&app, Channel::Web, cfo_ref).await;
-    assert_eq!(cfo.merged_into, None, "the CFO was merged into the claimant");
+    assert_eq!(
+        cfo.merged_into, None,
+        "the CFO was merged into the claimant"
+    );
     assert_ne!(cfo.customer_id, early.customer_id);
     let early_view = app
         .ticket_status(&ticket_workflow_id(Channel::Whatsapp, &early_phone))

@@ -110,13 +110,9 @@ impl TicketActivities {
         .await?;
         tx.commit().await?;
         // Codes go out after the commit: the claims they prove are stored.
-        let verification = crate::identity::verify::send_codes(
-            &self.pool,
-            &self.channels,
-            input.channel,
-            checked,
-        )
-        .await?;
+        let verification =
+            crate::identity::verify::send_codes(&self.pool, &self.channels, input.channel, checked)
+                .await?;
         // A verified claim may have moved this conversation to another customer.
         let customer_id: uuid::Uuid =
             sqlx::query_scalar("SELECT customer_id FROM tickets WHERE id = $1")
@@ -246,8 +242,7 @@ impl TicketActivities {
     ) -> Result<(), ActivityError> {
         crm::record_escalation(&self.pool, &input).await?;
         // Humans see what was only claimed, marked as such.
-        let claims =
-            crate::identity::summary_for_humans(&self.pool, &input.ticket_key).await?;
+        let claims = crate::identity::summary_for_humans(&self.pool, &input.ticket_key).await?;
         let due = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(input.ack_due_unix_ms)
             .unwrap_or_default();
         self.post_to_queue(json!({

@@ -100,7 +100,11 @@ mod tests {
     fn only_the_issued_code_matches_and_the_hash_hides_it() {
         let code = Issued::new();
         assert!(matches(&code.salt, &code.hash, code.digits));
-        assert!(!matches(&code.salt, &code.hash, (code.digits + 1) % 1_000_000));
+        assert!(!matches(
+            &code.salt,
+            &code.hash,
+            (code.digits + 1) % 1_000_000
+        ));
         assert_ne!(code.hash, hash(&Issued::new().salt, code.digits), "salted");
         assert_eq!(code.shown().chars().count(), 7);
     }

@@ -16,7 +16,10 @@ use steward_domain::ticket_io::VerificationNote;
 
 /// Where a claimed ticket's codes go: the channel and sender of its first
 /// message (a web form's sender is its email address).
-async fn ticket_contact(pool: &PgPool, number: &str) -> Result<Option<(Channel, String)>, sqlx::Error> {
+async fn ticket_contact(
+    pool: &PgPool,
+    number: &str,
+) -> Result<Option<(Channel, String)>, sqlx::Error> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT m.channel, m.sender FROM messages m JOIN tickets t ON t.id = m.ticket_id
          WHERE t.ticket_number = $1 AND m.direction = 'inbound' ORDER BY m.received_at LIMIT 1",

@@ -29,7 +29,12 @@ pub struct Checked {
     pub(super) due: Vec<Due>,
 }
 
-async fn ticket_event(tx: &mut Tx<'_>, ticket: Uuid, event: &str, detail: &str) -> Result<(), sqlx::Error> {
+async fn ticket_event(
+    tx: &mut Tx<'_>,
+    ticket: Uuid,
+    event: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO ticket_events (ticket_id, event, status, detail)
          SELECT id, $2, status, $3 FROM tickets WHERE id = $1",
@@ -73,7 +78,10 @@ pub async fn check_message(
         ticket_event(tx, ticket, "identity_claimed", &detail).await?;
     }
     if let Some(note) = echo(tx, ticket_key, ticket, message).await? {
-        return Ok(Checked { note: Some(note), due: Vec::new() });
+        return Ok(Checked {
+            note: Some(note),
+            due: Vec::new(),
+        });
     }
     let mut checked = Checked::default();
     for (claim_id, kind, value, codes_sent, live, _) in made {
@@ -82,10 +90,17 @@ pub async fn check_message(
         }
         if codes_sent >= MAX_SENDS {
             let detail = format!("claim of {kind} {value}: all {MAX_SENDS} codes used, none sent");
-            checked.note.get_or_insert(wording::not_sent(&kind, &value, detail));
+            checked
+                .note
+                .get_or_insert(wording::not_sent(&kind, &value, detail));
             continue;
         }
-        checked.due.push(Due { claim_id, kind, value, codes_sent });
+        checked.due.push(Due {
+            claim_id,
+            kind,
+            value,
+            codes_sent,
+        });
     }
     Ok(checked)
 }
@@ -133,13 +148,21 @@ async fn echo(
     // timing would tell which code was close.
     let matched = live
         .iter()
-        .filter(|c| codes.iter().fold(false, |hit, code| hit | matches(&c.code_salt, &c.code_hash, *code)))
+        .filter(|c| {
+            codes.iter().fold(false, |hit, code| {
+                hit | matches(&c.code_salt, &c.code_hash, *code)
+            })
+        })
         .map(|c| c.id)
         .next();
     if let Some(claim) = live.iter().find(|c| Some(c.id) == matched) {
         let detail = link(tx, claim, &message.provider_message_id).await?;
         ticket_event(tx, ticket, "identity_verified", &detail).await?;
-        return Ok(Some(wording::verified(&claim.claimed_kind, &claim.claimed_value, detail)));
+        return Ok(Some(wording::verified(
+            &claim.claimed_kind,
+            &claim.claimed_value,
+            detail,
+        )));
     }
     let ids: Vec<i64> = live.iter().map(|c| c.id).collect();
     let attempts: Vec<i32> = sqlx::query_scalar(
@@ -164,7 +187,10 @@ fn identity(kind: &str, value: &str) -> Option<Identity> {
         "email" => IdentityKind::Email,
         _ => return None,
     };
-    Some(Identity { kind, value: value.to_owned() })
+    Some(Identity {
+        kind,
+        value: value.to_owned(),
+    })
 }
 
 /// The proven claim becomes a link: an identity nobody holds becomes the
@@ -212,7 +238,15 @@ async fn link(tx: &mut Tx<'_>, claim: &LiveClaim, source: &str) -> Result<String
                 .bind(value)
                 .execute(&mut **tx)
                 .await?;
-                record_link(tx, &claimed, claim.customer_id, "applied", &evidence, source).await?;
+                record_link(
+                    tx,
+                    &claimed,
+                    claim.customer_id,
+                    "applied",
+                    &evidence,
+                    source,
+                )
+                .await?;
             }
         }
     }

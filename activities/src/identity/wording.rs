@@ -77,7 +77,12 @@ pub(super) fn code_sent(kind: &str, value: &str, detail: String) -> Verification
         )
     };
     let outcome = VerificationOutcome::CodeSent;
-    VerificationNote { outcome, claimed, detail, reply }
+    VerificationNote {
+        outcome,
+        claimed,
+        detail,
+        reply,
+    }
 }
 
 /// No code went out for a phone or email (sends used up, send failed).
@@ -91,14 +96,25 @@ pub(super) fn not_sent(kind: &str, value: &str, detail: String) -> VerificationN
          a person from our team will check it."
     );
     let outcome = VerificationOutcome::NotSent;
-    VerificationNote { outcome, claimed, detail, reply }
+    VerificationNote {
+        outcome,
+        claimed,
+        detail,
+        reply,
+    }
 }
 
 pub(super) fn verified(kind: &str, value: &str, detail: String) -> VerificationNote {
     let claimed = masked(kind, value);
-    let reply = format!("Thanks, that code is right: {claimed} is now linked to this conversation.");
+    let reply =
+        format!("Thanks, that code is right: {claimed} is now linked to this conversation.");
     let outcome = VerificationOutcome::Verified;
-    VerificationNote { outcome, claimed, detail, reply }
+    VerificationNote {
+        outcome,
+        claimed,
+        detail,
+        reply,
+    }
 }
 
 pub(super) fn code_wrong(attempts_left: i32, detail: String) -> VerificationNote {
@@ -111,7 +127,12 @@ pub(super) fn code_wrong(attempts_left: i32, detail: String) -> VerificationNote
         )
     };
     let outcome = VerificationOutcome::CodeWrong;
-    VerificationNote { outcome, claimed: String::new(), detail, reply }
+    VerificationNote {
+        outcome,
+        claimed: String::new(),
+        detail,
+        reply,
+    }
 }
 
 #[cfg(test)]
