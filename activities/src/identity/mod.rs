@@ -15,6 +15,7 @@
 mod claims;
 mod codes;
 mod delivery;
+mod link;
 mod persons;
 mod stated;
 mod unmerge;

@@ -6,9 +6,10 @@
 //! and checks a code the message carries.
 
 use super::codes::{MAX_ATTEMPTS, MAX_SENDS, codes_in, matches};
-use super::{Tx, claims, record_link, wording};
+use super::link::link;
+use super::{Tx, wording};
+use steward_domain::InboundMessage;
 use steward_domain::ticket_io::VerificationNote;
-use steward_domain::{Identity, IdentityKind, InboundMessage};
 use uuid::Uuid;
 
 pub use super::delivery::send_codes;
@@ -106,16 +107,16 @@ pub async fn check_message(
 }
 
 #[derive(sqlx::FromRow)]
-struct LiveClaim {
-    id: i64,
-    claimed_kind: String,
-    claimed_value: String,
-    customer_id: Uuid,
-    claimant_kind: String,
-    claimant_value: String,
-    evidence: String,
-    code_salt: Vec<u8>,
-    code_hash: Vec<u8>,
+pub(super) struct LiveClaim {
+    pub(super) id: i64,
+    pub(super) claimed_kind: String,
+    pub(super) claimed_value: String,
+    pub(super) customer_id: Uuid,
+    pub(super) claimant_kind: String,
+    pub(super) claimant_value: String,
+    pub(super) evidence: String,
+    pub(super) code_salt: Vec<u8>,
+    pub(super) code_hash: Vec<u8>,
 }
 
 /// A code in the message against the conversation's live codes: the
@@ -179,83 +180,4 @@ async fn echo(
     let detail = format!("a wrong verification code on this conversation; {left} attempt(s) left");
     ticket_event(tx, ticket, "identity_code_wrong", &detail).await?;
     Ok(Some(wording::code_wrong(left, detail)))
-}
-
-fn identity(kind: &str, value: &str) -> Option<Identity> {
-    let kind = match kind {
-        "phone" => IdentityKind::Phone,
-        "email" => IdentityKind::Email,
-        _ => return None,
-    };
-    Some(Identity {
-        kind,
-        value: value.to_owned(),
-    })
-}
-
-/// The proven claim becomes a link: an identity nobody holds becomes the
-/// claimant's; when someone holds it (or the claimed ticket), the
-/// claimant's own identity and this conversation join that customer. Each
-/// an applied link with its evidence, undone by `unmerge`.
-async fn link(tx: &mut Tx<'_>, claim: &LiveClaim, source: &str) -> Result<String, sqlx::Error> {
-    let (kind, value) = (&claim.claimed_kind, &claim.claimed_value);
-    let evidence = format!(
-        "verified by a one-time code sent to {kind} {value}; claimed as \"{}\"",
-        claim.evidence
-    );
-    match claims::holder(tx, kind, value).await? {
-        Some(holder) if holder == claim.customer_id => {}
-        Some(holder) => {
-            sqlx::query(
-                "UPDATE customer_identities SET customer_id = $3, verified = true
-                 WHERE kind = $1 AND value = $2",
-            )
-            .bind(&claim.claimant_kind)
-            .bind(&claim.claimant_value)
-            .bind(holder)
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query(
-                "UPDATE tickets SET customer_id = $2 WHERE ticket_key IN
-                     (SELECT ticket_key FROM identity_claims WHERE id = $1)",
-            )
-            .bind(claim.id)
-            .bind(holder)
-            .execute(&mut **tx)
-            .await?;
-            if let Some(claimant) = identity(&claim.claimant_kind, &claim.claimant_value) {
-                record_link(tx, &claimant, holder, "applied", &evidence, source).await?;
-            }
-        }
-        None => {
-            if let Some(claimed) = identity(kind, value) {
-                sqlx::query(
-                    "INSERT INTO customer_identities (customer_id, kind, value, verified)
-                     VALUES ($1, $2, $3, true) ON CONFLICT (kind, value) DO NOTHING",
-                )
-                .bind(claim.customer_id)
-                .bind(kind)
-                .bind(value)
-                .execute(&mut **tx)
-                .await?;
-                record_link(
-                    tx,
-                    &claimed,
-                    claim.customer_id,
-                    "applied",
-                    &evidence,
-                    source,
-                )
-                .await?;
-            }
-        }
-    }
-    sqlx::query(
-        "UPDATE identity_claims SET status = 'verified', verified_at = now(),
-             code_hash = NULL, code_salt = NULL WHERE id = $1",
-    )
-    .bind(claim.id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(evidence)
 }
