@@ -29,3 +29,11 @@ CREATE TABLE identity_claims (
 );
 CREATE INDEX identity_claims_ticket ON identity_claims (ticket_key) WHERE status = 'pending';
 CREATE INDEX identity_claims_claimed ON identity_claims (claimed_kind, claimed_value);
+
+-- `customer_identities.verified` now means "used through its own channel"
+-- (a WhatsApp or Gmail message came from it): an identity only typed into
+-- a web form, or only stated, stays unverified and is taken over by the
+-- first message that really comes from it.
+UPDATE customer_identities i SET verified = true
+WHERE EXISTS (SELECT 1 FROM messages m
+              WHERE m.direction = 'inbound' AND m.channel <> 'web' AND lower(m.sender) = i.value);

@@ -23,6 +23,9 @@ struct Scenario {
 
 #[derive(Deserialize)]
 struct Message {
+    /// `webform` only types its address; the other channels prove theirs.
+    #[serde(default)]
+    channel: String,
     from: Value,
     body: String,
 }
@@ -56,7 +59,7 @@ pub async fn score(pool: &sqlx::PgPool, path: &Path, region: &str) -> anyhow::Re
             let who = identity(&m.from, region)?;
             let name = m.from["name"].as_str().unwrap_or("");
             customers.push(
-                steward_activities::identity::resolve_customer(
+                steward_activities::identity::resolve_customer_on(
                     &mut tx,
                     steward_activities::identity::Said {
                         sender: &who,
@@ -66,6 +69,7 @@ pub async fn score(pool: &sqlx::PgPool, path: &Path, region: &str) -> anyhow::Re
                         source_message_id: &format!("{}-{n}", scenario.id),
                     },
                     region,
+                    m.channel != "webform",
                 )
                 .await?,
             );

@@ -8,7 +8,7 @@ mod support;
 
 use steward_activities::channels::Channels;
 use steward_activities::config::GmailSettings;
-use steward_activities::identity::{Said, resolve_customer, unmerge, verify};
+use steward_activities::identity::{Said, resolve_customer_on, unmerge, verify};
 use steward_domain::ticket_io::{VerificationNote, VerificationOutcome};
 use steward_domain::{Channel, Identity, InboundMessage};
 use support::standins::{Twilio, twilio_settings};
@@ -53,7 +53,10 @@ impl Desk {
             body,
             source_message_id: &message.provider_message_id,
         };
-        let customer = resolve_customer(&mut tx, said, "US").await.unwrap();
+        let proven = channel != Channel::Web;
+        let customer = resolve_customer_on(&mut tx, said, "US", proven)
+            .await
+            .unwrap();
         let (ticket, _) =
             steward_activities::crm::ticket_for_key(&mut tx, key, key, customer, channel, "")
                 .await
@@ -219,4 +222,53 @@ async fn a_claim_links_only_when_its_code_comes_back_on_the_claiming_conversatio
 /// written in a message (the US test range `+1555…` does not).
 fn uk_phone() -> String {
     format!("+447700{:06}", uuid::Uuid::new_v4().as_u128() % 1_000_000)
+}
+
+#[tokio::test]
+async fn an_address_typed_into_the_web_form_belongs_to_whoever_writes_from_it() {
+    let (pool, name) = scratch_database("steward_claim_typed").await;
+    let twilio = Twilio::default();
+    let url = twilio.clone().start().await;
+    let channels = Channels::new(twilio_settings(url), GmailSettings::default());
+    let desk = Desk {
+        pool,
+        channels,
+        twilio,
+    };
+    let victim = Identity::email("dana@victim.example").unwrap();
+
+    // Typed first by someone on the web form, then really used by mail.
+    let (typist, _) = desk.record("web-a", Channel::Web, &victim, "hello").await;
+    let (same, _) = desk.record("web-b", Channel::Web, &victim, "again").await;
+    assert_eq!(same, typist, "web submissions of one address stay together");
+    let (owner, _) = desk
+        .record("mail-1", Channel::Email, &victim, "my invoice")
+        .await;
+    assert_ne!(
+        owner, typist,
+        "the mailbox's own message takes the address over"
+    );
+    let (status, claimant): (String, Uuid) = sqlx::query_as(
+        "SELECT status, customer_id FROM identity_claims WHERE claimed_value = 'dana@victim.example'",
+    )
+    .fetch_one(&desk.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (status.as_str(), claimant),
+        ("pending", typist),
+        "the typist keeps a claim"
+    );
+
+    // Typed again after its owner used it: a customer of its own, and a
+    // code goes to the mailbox (the development outbox here).
+    let (later, note) = desk.record("web-c", Channel::Web, &victim, "show me").await;
+    assert_ne!(later, owner);
+    assert_eq!(outcome(&note), Some(VerificationOutcome::CodeSent));
+    let (mail, _) = desk
+        .record("mail-2", Channel::Email, &victim, "thanks")
+        .await;
+    assert_eq!(mail, owner);
+    let pool = desk.pool;
+    drop_database(pool, &name).await;
 }

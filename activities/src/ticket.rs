@@ -88,8 +88,11 @@ impl TicketActivities {
             body: &message.body,
             source_message_id: &message.provider_message_id,
         };
+        // A web form only types an address; the other channels prove theirs.
+        let proven = message.channel != steward_domain::Channel::Web;
+        let region = &self.settings.default_region;
         let customer_id =
-            crate::identity::resolve_customer(&mut tx, said, &self.settings.default_region).await?;
+            crate::identity::resolve_customer_on(&mut tx, said, region, proven).await?;
         let (ticket_row, ticket_number) = crm::ticket_for_key(
             &mut tx,
             &input.ticket_key,

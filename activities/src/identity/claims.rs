@@ -49,24 +49,51 @@ pub(super) async fn record_claims(
         if holder == Some(customer) {
             continue;
         }
-        sqlx::query(
-            "INSERT INTO identity_claims (claimed_kind, claimed_value, customer_id, claimant_kind,
-                                          claimant_value, evidence, source_message_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (customer_id, claimed_kind, claimed_value) DO UPDATE
-               SET evidence = EXCLUDED.evidence, source_message_id = EXCLUDED.source_message_id
-               WHERE identity_claims.status = 'pending'",
-        )
-        .bind(kind)
-        .bind(&value)
-        .bind(customer)
-        .bind(sender.kind.as_str())
-        .bind(&sender.value)
-        .bind(&mention.evidence)
-        .bind(source_message_id)
-        .execute(&mut **tx)
-        .await?;
+        let evidence = &mention.evidence;
+        let claimed = (kind, value.as_str());
+        insert(tx, customer, sender, claimed, evidence, source_message_id).await?;
     }
+    Ok(())
+}
+
+/// Records that `customer`, writing from `sender`, claims `claimed`.
+pub(super) async fn record(
+    tx: &mut Tx<'_>,
+    customer: Uuid,
+    sender: &Identity,
+    claimed: &Identity,
+    evidence: &str,
+    source_message_id: &str,
+) -> Result<(), sqlx::Error> {
+    let claimed = (claimed.kind.as_str(), claimed.value.as_str());
+    insert(tx, customer, sender, claimed, evidence, source_message_id).await
+}
+
+async fn insert(
+    tx: &mut Tx<'_>,
+    customer: Uuid,
+    sender: &Identity,
+    (kind, value): (&str, &str),
+    evidence: &str,
+    source_message_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO identity_claims (claimed_kind, claimed_value, customer_id, claimant_kind,
+                                      claimant_value, evidence, source_message_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (customer_id, claimed_kind, claimed_value) DO UPDATE
+           SET evidence = EXCLUDED.evidence, source_message_id = EXCLUDED.source_message_id
+           WHERE identity_claims.status = 'pending'",
+    )
+    .bind(kind)
+    .bind(value)
+    .bind(customer)
+    .bind(sender.kind.as_str())
+    .bind(&sender.value)
+    .bind(evidence)
+    .bind(source_message_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -35,8 +35,7 @@ pub(super) async fn link(
         Some(holder) if holder == claim.customer_id => {}
         Some(holder) => {
             sqlx::query(
-                "UPDATE customer_identities SET customer_id = $3, verified = true
-                 WHERE kind = $1 AND value = $2",
+                "UPDATE customer_identities SET customer_id = $3 WHERE kind = $1 AND value = $2",
             )
             .bind(&claim.claimant_kind)
             .bind(&claim.claimant_value)

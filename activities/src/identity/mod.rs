@@ -19,13 +19,13 @@ mod link;
 mod persons;
 mod stated;
 mod unmerge;
+mod used;
 pub mod verify;
 mod wording;
 
 pub use claims::{believed_links, summary_for_humans};
 pub use unmerge::{UnmergeError, unmerge};
 
-use crate::crm::identity_owner;
 use sqlx::{Postgres, Transaction};
 use steward_domain::identity::canonical_email;
 use steward_domain::mentions::{Mention, Mentioned, mentions};
@@ -87,10 +87,22 @@ pub async fn resolve_customer(
     said: Said<'_>,
     default_region: &str,
 ) -> Result<Uuid, sqlx::Error> {
+    resolve_customer_on(tx, said, default_region, true).await
+}
+
+/// [`resolve_customer`] for a message that came through its sender's own
+/// channel (`proven`: a signed Twilio webhook, Gmail) or not (a web form,
+/// where the address is only typed).
+pub async fn resolve_customer_on(
+    tx: &mut Tx<'_>,
+    said: Said<'_>,
+    default_region: &str,
+    proven: bool,
+) -> Result<Uuid, sqlx::Error> {
     let sender = canonical(said.sender);
     let stated = mentions(said.body, default_region);
     let stated = stated::read_national_phones(tx, stated, default_region).await?;
-    let owner = identity_customer(tx, &sender, &said, &stated).await?;
+    let owner = identity_customer(tx, &sender, &said, &stated, proven).await?;
     let person = introduced_name(said.body);
     let customer = persons::person_on_identity(
         tx,
@@ -118,8 +130,11 @@ async fn identity_customer(
     sender: &Identity,
     said: &Said<'_>,
     stated: &[Mention],
+    proven: bool,
 ) -> Result<Uuid, sqlx::Error> {
-    if let Some(owner) = identity_owner(tx, sender).await? {
+    let source = said.source_message_id;
+    let name = said.display_name;
+    if let Some(owner) = used::sender_customer(tx, sender, name, proven, source).await? {
         return Ok(owner);
     }
     let mut proposals = Vec::new();
@@ -132,6 +147,9 @@ async fn identity_customer(
         }
     }
     let customer = crate::crm::customer_for_identity(tx, sender, said.display_name).await?;
+    if proven {
+        used::mark_used(tx, sender).await?;
+    }
     for (target, evidence) in proposals {
         if target != customer {
             record_link(
