@@ -279,6 +279,20 @@ async fn twilio_app(
     (with_kb(settings).await, twilio, queue)
 }
 
+/// The one-time code (`481-220`) in a mail sent to an address containing `who`.
+fn code_mailed_to(google: &Google, who: &str) -> Option<String> {
+    google
+        .sent()
+        .iter()
+        .filter(|m| header(&m.raw, "To").is_some_and(|to| to.contains(who)))
+        .find_map(|m| {
+            text_part(&m.raw)
+                .split_whitespace()
+                .find(|w| w.chars().count() == 7 && w.chars().nth(3) == Some('-'))
+                .map(str::to_owned)
+        })
+}
+
 async fn customer_writes(app: &TestApp, phone: &str, body: &str) {
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
     let params = whatsapp_form(phone, OUR_WHATSAPP, body, &sid, "Ana Lopez");
@@ -397,14 +411,35 @@ async fn post_failed_receipt(app: &TestApp, sid: &str, phone: &str, key: &[u8]) 
 /// must wait for the ledger, not be dropped.
 #[tokio::test]
 async fn a_failed_reply_is_sent_again_by_email_when_the_customer_has_one() {
-    let (app, twilio, _queue) = twilio_app(|_| {}).await;
+    let twilio = Twilio::default();
+    let twilio_url = twilio.clone().start().await;
     *twilio.first_delay.lock().unwrap() = Some(std::time::Duration::from_millis(1500));
+    let (app, google) = gmail_app_with(1, |s| {
+        s.activities.twilio = twilio_settings(twilio_url);
+    })
+    .await;
     let phone = unique_phone();
     customer_writes(
         &app,
         &phone,
         "How do I reset my password? My email is dana.redeliver@example.com",
     )
+    .await;
+    // A stated address is only a claim until its code comes back.
+    let code = eventually("a code at the claimed mailbox", WAIT, || async {
+        code_mailed_to(&google, "dana.redeliver")
+    })
+    .await;
+    customer_writes(&app, &phone, &code).await;
+    eventually("the address verified", WAIT, || async {
+        let status: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM identity_claims WHERE claimed_value = 'dana.redeliver@example.com'",
+        )
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap();
+        (status.as_deref() == Some("verified")).then_some(())
+    })
     .await;
     let reply = eventually("the bot's reply", WAIT, || async {
         twilio.sent.lock().unwrap().first().cloned()
@@ -525,16 +560,7 @@ async fn an_email_customer_following_up_on_whatsapp_proves_the_address_before_it
     // Stating the address is a claim: a code goes to that mailbox, and
     // nothing joins until it comes back on this chat.
     let code = eventually("a code at the claimed mailbox", WAIT, || async {
-        google
-            .sent()
-            .iter()
-            .filter(|m| header(&m.raw, "To").is_some_and(|to| to.contains("carla.reyes")))
-            .find_map(|m| {
-                text_part(&m.raw)
-                    .split_whitespace()
-                    .find(|w| w.chars().count() == 7 && w.chars().nth(3) == Some('-'))
-                    .map(str::to_owned)
-            })
+        code_mailed_to(&google, "carla.reyes")
     })
     .await;
     let whatsapp_ticket = ticket_workflow_id(Channel::Whatsapp, &phone);
