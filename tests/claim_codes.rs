@@ -144,6 +144,24 @@ async fn a_claim_links_only_when_its_code_comes_back_on_the_claiming_conversatio
         .unwrap();
     assert!(!String::from_utf8_lossy(&stored).contains(&code.replace('-', "")));
 
+    // Humans see it, marked unverified: on the ticket and in escalations.
+    let event: String =
+        sqlx::query_scalar("SELECT detail FROM ticket_events WHERE event = 'identity_claimed'")
+            .fetch_one(&desk.pool)
+            .await
+            .unwrap();
+    assert!(
+        event.contains(&phone) && event.contains("UNVERIFIED"),
+        "{event}"
+    );
+    let summary = steward_activities::identity::summary_for_humans(&desk.pool, "web-1")
+        .await
+        .unwrap();
+    assert!(
+        summary.contains("UNVERIFIED") && summary.contains(&phone),
+        "{summary}"
+    );
+
     // Restating it while a code is live sends no other.
     let sends = desk.twilio.sent.lock().unwrap().len();
     desk.record("web-1", Channel::Web, &web, &stated).await;
@@ -181,6 +199,10 @@ async fn a_claim_links_only_when_its_code_comes_back_on_the_claiming_conversatio
         evidence.contains("verified by a one-time code"),
         "{evidence}"
     );
+    let summary = steward_activities::identity::summary_for_humans(&desk.pool, "web-1")
+        .await
+        .unwrap();
+    assert!(summary.contains("verified by code"), "{summary}");
     // Single use: the same code again is just text.
     let (_, note) = desk.record("web-1", Channel::Web, &web, &code).await;
     assert_eq!(note, None);

@@ -248,8 +248,13 @@ impl TicketActivities {
         let claims = crate::identity::summary_for_humans(&self.pool, &input.ticket_key).await?;
         let due = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(input.ack_due_unix_ms)
             .unwrap_or_default();
+        let claims_line = if claims.is_empty() {
+            String::new()
+        } else {
+            format!("\nIdentity claims on this ticket:\n{claims}")
+        };
         self.post_to_queue(json!({
-            "text": format!("[tier {}] {} escalated ({}): respond by {}. {}", input.tier, input.ticket_id,
+            "text": format!("[tier {}] {} escalated ({}): respond by {}. {}{claims_line}", input.tier, input.ticket_id,
                 input.reason.as_str(), due.to_rfc3339(), input.summary.chars().take(300).collect::<String>()),
             "ticket_id": input.ticket_id,
             "identity_claims": claims,
