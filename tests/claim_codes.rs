@@ -291,6 +291,27 @@ async fn an_address_typed_into_the_web_form_belongs_to_whoever_writes_from_it() 
         .record("mail-2", Channel::Email, &victim, "thanks")
         .await;
     assert_eq!(mail, owner);
+
+    // Stating many numbers sends a bounded number of codes.
+    let phones: Vec<String> = (0..8).map(|_| uk_phone()).collect();
+    let pump = Identity::email("pump@spam.example").unwrap();
+    let body: String = phones
+        .iter()
+        .map(|p| format!("My phone number is {p}.\n"))
+        .collect();
+    desk.record("web-d", Channel::Web, &pump, &body).await;
+    let reached = phones
+        .iter()
+        .filter(|p| desk.code_sent_to(p).is_some())
+        .count();
+    let claimed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM identity_claims WHERE claimant_value = 'pump@spam.example'",
+    )
+    .fetch_one(&desk.pool)
+    .await
+    .unwrap();
+    assert!(claimed > 6, "every statement is recorded: {claimed}");
+    assert_eq!(reached, 6, "codes per claimant per day");
     let pool = desk.pool;
     drop_database(pool, &name).await;
 }

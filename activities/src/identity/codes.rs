@@ -12,6 +12,9 @@ pub(super) const CODE_TTL_SECS: i64 = 600;
 /// Codes sent per claim, ever: a claim cannot be used to spam the claimed
 /// phone or mailbox.
 pub(super) const MAX_SENDS: i32 = 3;
+/// Codes one claimant may cause in a day, over all their claims: stating
+/// many numbers cannot turn Steward into a message pump.
+pub(super) const MAX_SENDS_PER_DAY: i64 = 6;
 /// Wrong codes per claim before it fails for good (1 in 200,000 odds).
 pub(super) const MAX_ATTEMPTS: i32 = 5;
 

@@ -5,7 +5,7 @@
 //! claims to its conversation, records them as ticket events for humans,
 //! and checks a code the message carries.
 
-use super::codes::{MAX_ATTEMPTS, MAX_SENDS, codes_in, matches};
+use super::codes::{MAX_ATTEMPTS, MAX_SENDS, MAX_SENDS_PER_DAY, codes_in, matches};
 use super::link::link;
 use super::{Tx, wording};
 use steward_domain::InboundMessage;
@@ -85,17 +85,26 @@ pub async fn check_message(
         });
     }
     let mut checked = Checked::default();
+    let mut sent_today: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(codes_sent), 0) FROM identity_claims
+         WHERE customer_id IN (SELECT customer_id FROM identity_claims WHERE source_message_id = $1)
+           AND created_at > now() - interval '1 day'",
+    )
+    .bind(&message.provider_message_id)
+    .fetch_one(&mut **tx)
+    .await?;
     for (claim_id, kind, value, codes_sent, live, _) in made {
         if live {
             continue; // a code is out already: restating it sends no other
         }
-        if codes_sent >= MAX_SENDS {
-            let detail = format!("claim of {kind} {value}: all {MAX_SENDS} codes used, none sent");
+        if codes_sent >= MAX_SENDS || sent_today >= MAX_SENDS_PER_DAY {
+            let detail = format!("claim of {kind} {value}: its codes for now are used, none sent");
             checked
                 .note
                 .get_or_insert(wording::not_sent(&kind, &value, detail));
             continue;
         }
+        sent_today += 1;
         checked.due.push(Due {
             claim_id,
             kind,
