@@ -284,6 +284,20 @@ async fn twilio_app(
     (with_kb(settings).await, twilio, queue)
 }
 
+/// The one-time code (`481-220`) in a mail sent to an address containing `who`.
+fn code_mailed_to(google: &Google, who: &str) -> Option<String> {
+    google
+        .sent()
+        .iter()
+        .filter(|m| header(&m.raw, "To").is_some_and(|to| to.contains(who)))
+        .find_map(|m| {
+            text_part(&m.raw)
+                .split_whitespace()
+                .find(|w| w.chars().count() == 7 && w.chars().nth(3) == Some('-'))
+                .map(str::to_owned)
+        })
+}
+
 async fn customer_writes(app: &TestApp, phone: &str, body: &str) {
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
     let params = whatsapp_form(phone, OUR_WHATSAPP, body, &sid, "Ana Lopez");
@@ -419,14 +433,35 @@ async fn post_failed_receipt(
 /// the ticket handles it after the send, with the ledger row in place.
 #[tokio::test]
 async fn a_failed_reply_is_sent_again_by_email_when_the_customer_has_one() {
-    let (app, twilio, _queue) = twilio_app(|_| {}).await;
+    let twilio = Twilio::default();
+    let twilio_url = twilio.clone().start().await;
     *twilio.first_delay.lock().unwrap() = Some(std::time::Duration::from_millis(1500));
+    let (app, google) = gmail_app_with(1, |s| {
+        s.activities.twilio = twilio_settings(twilio_url);
+    })
+    .await;
     let phone = unique_phone();
     customer_writes(
         &app,
         &phone,
         "How do I reset my password? My email is dana.redeliver@example.com",
     )
+    .await;
+    // A stated address is only a claim until its code comes back.
+    let code = eventually("a code at the claimed mailbox", WAIT, || async {
+        code_mailed_to(&google, "dana.redeliver")
+    })
+    .await;
+    customer_writes(&app, &phone, &code).await;
+    eventually("the address verified", WAIT, || async {
+        let status: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM identity_claims WHERE claimed_value = 'dana.redeliver@example.com'",
+        )
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap();
+        (status.as_deref() == Some("verified")).then_some(())
+    })
     .await;
     let reply = eventually("the bot's reply", WAIT, || async {
         twilio.sent.lock().unwrap().first().cloned()
@@ -612,13 +647,9 @@ fn urlencode(s: &str) -> String {
 }
 
 #[tokio::test]
-async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() {
-    let twilio = Twilio::default();
-    let twilio_url = twilio.clone().start().await;
-    let queue = HumanQueue::default();
-    let queue_url = queue.clone().start().await;
+async fn an_email_customer_following_up_on_whatsapp_proves_the_address_before_it_joins() {
+    let twilio_url = Twilio::default().start().await;
     let (app, google) = gmail_app_with(1, |s| {
-        s.activities.human_queue_webhook = Some(queue_url.into());
         s.activities.twilio = twilio_settings(twilio_url);
     })
     .await;
@@ -633,12 +664,6 @@ async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() 
         (!google.sent().is_empty()).then_some(())
     })
     .await;
-    let ticket_id = app
-        .ticket_status(&email_ticket)
-        .await
-        .unwrap()
-        .ticket_id
-        .unwrap();
 
     let phone = unique_phone();
     customer_writes(
@@ -647,66 +672,39 @@ async fn an_email_customer_following_up_on_whatsapp_continues_the_same_ticket() 
         "Hi, following up on my email. My email is carla.reyes@example.com - the reset link never arrived.",
     )
     .await;
+    // Stating the address is a claim: a code goes to that mailbox, and
+    // nothing joins until it comes back on this chat.
+    let code = eventually("a code at the claimed mailbox", WAIT, || async {
+        code_mailed_to(&google, "carla.reyes")
+    })
+    .await;
     let whatsapp_ticket = ticket_workflow_id(Channel::Whatsapp, &phone);
-    let merged = eventually("the WhatsApp conversation merged", WAIT, || async {
+    let chat = eventually("the WhatsApp ticket opened", WAIT, || async {
         app.ticket_status(&whatsapp_ticket)
             .await
-            .filter(|v| v.merged_into.is_some())
+            .filter(|v| v.status != steward_domain::TicketStatus::New)
     })
     .await;
-    assert_eq!(merged.merged_into.as_deref(), Some(ticket_id.as_str()));
-    // The link is the customer's own claim: the ticket's humans are told.
-    let notice = eventually("the unverified-link notice", WAIT, || async {
-        queue
-            .posts()
-            .into_iter()
-            .find(|p| p["kind"] == "unverified_link")
-    })
-    .await;
-    assert_eq!(notice["ticket_id"], ticket_id.as_str());
-    let reply = eventually("the answer on WhatsApp", WAIT, || async {
-        twilio.sent.lock().unwrap().first().cloned()
+    assert_eq!(chat.merged_into, None, "merged on a mere statement");
+    let email_view = app.ticket_status(&email_ticket).await.unwrap();
+    assert_ne!(chat.customer_id, email_view.customer_id);
+
+    customer_writes(&app, &phone, &format!("here it is: {code}")).await;
+    let owner: String = eventually("the claim verified", WAIT, || async {
+        sqlx::query_scalar(
+            "SELECT t.customer_id::text FROM identity_claims c JOIN tickets t ON t.ticket_key = c.ticket_key
+             WHERE c.claimed_value = 'carla.reyes@example.com' AND c.status = 'verified'",
+        )
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap()
     })
     .await;
     assert_eq!(
-        reply.to, phone,
-        "the reply follows the customer to WhatsApp"
+        Some(owner),
+        email_view.customer_id,
+        "proven: the chat is now the email customer's"
     );
-    // Twilio has the reply before the send activity returns to the ticket:
-    // wait for the ticket to have counted it.
-    let view = eventually("the reply counted on the ticket", WAIT, || async {
-        app.ticket_status(&email_ticket)
-            .await
-            .filter(|v| v.bot_replies == 2)
-    })
-    .await;
-    let customer_lines: Vec<_> = view
-        .last_messages
-        .iter()
-        .filter(|l| l.from == "customer")
-        .collect();
-    assert_eq!(
-        customer_lines.len(),
-        2,
-        "both messages on one ticket: {view:?}"
-    );
-    assert_eq!(view.bot_replies, 2);
-    let rows: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id
-         WHERE t.ticket_number = $1 AND m.direction = 'inbound'",
-    )
-    .bind(&ticket_id)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        rows, 2,
-        "the WhatsApp message row moved to the email ticket"
-    );
-    app.record_history(&whatsapp_ticket, "merged_into_open_ticket")
-        .await;
-    app.record_history(&email_ticket, "email_continued_on_whatsapp")
-        .await;
     app.stop().await;
 }
 

@@ -1,6 +1,7 @@
-//! Cross-channel identity against real Postgres: self-stated links join
-//! one customer with an auditable row, other people's addresses are only
-//! proposed, and an unmerge round-trip restores separate customers.
+//! Cross-channel identity against real Postgres: a self-statement is a
+//! claim (recorded with its evidence, believed, never joining anyone until
+//! verified), other people's addresses are only proposed, and an unmerge
+//! round-trip restores separate customers.
 
 mod support;
 
@@ -37,6 +38,19 @@ async fn resolve_in(
     customer
 }
 
+/// Whether the claims recorded so far join `a` and `b` (claimant and the
+/// holder of what was claimed), and whether that link is verified.
+async fn believed(pool: &sqlx::PgPool, a: Uuid, b: Uuid) -> Option<bool> {
+    let mut tx = pool.begin().await.unwrap();
+    let links = steward_activities::identity::believed_links(&mut tx)
+        .await
+        .unwrap();
+    links
+        .into_iter()
+        .find(|(x, y, _)| (*x, *y) == (a, b) || (*x, *y) == (b, a))
+        .map(|(_, _, verified)| verified)
+}
+
 fn email(address: &str) -> Identity {
     Identity::email(address).unwrap()
 }
@@ -71,7 +85,12 @@ async fn another_help_desks_ticket_references_link_only_their_holder() {
         "US",
     )
     .await;
-    assert_eq!(personal, owner, "the holder's own reference links");
+    assert_ne!(personal, owner, "a stated reference joins nobody");
+    assert_eq!(
+        believed(&pool, personal, owner).await,
+        Some(false),
+        "the holder's own reference is an unverified claim"
+    );
     let whatsapp = resolve_in(
         &pool,
         &Identity::phone("+351912000111").unwrap(),
@@ -80,7 +99,11 @@ async fn another_help_desks_ticket_references_link_only_their_holder() {
         "US",
     )
     .await;
-    assert_eq!(whatsapp, owner, "in the customer's language too");
+    assert_eq!(
+        believed(&pool, whatsapp, owner).await,
+        Some(false),
+        "in the customer's language too"
+    );
     let colleague = resolve_in(
         &pool,
         &email("kai@northwind.example"),
@@ -90,6 +113,7 @@ async fn another_help_desks_ticket_references_link_only_their_holder() {
     )
     .await;
     assert_ne!(colleague, owner, "someone else's ticket is only proposed");
+    assert_eq!(believed(&pool, colleague, owner).await, None);
     drop_database(pool, &name).await;
 }
 
@@ -108,7 +132,8 @@ async fn national_numbers_match_the_known_international_number() {
         "US",
     )
     .await;
-    assert_eq!(same, helena);
+    assert_ne!(same, helena);
+    assert_eq!(believed(&pool, same, helena).await, Some(false));
     // Same digits, nobody known under them: no guess, a customer of its own.
     let unknown = resolve_in(
         &pool,
@@ -119,7 +144,9 @@ async fn national_numbers_match_the_known_international_number() {
     )
     .await;
     assert_ne!(unknown, helena);
-    // In a region that dials a trunk 0 the number is read there and claimed.
+    assert_eq!(believed(&pool, unknown, helena).await, None);
+    // In a region that dials a trunk 0 the number is read there and
+    // claimed: its later owner is believed to be the claimant, not joined.
     let grace = resolve_in(
         &pool,
         &email("grace@fernhill.example"),
@@ -129,12 +156,14 @@ async fn national_numbers_match_the_known_international_number() {
     )
     .await;
     let uk = Identity::phone("+447700900123").unwrap();
-    assert_eq!(resolve_in(&pool, &uk, "", "hi again", "GB").await, grace);
+    let owner = resolve_in(&pool, &uk, "", "hi again", "GB").await;
+    assert_ne!(owner, grace);
+    assert_eq!(believed(&pool, grace, owner).await, Some(false));
     drop_database(pool, &name).await;
 }
 
 #[tokio::test]
-async fn self_stated_links_join_other_mentions_are_proposed_and_unmerge_restores() {
+async fn self_statements_are_claims_other_mentions_are_proposed_and_unmerge_restores() {
     let (pool, name) = fresh_pool().await;
     let email = Identity::email("Jon.Baptiste@gmail.com").unwrap();
     let jon = resolve(&pool, &email, "The invite link doesn't work.").await;
@@ -154,15 +183,23 @@ async fn self_stated_links_join_other_mentions_are_proposed_and_unmerge_restores
         "hey it's jon, my lumen email is jon.baptiste@gmail.com",
     )
     .await;
-    assert_eq!(linked, jon, "a self-stated address joins the customers");
+    assert_ne!(linked, jon, "a self-stated address joins nobody");
     let (status, evidence): (String, String) = sqlx::query_as(
-        "SELECT status, evidence FROM identity_links WHERE identity_value = '+12125550101'",
+        "SELECT status, evidence FROM identity_claims WHERE claimant_value = '+12125550101'",
     )
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(status, "applied");
+    assert_eq!(status, "pending");
     assert!(evidence.contains("my lumen email"), "{evidence}");
+    assert_eq!(believed(&pool, linked, jon).await, Some(false));
+    let links: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM identity_links WHERE identity_value = '+12125550101'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(links, 0, "no link before verification");
 
     // A colleague's address is proposed for a human, never applied.
     let colleague = Identity::email("kim@fernhill.io").unwrap();
@@ -181,18 +218,12 @@ async fn self_stated_links_join_other_mentions_are_proposed_and_unmerge_restores
     .unwrap();
     assert_eq!(proposed, "proposed");
 
-    // Unmerge: the phone becomes its own customer again, the link is reverted.
+    // Unmerge (of a verified link: see tests/claims.rs) gives the phone a
+    // customer of its own; the mailbox keeps its customer.
     let separate = unmerge(&pool, &phone).await.unwrap();
     assert_ne!(separate, jon);
     assert_eq!(resolve(&pool, &phone, "hello again").await, separate);
     assert_eq!(resolve(&pool, &email, "hello").await, jon);
-    let status: String = sqlx::query_scalar(
-        "SELECT status FROM identity_links WHERE identity_value = '+12125550101'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(status, "reverted");
     drop_database(pool, &name).await;
 }
 

@@ -97,8 +97,11 @@ impl TicketActivities {
             body: &message.body,
             source_message_id: &message.provider_message_id,
         };
+        // A web form only types an address; the other channels prove theirs.
+        let proven = message.channel != steward_domain::Channel::Web;
+        let region = &self.settings.default_region;
         let customer_id =
-            crate::identity::resolve_customer(&mut tx, said, &self.settings.default_region).await?;
+            crate::identity::resolve_customer_on(&mut tx, said, region, proven).await?;
         let (ticket_row, ticket_number) = crm::ticket_for_key(
             &mut tx,
             &input.ticket_key,
@@ -109,12 +112,32 @@ impl TicketActivities {
         )
         .await?;
         let inserted = crm::insert_inbound_message(&mut tx, ticket_row, message).await?;
+        let checked = crate::identity::verify::check_message(
+            &mut tx,
+            &input.ticket_key,
+            ticket_row,
+            message,
+            inserted,
+        )
+        .await?;
         tx.commit().await?;
-        tracing::info!(ticket = %ticket_number, inserted, "inbound message recorded");
+        // Codes go out after the commit: the claims they prove are stored.
+        let verification =
+            crate::identity::verify::send_codes(&self.pool, &self.channels, input.channel, checked)
+                .await?;
+        // A verified claim may have moved this conversation to another customer.
+        let customer_id: uuid::Uuid =
+            sqlx::query_scalar("SELECT customer_id FROM tickets WHERE id = $1")
+                .bind(ticket_row)
+                .fetch_optional(&self.pool)
+                .await?
+                .unwrap_or(customer_id);
+        tracing::info!(ticket = %ticket_number, inserted, verification = ?verification.as_ref().map(|v| v.outcome), "inbound message recorded");
         Ok(RecordedInbound {
             ticket_id: ticket_number,
             customer_id: customer_id.to_string(),
             inserted,
+            verification,
         })
     }
 
@@ -246,12 +269,20 @@ impl TicketActivities {
         input: EscalateInput,
     ) -> Result<(), ActivityError> {
         crm::record_escalation(&self.pool, &input).await?;
+        // Humans see what was only claimed, marked as such.
+        let claims = crate::identity::summary_for_humans(&self.pool, &input.ticket_key).await?;
         let due = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(input.ack_due_unix_ms)
             .unwrap_or_default();
+        let claims_line = if claims.is_empty() {
+            String::new()
+        } else {
+            format!("\nIdentity claims on this ticket:\n{claims}")
+        };
         self.post_to_queue(json!({
-            "text": format!("[tier {}] {} escalated ({}): respond by {}. {}", input.tier, input.ticket_id,
+            "text": format!("[tier {}] {} escalated ({}): respond by {}. {}{claims_line}", input.tier, input.ticket_id,
                 input.reason.as_str(), due.to_rfc3339(), input.summary.chars().take(300).collect::<String>()),
             "ticket_id": input.ticket_id,
+            "identity_claims": claims,
             "reason": input.reason.as_str(),
             "tier": input.tier,
             "ack_due": due.to_rfc3339(),

@@ -3,11 +3,35 @@
 //! when it is a web ticket of the same customer (the submitted email is one
 //! of that customer's identities). Someone else's ticket number starts a
 //! new ticket: naming a number proves nothing.
+//!
+//! A web form proves nobody's address either, so the answer to a
+//! continuation never carries that ticket's status link (its token would
+//! show the whole conversation to whoever typed the address): the customer
+//! follows it on the link they got when they opened it, which belongs to
+//! that ticket's own channel.
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::web_form::web_workflow_id;
+use axum::Json;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
 use steward_domain::web_form::ValidSubmission;
+
+/// What a continuation answers: no reference (a `TKT-…` number would be
+/// mapped to its web reference) and no link, only that it went on.
+pub(crate) fn continued_response(wants_json: bool) -> Response {
+    if !wants_json {
+        return Redirect::to("/support?continued=1").into_response();
+    }
+    Json(json!({
+        "continued": true,
+        "status_url": "/support",
+        "notice": "Thanks, we've added your message to that ticket. Follow it with the link \
+                   you got when you opened it: a ticket's link is never shown to a later submission.",
+    }))
+    .into_response()
+}
 
 /// Ticket references and numbers in `text`, in order.
 fn named_tickets(text: &str) -> Vec<String> {

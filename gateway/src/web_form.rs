@@ -216,6 +216,9 @@ pub(crate) async fn submit(
         .publish(&message)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    if continued {
+        return Ok(crate::web_continuation::continued_response(wants_json));
+    }
     let token = ticket_token(
         state.config.ticket_link_secret.expose_secret().as_bytes(),
         &reference,

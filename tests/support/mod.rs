@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod claim_desk;
 pub mod google;
 pub mod standins;
 

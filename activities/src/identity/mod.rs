@@ -1,21 +1,31 @@
 //! Who wrote: one customer across channels.
 //!
-//! An exact identity match wins. A new identity joins an existing customer
-//! only when the message states the other identity (or a ticket number) as
-//! the sender's own; that link is recorded with its evidence and can be
-//! undone; a stated identity nobody owns yet becomes the sender's (so the
-//! customer is recognised when they write from it). Mentions that are not
-//! self-statements are recorded as proposals
-//! for a human and change nothing. Names, surnames, company domains and
-//! shared phones never merge anyone.
+//! An identity belongs to whoever *used* it through its channel (a signed
+//! Twilio webhook from that number, a Gmail message from that address): an
+//! exact match of the sender wins. A phone, email or ticket number that a
+//! message only *states* as the sender's own is a claim ([`claims`]):
+//! recorded with its evidence, shown to humans, and used for nothing a
+//! customer can see until a one-time code sent over the claimed channel
+//! comes back on the claiming conversation ([`verify`]); only then is it a
+//! link (recorded with its evidence, undone by [`unmerge`]). Mentions that
+//! are not self-statements are recorded as proposals for a human and
+//! change nothing. Names, surnames, company domains and shared phones
+//! never merge anyone.
 
+mod claims;
+mod codes;
+mod delivery;
+mod link;
 mod persons;
 mod stated;
 mod unmerge;
+mod used;
+pub mod verify;
+mod wording;
 
+pub use claims::{believed_links, summary_for_humans};
 pub use unmerge::{UnmergeError, unmerge};
 
-use crate::crm::identity_owner;
 use sqlx::{Postgres, Transaction};
 use steward_domain::identity::canonical_email;
 use steward_domain::mentions::{Mention, Mentioned, mentions};
@@ -59,66 +69,6 @@ async fn record_link(
     Ok(())
 }
 
-/// Identities the sender states as their own ("my email is …", their
-/// signature) that nobody has yet become theirs, so that a later message
-/// from that address or number finds them (each one an applied, reversible
-/// link with its evidence). Identities someone else owns are never taken.
-async fn claim_unowned(
-    tx: &mut Tx<'_>,
-    customer: Uuid,
-    stated: &[Mention],
-    source_message_id: &str,
-) -> Result<(), sqlx::Error> {
-    for mention in stated.iter().filter(|m| m.self_stated) {
-        let Mentioned::Identity(identity) = &mention.what else {
-            continue;
-        };
-        let identity = canonical(identity);
-        claim(
-            tx,
-            &identity,
-            customer,
-            &mention.evidence,
-            source_message_id,
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// Gives `identity` to `customer` with an applied link, unless someone
-/// owns it already; whether it was given.
-async fn claim(
-    tx: &mut Tx<'_>,
-    identity: &Identity,
-    customer: Uuid,
-    evidence: &str,
-    source_message_id: &str,
-) -> Result<bool, sqlx::Error> {
-    let claimed = sqlx::query(
-        "INSERT INTO customer_identities (customer_id, kind, value) VALUES ($1, $2, $3)
-         ON CONFLICT (kind, value) DO NOTHING",
-    )
-    .bind(customer)
-    .bind(identity.kind.as_str())
-    .bind(&identity.value)
-    .execute(&mut **tx)
-    .await?;
-    let given = claimed.rows_affected() == 1;
-    if given {
-        record_link(
-            tx,
-            identity,
-            customer,
-            "applied",
-            evidence,
-            source_message_id,
-        )
-        .await?;
-    }
-    Ok(given)
-}
-
 /// What one inbound message says about its sender.
 pub struct Said<'a> {
     pub sender: &'a Identity,
@@ -129,18 +79,30 @@ pub struct Said<'a> {
     pub source_message_id: &'a str,
 }
 
-/// The customer behind the sender, linking or proposing from what the
-/// message states; then the person it introduces (on a shared identity),
-/// what it states as theirs and the references of the threads it replies in.
+/// The customer behind the sender (never changed by what the message
+/// states); then the person it introduces (on a shared identity), the
+/// claims it makes and the references of the threads it replies in.
 pub async fn resolve_customer(
     tx: &mut Tx<'_>,
     said: Said<'_>,
     default_region: &str,
 ) -> Result<Uuid, sqlx::Error> {
+    resolve_customer_on(tx, said, default_region, true).await
+}
+
+/// [`resolve_customer`] for a message that came through its sender's own
+/// channel (`proven`: a signed Twilio webhook, Gmail) or not (a web form,
+/// where the address is only typed).
+pub async fn resolve_customer_on(
+    tx: &mut Tx<'_>,
+    said: Said<'_>,
+    default_region: &str,
+    proven: bool,
+) -> Result<Uuid, sqlx::Error> {
     let sender = canonical(said.sender);
     let stated = mentions(said.body, default_region);
     let stated = stated::read_national_phones(tx, stated, default_region).await?;
-    let owner = identity_customer(tx, &sender, &said, &stated).await?;
+    let owner = identity_customer(tx, &sender, &said, &stated, proven).await?;
     let person = introduced_name(said.body);
     let customer = persons::person_on_identity(
         tx,
@@ -150,7 +112,7 @@ pub async fn resolve_customer(
         said.source_message_id,
     )
     .await?;
-    claim_unowned(tx, customer, &stated, said.source_message_id).await?;
+    claims::record_claims(tx, customer, &sender, &stated, said.source_message_id).await?;
     let tagged = thread_references(if said.subject.is_empty() {
         said.body
     } else {
@@ -160,42 +122,45 @@ pub async fn resolve_customer(
     Ok(customer)
 }
 
-/// Who `sender` belongs to: its owner; else the customer a self-stated
-/// mention points at (the sender joins them); else a new customer, with
-/// the other mentions proposed for a human.
+/// Who `sender` belongs to: its owner, else a new customer, with the
+/// mentions of other people proposed for a human. A self-statement never
+/// decides it: it becomes a claim.
 async fn identity_customer(
     tx: &mut Tx<'_>,
     sender: &Identity,
     said: &Said<'_>,
     stated: &[Mention],
+    proven: bool,
 ) -> Result<Uuid, sqlx::Error> {
-    if let Some(owner) = identity_owner(tx, sender).await? {
+    let source = said.source_message_id;
+    let name = said.display_name;
+    if let Some(owner) = used::sender_customer(tx, sender, name, proven, source).await? {
         return Ok(owner);
     }
-    let source_message_id = said.source_message_id;
     let mut proposals = Vec::new();
-    for mention in stated {
+    for mention in stated.iter().filter(|m| !m.self_stated) {
         if matches!(&mention.what, Mentioned::Identity(i) if i == sender) {
             continue;
         }
-        let target = stated::mention_owner(tx, mention).await?;
-        let Some(target) = target else { continue };
-        if mention.self_stated {
-            if claim(tx, sender, target, &mention.evidence, source_message_id).await? {
-                return Ok(target);
-            }
-            // Someone registered this identity meanwhile: it decides.
-            if let Some(customer) = identity_owner(tx, sender).await? {
-                return Ok(customer);
-            }
-        } else {
+        if let Some(target) = stated::mention_owner(tx, mention).await? {
             proposals.push((target, mention.evidence.clone()));
         }
     }
     let customer = crate::crm::customer_for_identity(tx, sender, said.display_name).await?;
+    if proven {
+        used::mark_used(tx, sender).await?;
+    }
     for (target, evidence) in proposals {
         if target != customer {
-            record_link(tx, sender, target, "proposed", &evidence, source_message_id).await?;
+            record_link(
+                tx,
+                sender,
+                target,
+                "proposed",
+                &evidence,
+                said.source_message_id,
+            )
+            .await?;
         }
     }
     Ok(customer)

@@ -70,6 +70,38 @@ pub struct RecordedInbound {
     pub customer_id: String,
     /// False when this provider message id was already stored (a redelivery).
     pub inserted: bool,
+    /// What this message did to an identity claim (a code went out, the
+    /// code it carries verified a claim or was wrong), for the ticket to
+    /// acknowledge instead of answering it like a question.
+    #[serde(default)]
+    pub verification: Option<VerificationNote>,
+}
+
+/// How a claimed phone, email or ticket number stands after a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationOutcome {
+    /// A one-time code went out over the claimed channel (for a ticket
+    /// number: said the same way whether or not the ticket exists).
+    CodeSent,
+    /// No code could go out (send failed, or the claim's sends are used up).
+    NotSent,
+    /// The message carried the right code: the claim is now a link.
+    Verified,
+    /// The message carried a code that matches no live claim.
+    CodeWrong,
+}
+
+/// The outcome of an identity claim, with what humans and the customer see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationNote {
+    pub outcome: VerificationOutcome,
+    /// What was claimed, as shown to the customer (masked).
+    pub claimed: String,
+    /// For humans (ticket events, the queue): what happened and why.
+    pub detail: String,
+    /// What to tell the customer on this conversation, verbatim.
+    pub reply: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

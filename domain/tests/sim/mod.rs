@@ -138,6 +138,7 @@ impl Sim {
                         ticket_id: "TKT-000001".into(),
                         customer_id: "c-1".into(),
                         inserted: !i.message.provider_message_id.is_empty(),
+                        verification: None,
                     }),
                     Call::FindOpenTicket(_) => {
                         Outcome::OpenTicket(next(&mut w.open_ticket, false).then(|| OpenTicket {
