@@ -72,6 +72,7 @@ fn world() -> impl Strategy<Value = World> {
                 late,
                 open_ticket,
                 hand_over_ok: vec![],
+                verification: vec![],
                 // The invariants are those of runs on the current code:
                 // runs recorded before a patch keep their old path for
                 // replay (the table tests cover those paths).

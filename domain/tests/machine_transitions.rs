@@ -7,6 +7,7 @@ mod sim;
 use sim::{SendAnswer, Sim, World, message};
 use steward_domain::lifecycle::{HumanAction, Phase};
 use steward_domain::machine::Event;
+use steward_domain::ticket_io::{VerificationNote, VerificationOutcome};
 use steward_domain::ticket_state::Feedback;
 use steward_domain::{Channel, EscalationReason};
 
@@ -367,4 +368,43 @@ fn receipts_are_recorded_by_the_ticket_and_canceled_is_a_failure() {
         "canceled",
         "a late sent hides no failure"
     );
+}
+
+fn note(outcome: VerificationOutcome) -> Option<VerificationNote> {
+    Some(VerificationNote {
+        outcome,
+        claimed: "+1 415 ••• ••00".into(),
+        detail: "claim of +14155550100 by the web ticket".into(),
+        reply: "Reply 481-220 here to link that number.".into(),
+    })
+}
+
+#[test]
+fn a_bare_code_is_acknowledged_not_answered_and_a_claim_is_told_after_the_answer() {
+    let mut w = world();
+    w.verification = vec![
+        note(VerificationOutcome::CodeSent),
+        note(VerificationOutcome::Verified),
+    ];
+    let mut sim = Sim::new(w);
+    first_message(
+        &mut sim,
+        "My number is +1 415 555 0100, how do I reset my password?",
+    );
+    let trace = sim.trace();
+    let bot = trace.iter().position(|t| t == "send:bot").unwrap();
+    let told = trace.iter().position(|t| t == "send:holding").unwrap();
+    assert!(
+        bot < told,
+        "the answer first, then the code notice: {trace:?}"
+    );
+    assert!(trace.contains(&"event:identity_claimed".to_owned()));
+    let before = sim.calls.len();
+    let m = message("m2", Channel::Web, "481-220", sim.now);
+    sim.signal(Event::CustomerMessage(m));
+    assert_eq!(
+        sim.trace()[before..],
+        ["record_inbound", "event:identity_verified", "send:holding"]
+    );
+    assert_eq!(sim.ticket.state.view.bot_replies, 1);
 }

@@ -108,6 +108,29 @@ impl Run<'_> {
             }
         }
         s.push_transcript(now, "customer", &message.body);
+        if let Some(note) = recorded.verification.clone() {
+            let bare_code = matches!(
+                note.outcome,
+                VerificationOutcome::Verified | VerificationOutcome::CodeWrong
+            );
+            if bare_code && !first_contact {
+                // The message was a one-time code, not a question: it is
+                // acknowledged, never triaged, searched or answered.
+                return self.verification_reply(note);
+            }
+            // A code went out (or could not) for a claim this message made:
+            // the customer is told after the answer to the message itself.
+            self.then([Task::Send {
+                kind: ReplyKind::Holding,
+                author: "steward".into(),
+                text: note.reply,
+                on_sent: None,
+            }]);
+            self.then([Task::RecordEvent {
+                event: "identity_claimed",
+                detail: note.detail,
+            }]);
+        }
         if first_contact {
             let resume = Resume::MergePatch {
                 message,
@@ -121,6 +144,28 @@ impl Run<'_> {
             first_contact,
             at: now,
         }])
+    }
+
+    /// A claim's code came back (right or wrong): recorded for humans, and
+    /// the customer gets the note meant for them; their detail never.
+    fn verification_reply(&mut self, note: VerificationNote) -> Step {
+        let event = if note.outcome == VerificationOutcome::Verified {
+            "identity_verified"
+        } else {
+            "verification_code_wrong"
+        };
+        self.then_done([
+            Task::RecordEvent {
+                event,
+                detail: note.detail,
+            },
+            Task::Send {
+                kind: ReplyKind::Holding,
+                author: "steward".into(),
+                text: note.reply,
+                on_sent: None,
+            },
+        ])
     }
 
     /// After the merge check: a new ticket opens (its first response due

@@ -25,6 +25,8 @@ pub struct World {
     /// An open ticket of the same customer exists.
     pub open_ticket: Vec<bool>,
     pub hand_over_ok: Vec<bool>,
+    /// What `record_inbound` says of an identity claim, message by message.
+    pub verification: Vec<Option<VerificationNote>>,
     /// Every patch in force (a run that started on the current code).
     pub patched: bool,
 }
@@ -138,7 +140,7 @@ impl Sim {
                         ticket_id: "TKT-000001".into(),
                         customer_id: "c-1".into(),
                         inserted: !i.message.provider_message_id.is_empty(),
-                        verification: None,
+                        verification: next(&mut w.verification, None),
                     }),
                     Call::FindOpenTicket(_) => {
                         Outcome::OpenTicket(next(&mut w.open_ticket, false).then(|| OpenTicket {
