@@ -437,7 +437,10 @@ async fn a_failed_reply_is_sent_again_by_email_when_the_customer_has_one() {
     let twilio_url = twilio.clone().start().await;
     *twilio.first_delay.lock().unwrap() = Some(std::time::Duration::from_millis(1500));
     let (app, google) = gmail_app_with(1, |s| {
-        s.activities.twilio = twilio_settings(twilio_url);
+        s.activities.twilio = TwilioSettings {
+            status_callback_url: "https://steward.example/webhooks/twilio/status".into(),
+            ..twilio_settings(twilio_url)
+        };
     })
     .await;
     let phone = unique_phone();
