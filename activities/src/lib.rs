@@ -15,6 +15,7 @@
 //! - [`mailbox`]: the mailbox sync and watch-renewal activities.
 //! - [`ledger`]: the send ledger that makes sends happen at most once.
 //! - [`receipts`]: delivery receipts that overtook the send they report on.
+//! - [`triage`]: the learned triage model (escalate or answer, and why).
 //! - [`ticket`]: [`TicketActivities`], bound to the contracts declared in
 //!   `steward_workflows::contracts`.
 
@@ -33,6 +34,7 @@ pub mod metrics;
 pub mod receipts;
 pub mod responder;
 pub mod ticket;
+pub mod triage;
 
 pub use config::ActivitySettings;
 pub use ticket::TicketActivities;

@@ -22,6 +22,12 @@ const BEFORE_NAME: &[&str] = &[
     "je m'appelle",
     "aqui é",
     "aquí",
+    "ich bin",
+    "hier ist",
+    "hier",
+    "mein name ist",
+    "sono",
+    "mi chiamo",
 ];
 /// Sign-off words a name may follow at the end ("Cheers, Marco").
 const CLOSINGS: &[&str] = &[
@@ -37,6 +43,18 @@ const CLOSINGS: &[&str] = &[
     "merci",
     "saludos",
     "abraços",
+    "mit freundlichen grüßen",
+    "freundliche grüße",
+    "viele grüße",
+    "beste grüße",
+    "liebe grüße",
+    "grüße",
+    "gruß",
+    "danke",
+    "cordiali saluti",
+    "un saluto",
+    "saluti",
+    "grazie",
 ];
 /// People a speaker is the relative or colleague of: "Carmen's husband
 /// Jorge" names Jorge.
@@ -150,11 +168,23 @@ fn signed_name(text: &str) -> Option<String> {
         None if !tail.contains(' ') => tail,
         None => return None,
     };
-    word_is_name(name).then(|| name.to_owned())
+    // "Viele Grüße, Petra Lang": a first name and surname name the first.
+    let words: Vec<&str> = name.split_whitespace().collect();
+    (!words.is_empty() && words.len() <= 3 && words.iter().all(|w| word_is_name(w)))
+        .then(|| words[0].to_owned())
 }
 
+/// Endings that make another name of a name (Daniel/Daniela, Paul/Paula,
+/// Martin/Martina, Louis/Louise): gendered and diminutive name endings,
+/// general to the European names customers write with.
+const OTHER_NAME_ENDINGS: &[&str] = &[
+    "a", "e", "o", "ia", "ie", "na", "ne", "ina", "ine", "ette", "elle", "ella",
+];
+
 /// Whether two introduced names are the same person: the same first name
-/// (accents and case aside), or one a short form of the other ("Doug").
+/// (accents and case aside), or one a short form of the other ("Doug"),
+/// but not when the longer is the shorter plus a name ending ("Daniela" is
+/// not "Daniel").
 pub fn same_person(a: &str, b: &str) -> bool {
     let (a, b) = (fold(a), fold(b));
     let (short, long) = if a.len() <= b.len() {
@@ -162,7 +192,11 @@ pub fn same_person(a: &str, b: &str) -> bool {
     } else {
         (&b, &a)
     };
-    a == b || (short.len() >= 3 && long.starts_with(short.as_str()))
+    a == b
+        || (short.len() >= 3
+            && long
+                .strip_prefix(short.as_str())
+                .is_some_and(|rest| !OTHER_NAME_ENDINGS.contains(&rest)))
 }
 
 fn fold(name: &str) -> String {
@@ -219,6 +253,22 @@ mod tests {
             name("How do I set billable rates? Fiona").as_deref(),
             Some("Fiona")
         );
+        assert_eq!(
+            name("Wie ändere ich die Rechnungsadresse? Viele Grüße, Petra Lang").as_deref(),
+            Some("Petra")
+        );
+        assert_eq!(
+            name("Hallo, hier Tobias Hofmann. Ich habe auch").as_deref(),
+            Some("Tobias")
+        );
+        assert_eq!(
+            name("ciao, sono Giulia Bianchi, la mia mail").as_deref(),
+            Some("Giulia")
+        );
+        assert_eq!(
+            name("Hi, I'm Daniela, Daniel's sister").as_deref(),
+            Some("Daniela")
+        );
     }
 
     #[test]
@@ -236,6 +286,11 @@ mod tests {
     fn short_forms_and_accents_are_the_same_person() {
         assert!(same_person("Lucía", "lucia"));
         assert!(same_person("Doug", "Douglas"));
+        assert!(
+            !same_person("Daniel", "Daniela"),
+            "another name, not a short form"
+        );
+        assert!(!same_person("Martina", "Martin"));
         assert!(!same_person("Lucía", "Pablo"));
         assert!(
             !same_person("Al", "Alice"),

@@ -139,7 +139,9 @@ pub async fn resolve_customer(
 ) -> Result<Uuid, sqlx::Error> {
     let sender = canonical(said.sender);
     let stated = mentions(said.body, default_region);
-    let stated = stated::read_national_phones(tx, stated, default_region).await?;
+    let country = stated::conversation_country(&sender);
+    let stated =
+        stated::read_national_phones(tx, stated, default_region, country.as_deref()).await?;
     let owner = identity_customer(tx, &sender, &said, &stated).await?;
     let person = introduced_name(said.body);
     let customer = persons::person_on_identity(
@@ -151,12 +153,19 @@ pub async fn resolve_customer(
     )
     .await?;
     claim_unowned(tx, customer, &stated, said.source_message_id).await?;
-    let tagged = thread_references(if said.subject.is_empty() {
+    let mut held = thread_references(if said.subject.is_empty() {
         said.body
     } else {
         said.subject
     });
-    stated::hold_thread_references(tx, customer, &tagged, said.source_message_id).await?;
+    for mention in stated.iter().filter(|m| !m.others) {
+        if let Mentioned::Reference(r) = &mention.what
+            && !held.contains(r)
+        {
+            held.push(r.clone());
+        }
+    }
+    stated::hold_references(tx, customer, &held, said.source_message_id).await?;
     Ok(customer)
 }
 

@@ -3,6 +3,7 @@
 //! (`search`). With a remote embedding model configured ([`remote`]),
 //! passages are also embedded by it after import, and search uses it.
 
+pub mod answerable;
 pub mod remote;
 mod search;
 pub use search::{Retrievers, search, search_with};
