@@ -50,17 +50,40 @@ pub fn read_tickets(dataset: &Path) -> anyhow::Result<(Vec<Labelled>, Vec<u8>)> 
     Ok((tickets, raw))
 }
 
-/// Feature rows of every ticket (needs the embedding model).
+/// Feature rows of every ticket (needs the embedding model). With
+/// `STEWARD_EMBED_CACHE=file`, embeddings are kept there by text, so
+/// repeated fits on the same data skip the embedder.
 pub async fn samples(tickets: &[Labelled]) -> anyhow::Result<Vec<Sample>> {
+    use std::collections::HashMap;
+    let cache_path = std::env::var_os("STEWARD_EMBED_CACHE").map(std::path::PathBuf::from);
+    let mut cache: HashMap<String, Vec<f32>> = cache_path
+        .as_ref()
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
     let mut out = Vec::with_capacity(tickets.len());
     for t in tickets {
-        let rows = steward_activities::triage::rows(t.subject.as_deref().unwrap_or(""), &t.body)
-            .await
-            .context("the embedding model is needed to train (scripts/provision.sh)")?;
+        let subject = t.subject.as_deref().unwrap_or("");
+        let texts = steward_activities::triage::texts(subject, &t.body);
+        let missing: Vec<String> = texts
+            .iter()
+            .map(|(text, _)| text.clone())
+            .filter(|text| !cache.contains_key(text))
+            .collect();
+        if !missing.is_empty() {
+            let vectors = steward_activities::kb::embed_all(missing.clone())
+                .await
+                .context("the embedding model is needed to train (scripts/provision.sh)")?;
+            cache.extend(missing.into_iter().zip(vectors));
+        }
+        let embeddings: Vec<Vec<f32>> = texts.iter().map(|(text, _)| cache[text].clone()).collect();
         out.push(Sample {
-            rows,
+            rows: steward_activities::triage::assemble(&texts, &embeddings, !subject.trim().is_empty()),
             class: t.class(),
         });
+    }
+    if let Some(path) = cache_path {
+        std::fs::write(path, serde_json::to_vec(&cache)?)?;
     }
     Ok(out)
 }
@@ -101,6 +124,11 @@ pub fn cv_summary(decided: &[usize], truth: &[usize]) -> Value {
     })
 }
 
+/// `a`'s decision where it escalates, else `b`'s.
+fn first_of(a: &[usize], b: &[usize]) -> Vec<usize> {
+    a.iter().zip(b).map(|(a, b)| if *a != 0 { *a } else { *b }).collect()
+}
+
 /// The phrase rules' decisions, as class indexes (the baseline).
 fn rules_decisions(tickets: &[Labelled]) -> Vec<usize> {
     tickets
@@ -126,16 +154,37 @@ async fn triage_report(model: &TriageModel, dataset: &Path) -> anyhow::Result<Va
             CLASSES.iter().position(|c| *c == r).unwrap_or(0)
         })
         .collect();
+    let rules = rules_decisions(&tickets);
     Ok(json!({
         "dataset": dataset.display().to_string(),
         "model": cv_summary(&decided, &truth),
+        "rules_then_model": cv_summary(&first_of(&rules, &decided), &truth),
         "phrase_rules": cv_summary(&rules_decisions(&tickets), &truth),
     }))
 }
 
+/// `STEWARD_FIT_L2`, `_ITERATIONS`, `_BUDGET`, `_REASON_BUDGET`: settings
+/// to try other fits with (recorded in the artefact's settings and version).
+fn tuned(mut s: FitSettings) -> FitSettings {
+    let var = |name: &str| std::env::var(format!("STEWARD_FIT_{name}")).ok();
+    if let Some(v) = var("L2").and_then(|v| v.parse().ok()) {
+        s.l2 = v;
+    }
+    if let Some(v) = var("ITERATIONS").and_then(|v| v.parse().ok()) {
+        s.iterations = v;
+    }
+    if let Some(v) = var("BUDGET").and_then(|v| v.parse().ok()) {
+        s.false_escalation_budget = v;
+    }
+    if let Some(v) = var("REASON_BUDGET").and_then(|v| v.parse().ok()) {
+        s.reason_budget = v;
+    }
+    s
+}
+
 pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow::Result<()> {
     let (tickets, raw) = read_tickets(dataset)?;
-    let settings = FitSettings::default();
+    let settings = tuned(FitSettings::default());
     eprintln!("embedding {} tickets and their sentences…", tickets.len());
     let samples = samples(&tickets).await?;
     let (mut model, scores) = fit::train(&samples, &settings)?;
@@ -152,6 +201,7 @@ pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow
         "settings": format!("{settings:?}"),
         "cross_validated": cv_summary(&decided, &truth),
         "phrase_rules_on_the_same_data": cv_summary(&rules_decisions(&tickets), &truth),
+        "rules_then_model": cv_summary(&first_of(&rules_decisions(&tickets), &decided), &truth),
     });
     std::fs::write(out, serde_json::to_string(&model)? + "\n")
         .with_context(|| format!("writing {}", out.display()))?;
@@ -164,6 +214,7 @@ pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow
         "thresholds": model.thresholds,
         "cross_validated": model.provenance["cross_validated"],
         "phrase_rules": model.provenance["phrase_rules_on_the_same_data"],
+        "rules_then_model": model.provenance["rules_then_model"],
         "triage_only_elsewhere": elsewhere,
     });
     println!("{}", serde_json::to_string_pretty(&summary)?);

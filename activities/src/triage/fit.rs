@@ -26,6 +26,12 @@ pub struct FitSettings {
     /// Must-escalate thresholds sit at this share of the lowest
     /// cross-validated score of a true case (room for unseen wording).
     pub recall_margin: f32,
+    /// Share of answerable messages one must-escalate reason may send to a
+    /// human in cross-validation before its recall is capped.
+    pub reason_budget: f32,
+    /// Share of answerable messages all triage together may send to a
+    /// human in cross-validation (the goal is at most 10%).
+    pub false_escalation_budget: f32,
     pub folds: usize,
     pub seed: u64,
 }
@@ -37,6 +43,8 @@ impl Default for FitSettings {
             learning_rate: 0.05,
             l2: 0.01,
             recall_margin: 0.8,
+            reason_budget: 0.02,
+            false_escalation_budget: 0.08,
             folds: 5,
             seed: 13,
         }
@@ -178,11 +186,27 @@ pub fn cross_validated_scores(
 /// A threshold no probability reaches (JSON has no infinity).
 pub const NEVER: f32 = 2.0;
 
-/// Thresholds from cross-validated scores: a must-escalate reason fires at
-/// `margin` × its lowest true case's score; the others at the threshold
-/// with the best F1 (never, when even that is poor).
-pub fn thresholds(scores: &[Vec<f32>], classes: &[usize], margin: f32) -> Vec<f32> {
+/// The lowest threshold on `scores` that at most `budget` of them reach.
+fn budget_threshold(mut scores: Vec<f32>, budget: usize) -> f32 {
+    scores.sort_by(|a, b| b.total_cmp(a));
+    match scores.get(budget) {
+        Some(s) => s + 1e-6,
+        None => 0.0,
+    }
+}
+
+/// Thresholds from cross-validated scores.
+/// - A must-escalate reason fires at `margin` × its lowest true case's
+///   score (full recall on the data), unless that would send more than
+///   `settings.reason_budget` of the answerable messages to a human: then at
+///   the budget's threshold (recall as high as the budget allows).
+/// - Angry, human and no-answer fire at their best F1 (never when poor).
+/// - The not-answerable gate (slot 0) is then lowered as far as the total
+///   false-escalation rate stays within `settings.false_escalation_budget`.
+pub fn thresholds(scores: &[Vec<f32>], classes: &[usize], settings: &FitSettings) -> Vec<f32> {
     let mut out = vec![NEVER; CLASSES.len()];
+    let answerable: Vec<usize> = (0..scores.len()).filter(|i| classes[*i] == 0).collect();
+    let per_reason = (settings.reason_budget * answerable.len() as f32) as usize;
     for (k, class) in CLASSES.iter().enumerate().skip(1) {
         let positives: Vec<f32> = (0..scores.len())
             .filter(|i| classes[*i] == k)
@@ -192,7 +216,9 @@ pub fn thresholds(scores: &[Vec<f32>], classes: &[usize], margin: f32) -> Vec<f3
             continue;
         }
         if class.is_some_and(|r| MUST_ESCALATE.contains(&r)) {
-            out[k] = positives.iter().copied().fold(f32::MAX, f32::min) * margin;
+            let recall = positives.iter().copied().fold(f32::MAX, f32::min) * settings.recall_margin;
+            let budget = budget_threshold(answerable.iter().map(|i| scores[*i][k]).collect(), per_reason);
+            out[k] = recall.max(budget);
             continue;
         }
         let mut best = (0.0f32, NEVER);
@@ -207,6 +233,21 @@ pub fn thresholds(scores: &[Vec<f32>], classes: &[usize], margin: f32) -> Vec<f3
             }
         }
         out[k] = if best.0 >= 0.4 { best.1 } else { NEVER };
+    }
+    let allowed = (settings.false_escalation_budget * answerable.len() as f32) as usize;
+    let mut gates: Vec<f32> = scores.iter().map(|s| s[0]).collect();
+    gates.sort_by(|a, b| b.total_cmp(a));
+    for gate in gates {
+        let mut trial = out.clone();
+        trial[0] = gate;
+        let false_escalations = answerable
+            .iter()
+            .filter(|i| decide(&scores[**i], &trial).is_some())
+            .count();
+        if false_escalations > allowed {
+            break;
+        }
+        out[0] = gate;
     }
     out
 }
@@ -232,6 +273,6 @@ pub fn train(
     let classes: Vec<usize> = samples.iter().map(|s| s.class).collect();
     let scores = cross_validated_scores(samples, settings)?;
     let mut model = fit_weights(samples, settings)?;
-    model.thresholds = thresholds(&scores, &classes, settings.recall_margin);
+    model.thresholds = thresholds(&scores, &classes, settings);
     Ok((model, scores))
 }

@@ -88,14 +88,16 @@ pub fn texts(subject: &str, body: &str) -> Vec<(String, bool)> {
 pub async fn rows(subject: &str, body: &str) -> Option<Vec<Vec<f32>>> {
     let texts = texts(subject, body);
     let embeddings = crate::kb::embed_all(texts.iter().map(|(t, _)| t.clone()).collect()).await?;
-    let has_subject = !subject.trim().is_empty();
-    Some(
-        texts
-            .iter()
-            .zip(embeddings)
-            .map(|((text, sentence), e)| features::vector(&e, text, has_subject, *sentence))
-            .collect(),
-    )
+    Some(assemble(&texts, &embeddings, !subject.trim().is_empty()))
+}
+
+/// Feature rows from [`texts`] and their embeddings.
+pub fn assemble(texts: &[(String, bool)], embeddings: &[Vec<f32>], has_subject: bool) -> Vec<Vec<f32>> {
+    texts
+        .iter()
+        .zip(embeddings)
+        .map(|((text, sentence), e)| features::vector(e, text, has_subject, *sentence))
+        .collect()
 }
 
 /// Triage of one message: the model's decision when a model and the

@@ -73,32 +73,44 @@ impl TriageModel {
         softmax(&logits)
     }
 
-    /// A message's score per class: the highest over the whole message and
-    /// each of its sentences.
+    /// A message's scores: per reason, its highest probability over the
+    /// whole message and each sentence; first (in the "answerable" slot)
+    /// the highest probability that some part is *not* answerable.
     pub fn message_scores(&self, rows: &[Vec<f32>]) -> Vec<f32> {
         let mut best = vec![0.0f32; self.classes.len()];
         for row in rows {
-            for (b, p) in best.iter_mut().zip(self.probabilities(row)) {
+            let p = self.probabilities(row);
+            best[0] = best[0].max(1.0 - p[0]);
+            for (b, p) in best.iter_mut().zip(p).skip(1) {
                 *b = b.max(p);
             }
         }
         best
     }
 
-    /// The first reason, in priority order, whose score reaches its
-    /// threshold; `None`: answerable.
+    /// See [`decide`].
     pub fn decide(&self, scores: &[f32]) -> Option<EscalationReason> {
         decide(scores, &self.thresholds)
     }
 }
 
+/// The first reason, in priority order, whose score reaches its own
+/// threshold; else, when the not-answerable score reaches its threshold
+/// (slot 0), the most likely reason; else `None`: answerable.
 pub fn decide(scores: &[f32], thresholds: &[f32]) -> Option<EscalationReason> {
-    CLASSES
+    if let Some((_, reason)) = CLASSES
         .iter()
         .enumerate()
         .skip(1)
         .find(|(i, _)| scores[*i] >= thresholds[*i])
-        .and_then(|(_, c)| *c)
+    {
+        return *reason;
+    }
+    if scores[0] >= thresholds[0] {
+        let best = (1..CLASSES.len()).max_by(|a, b| scores[*a].total_cmp(&scores[*b]))?;
+        return CLASSES[best];
+    }
+    None
 }
 
 pub fn softmax(logits: &[f32]) -> Vec<f32> {
