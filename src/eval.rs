@@ -117,6 +117,13 @@ pub async fn run(
     settings.intake.group_id = format!("steward-eval-{id}");
     // Only the first outcome is scored: nothing should resolve meanwhile.
     settings.activities.policy.sla.quiet_window_secs = 3600;
+    // Every ticket arrives at once, so queueing would turn slow answers into
+    // first-response escalations: judgement is scored without that race,
+    // and the latency figures report how long answers took.
+    let sla = &mut settings.activities.policy.sla;
+    sla.first_response_whatsapp_secs = 900;
+    sla.first_response_email_secs = 900;
+    sla.first_response_web_secs = 900;
     steward_activities::db::ensure_database(settings.database.url()).await?;
     let pool = steward_activities::db::pool(settings.database.url(), 4)?;
     steward_activities::db::migrate(&pool).await?;

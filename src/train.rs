@@ -78,7 +78,11 @@ pub async fn samples(tickets: &[Labelled]) -> anyhow::Result<Vec<Sample>> {
         }
         let embeddings: Vec<Vec<f32>> = texts.iter().map(|(text, _)| cache[text].clone()).collect();
         out.push(Sample {
-            rows: steward_activities::triage::assemble(&texts, &embeddings, !subject.trim().is_empty()),
+            rows: steward_activities::triage::assemble(
+                &texts,
+                &embeddings,
+                !subject.trim().is_empty(),
+            ),
             class: t.class(),
         });
     }
@@ -126,7 +130,10 @@ pub fn cv_summary(decided: &[usize], truth: &[usize]) -> Value {
 
 /// `a`'s decision where it escalates, else `b`'s.
 fn first_of(a: &[usize], b: &[usize]) -> Vec<usize> {
-    a.iter().zip(b).map(|(a, b)| if *a != 0 { *a } else { *b }).collect()
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| if *a != 0 { *a } else { *b })
+        .collect()
 }
 
 /// The phrase rules' decisions, as class indexes (the baseline).

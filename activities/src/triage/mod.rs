@@ -17,6 +17,9 @@
 pub mod features;
 pub mod fit;
 pub mod model;
+#[cfg(test)]
+mod tests;
+mod thresholds;
 
 use model::{CLASSES, TriageModel, class_name};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -78,10 +81,16 @@ pub fn texts(subject: &str, body: &str) -> Vec<(String, bool)> {
     out.extend(
         parts
             .filter(|s| s.split_whitespace().count() >= 3)
+            .take(MAX_SENTENCES)
             .map(|s| (s, true)),
     );
     out
 }
+
+/// Sentences scored on their own, at most: each costs an embedding, and a
+/// request worth escalating sits in a message's opening paragraphs far more
+/// often than after its twentieth sentence (the whole is scored as well).
+const MAX_SENTENCES: usize = 16;
 
 /// Feature rows of a message (whole first, then sentences); `None` without
 /// the embedding model.
@@ -92,7 +101,11 @@ pub async fn rows(subject: &str, body: &str) -> Option<Vec<Vec<f32>>> {
 }
 
 /// Feature rows from [`texts`] and their embeddings.
-pub fn assemble(texts: &[(String, bool)], embeddings: &[Vec<f32>], has_subject: bool) -> Vec<Vec<f32>> {
+pub fn assemble(
+    texts: &[(String, bool)],
+    embeddings: &[Vec<f32>],
+    has_subject: bool,
+) -> Vec<Vec<f32>> {
     texts
         .iter()
         .zip(embeddings)
