@@ -200,6 +200,7 @@ pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow
     let mut hash = Sha1::new();
     hash.update(&raw);
     hash.update(format!("{settings:?}").as_bytes());
+    hash.update(steward_activities::triage::FEATURES.as_bytes());
     let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     model.version = format!("triage-lr-{}", &digest[..10]);
     model.provenance = json!({

@@ -90,7 +90,11 @@ pub fn texts(subject: &str, body: &str) -> Vec<(String, bool)> {
 /// Sentences scored on their own, at most: each costs an embedding, and a
 /// request worth escalating sits in a message's opening paragraphs far more
 /// often than after its twentieth sentence (the whole is scored as well).
-const MAX_SENTENCES: usize = 16;
+const MAX_SENTENCES: usize = 10;
+
+/// What the feature rows are, for the artefact's version: a change here
+/// must give a new version even on the same data.
+pub const FEATURES: &str = "whole+subject+10-sentences, 12 extras, v1";
 
 /// Feature rows of a message (whole first, then sentences); `None` without
 /// the embedding model.
