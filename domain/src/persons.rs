@@ -74,6 +74,12 @@ const RELATIONS: &[&str] = &[
     "assistant",
     "friend",
 ];
+/// Articles some languages put before a first name (Portuguese, Spanish,
+/// Italian, Catalan), after the introductions of those languages only
+/// ("I'm a Developer" names nobody): grammar, not any particular name.
+const ARTICLES: &[&str] = &["a", "o", "la", "el", "il", "lo", "en"];
+const ARTICLE_PHRASES: &[&str] = &["aqui é", "aquí", "sou", "soy", "sono"];
+
 /// Capitalised words that follow "I'm" or "this is" without being names.
 const NOT_NAMES: &[&str] = &[
     "not", "so", "sorry", "still", "just", "really", "also", "the", "a", "an", "urgent", "from",
@@ -91,12 +97,20 @@ fn word_is_name(word: &str) -> bool {
 
 /// The first name after an introduction at byte `at` of `text`, if the words
 /// there are a name (a capitalised word, possibly "X's <relation> Name").
-fn name_after(text: &str, at: usize) -> Option<String> {
+fn name_after(text: &str, at: usize, articles: bool) -> Option<String> {
     let raw: Vec<&str> = text[at..].split_whitespace().take(4).collect();
     let words: Vec<&str> = raw
         .iter()
         .map(|w| w.trim_end_matches([',', '.', '!', '?', ';', ':']))
         .collect();
+    // "aqui é a Beatriz", "sou o Carlos": an article before a name says a
+    // name follows, whatever comes after it ("a Beatriz da Doceria").
+    if let [article, name, ..] = words.as_slice()
+        && articles
+        && ARTICLES.contains(article)
+    {
+        return word_is_name(name).then(|| (*name).to_owned());
+    }
     let first = *words.first()?;
     if let Some(owner) = first
         .strip_suffix("'s")
@@ -130,7 +144,7 @@ pub fn introduced_name(text: &str) -> Option<String> {
             if starts_word
                 && text.is_char_boundary(end)
                 && text[end..].starts_with(' ')
-                && let Some(name) = name_after(text, end)
+                && let Some(name) = name_after(text, end, ARTICLE_PHRASES.contains(phrase))
             {
                 return Some(name);
             }
@@ -269,6 +283,16 @@ mod tests {
             name("Hi, I'm Daniela, Daniel's sister").as_deref(),
             Some("Daniela")
         );
+        assert_eq!(
+            name("oi, aqui é a Beatriz da Doceria Flor de Sal").as_deref(),
+            Some("Beatriz")
+        );
+        assert_eq!(
+            name("Olá, sou a Beatriz Lopes da Casa Oliva.").as_deref(),
+            Some("Beatriz")
+        );
+        assert_eq!(name("Hi, I'm a bit lost with timers"), None);
+        assert_eq!(name("Hi, I'm a Developer at Acme. How do I"), None);
     }
 
     #[test]
