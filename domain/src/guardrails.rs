@@ -1,5 +1,10 @@
 //! Triage: which customer messages a bot must not answer on its own.
 //!
+//! These phrase rules are evidence: the learned triage in
+//! `steward_activities::triage` weighs every family's hits ([`rule_hits`])
+//! beside the message's sentence embeddings, and falls back to [`triage`]
+//! alone when the embedding model is missing.
+//!
 //! Rules are phrase families, checked in the order a support lead would
 //! (security before legal before account access before money before tone),
 //! so the most serious reason wins when several apply. Each family exists

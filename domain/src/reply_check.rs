@@ -21,6 +21,8 @@ pub enum ReplyProblem {
     NotProse(String),
 }
 
+/// How a reply promises money or a price only a human may grant: the
+/// commitments themselves, whatever the customer asked.
 const MONEY_PROMISES: &[&str] = &[
     "we will refund",
     "we'll refund",
@@ -41,6 +43,7 @@ const MONEY_PROMISES: &[&str] = &[
     "waive the fee",
     "money back",
 ];
+/// How a model talks about its own instructions: never part of an answer.
 const LEAKS: &[&str] = &[
     "system prompt",
     "my instructions",

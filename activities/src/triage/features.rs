@@ -37,6 +37,7 @@ const NON_ENGLISH: &[&str] = &[
     "il", "non", "sono", "della", "che", "grazie", "mio", "ho", // it
     "het", "een", "niet", "ik", "wij", "zijn", "voor", "mijn", // nl
 ];
+/// English function words, the same closed class for the comparison.
 const ENGLISH: &[&str] = &[
     "the", "and", "is", "to", "i", "we", "my", "our", "you", "it", "of", "for", "with", "can",
     "how", "what", "not", "do", "a",
