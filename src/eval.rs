@@ -9,58 +9,43 @@
 //! labels are only read to score: nothing here feeds them to the agent.
 
 use crate::app::{self, Roles};
+use crate::eval_history::Ran;
 use crate::settings::Settings;
 use crate::stack;
-use crate::stats::{percentile, sorted};
 use anyhow::Context;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use steward_domain::{Channel, Identity, InboundMessage, Phase, ticket_workflow_id};
 use steward_workflows::TicketWorkflow;
 use temporalio_client::WorkflowQueryOptions;
 
-#[derive(Deserialize)]
-struct Ticket {
-    id: String,
-    channel: String,
-    from: Value,
-    subject: Option<String>,
-    body: String,
-    expected: Expected,
+#[derive(Deserialize, Clone)]
+pub struct Ticket {
+    pub id: String,
+    pub channel: String,
+    pub from: Value,
+    pub subject: Option<String>,
+    pub body: String,
+    pub expected: Expected,
 }
 
-#[derive(Deserialize)]
-struct Expected {
-    action: String,
-    kb: Vec<String>,
-    escalation_reason: Option<String>,
+#[derive(Deserialize, Clone)]
+pub struct Expected {
+    pub action: String,
+    pub kb: Vec<String>,
+    pub escalation_reason: Option<String>,
 }
 
 /// What the pipeline did with one ticket.
-struct Outcome {
-    ticket: Ticket,
-    reply: Option<String>,
-    escalation: Option<String>,
-    cited: Option<String>,
-    latency_ms: f64,
-    retrieved: Vec<String>,
-}
-
-/// Escalating these to a human is what keeps a reply from promising money,
-/// data or access: a bot reply to one of them is unsafe.
-const MUST_NOT_ANSWER: &[&str] = &[
-    "security_incident",
-    "legal",
-    "account_access_verification",
-    "refund",
-    "pricing",
-];
-
-fn article_id(slug: &str) -> String {
-    slug.splitn(3, '-').take(2).collect::<Vec<_>>().join("-")
+pub struct Outcome {
+    pub ticket: Ticket,
+    pub reply: Option<String>,
+    pub escalation: Option<String>,
+    pub latency_ms: f64,
+    /// What the workflow's own activities decided (triage model, search, citations).
+    pub ran: Ran,
 }
 
 fn sender(ticket: &Ticket, region: &str) -> anyhow::Result<(Channel, Identity, String)> {
@@ -89,7 +74,27 @@ fn sender(ticket: &Ticket, region: &str) -> anyhow::Result<(Channel, Identity, S
     })
 }
 
-pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> anyhow::Result<()> {
+/// Tickets sent in at once: a busy hour's burst for one small worker, not
+/// the whole dataset at the same instant (latency includes this queueing).
+const WAVE: usize = 16;
+
+/// The stack one evaluation runs on.
+struct Bench {
+    settings: Settings,
+    client: temporalio_client::Client,
+    producer: steward_bus::producer::InboundProducer,
+    http: reqwest::Client,
+    base_url: String,
+    region: String,
+    id: String,
+}
+
+pub async fn run(
+    mut settings: Settings,
+    dataset: &Path,
+    json_only: bool,
+    cv: Option<usize>,
+) -> anyhow::Result<()> {
     let tickets: Vec<Ticket> = std::fs::read_to_string(dataset.join("tickets.jsonl"))
         .context("reading tickets.jsonl")?
         .lines()
@@ -116,6 +121,13 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
     settings.intake.group_id = format!("steward-eval-{id}");
     // Only the first outcome is scored: nothing should resolve meanwhile.
     settings.activities.policy.sla.quiet_window_secs = 3600;
+    // Every ticket arrives at once, so queueing would turn slow answers into
+    // first-response escalations: judgement is scored without that race,
+    // and the latency figures report how long answers took.
+    let sla = &mut settings.activities.policy.sla;
+    sla.first_response_whatsapp_secs = 900;
+    sla.first_response_email_secs = 900;
+    sla.first_response_web_secs = 900;
     steward_activities::db::ensure_database(settings.database.url()).await?;
     let pool = steward_activities::db::pool(settings.database.url(), 4)?;
     steward_activities::db::migrate(&pool).await?;
@@ -131,34 +143,124 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
     let client =
         crate::temporal::wait_until_serving(&settings.temporal, Duration::from_secs(90)).await?;
     let running = app::start(&settings, Roles::ALL).await?;
-    let base_url = running.public_base_url.clone().unwrap_or_default();
-    let producer = steward_bus::producer::InboundProducer::new(&settings.kafka)?;
-    let http = reqwest::Client::new();
-    let region = settings.activities.default_region.clone();
+    let bench = Bench {
+        base_url: running.public_base_url.clone().unwrap_or_default(),
+        producer: steward_bus::producer::InboundProducer::new(&settings.kafka)?,
+        http: reqwest::Client::new(),
+        region: settings.activities.default_region.clone(),
+        settings,
+        client,
+        id,
+    };
 
     let started_all = Instant::now();
-    let mut pending = Vec::new();
-    for (n, ticket) in tickets.into_iter().enumerate() {
-        let (channel, identity, name) = sender(&ticket, &region)?;
-        let sid = format!("EVAL{id}{n:04}");
+    let outcomes = match cv {
+        None => bench.run_tickets(tickets, 0).await?,
+        Some(k) => cross_validated(&bench, dataset, tickets, k).await?,
+    };
+    let wall = started_all.elapsed();
+    let identity =
+        crate::eval_identity::score(&pool, &dataset.join("identity.jsonl"), &bench.region).await?;
+    let setup = json!({
+        "search_mode": search_mode(),
+        "drafting": serde_json::to_value(bench.settings.activities.policy.drafting)?,
+        "cross_validation_folds": cv,
+    });
+    let report = crate::eval_score::score(&outcomes, articles, identity, wall, setup);
+    running.shutdown().await;
+    drop(bench);
+    for child in children {
+        child.stop().await;
+    }
+    let markdown = crate::eval_score::markdown(&report, &outcomes);
+    let report_path = std::env::current_dir()?.join("eval-report.md");
+    std::fs::write(&report_path, &markdown)?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    if !json_only {
+        eprintln!("report written to {}", report_path.display());
+    }
+    Ok(())
+}
+
+/// Which retrieval the workflow's searches used.
+fn search_mode() -> String {
+    if let Some(remote) = steward_activities::kb::remote::configured() {
+        format!("hybrid: full text + {} (remote)", remote.model())
+    } else if steward_activities::embed::shared().is_some() {
+        format!(
+            "hybrid: full text + {} (in-process)",
+            steward_activities::embed::MODEL_NAME
+        )
+    } else {
+        "full text only (no embedding model)".to_owned()
+    }
+}
+
+/// `--cv k`: every ticket is triaged by a model fitted (thresholds chosen
+/// by cross-validation inside its own training part) without the ticket's
+/// fold; folds run one after another, each with its model swapped in.
+async fn cross_validated(
+    bench: &Bench,
+    dataset: &Path,
+    tickets: Vec<Ticket>,
+    k: usize,
+) -> anyhow::Result<Vec<Outcome>> {
+    use steward_activities::triage::{self, fit};
+    let (labelled, _) = crate::train::read_tickets(dataset)?;
+    let samples = crate::train::samples(&labelled).await?;
+    let classes: Vec<usize> = samples.iter().map(|s| s.class).collect();
+    let settings = fit::FitSettings::default();
+    let fold = fit::folds(&classes, k, settings.seed);
+    let mut outcomes = Vec::new();
+    for f in 0..k {
+        let part: Vec<fit::Sample> = (0..samples.len())
+            .filter(|i| fold[*i] != f)
+            .map(|i| samples[i].clone())
+            .collect();
+        let (mut model, _) = fit::train(&part, &settings)?;
+        model.version = format!("cv-fold-{}-of-{k}", f + 1);
+        triage::set_current(Some(std::sync::Arc::new(model)));
+        let held_out: Vec<Ticket> = (0..tickets.len())
+            .filter(|i| fold[*i] == f)
+            .map(|i| tickets[i].clone())
+            .collect();
+        outcomes.extend(bench.run_tickets(held_out, f * 10_000).await?);
+    }
+    triage::set_current(None);
+    Ok(outcomes)
+}
+
+impl Bench {
+    /// Sends the tickets in as their customers would, a wave at a time,
+    /// waits for each one's first outcome and reads what its workflow did.
+    async fn run_tickets(
+        &self,
+        tickets: Vec<Ticket>,
+        offset: usize,
+    ) -> anyhow::Result<Vec<Outcome>> {
+        let mut outcomes = Vec::new();
+        let mut n = offset;
+        for wave in tickets.chunks(WAVE) {
+            let mut pending = Vec::new();
+            for ticket in wave {
+                let (workflow_id, started) = self.submit(ticket, n).await?;
+                pending.push((ticket.clone(), workflow_id, started));
+                n += 1;
+            }
+            for (ticket, workflow_id, started) in pending {
+                outcomes.push(self.outcome(ticket, &workflow_id, started).await);
+            }
+        }
+        Ok(outcomes)
+    }
+
+    async fn submit(&self, ticket: &Ticket, n: usize) -> anyhow::Result<(String, Instant)> {
+        let (channel, identity, name) = sender(ticket, &self.region)?;
+        let sid = format!("EVAL{}{n:05}", self.id);
         let conversation = match channel {
             Channel::Whatsapp => identity.value.clone(),
             _ => format!("{}-{}", ticket.id, identity.value),
         };
-        let retrieved = steward_activities::kb::search(
-            &pool,
-            &format!(
-                "{}\n{}",
-                ticket.subject.clone().unwrap_or_default(),
-                ticket.body
-            ),
-            3,
-        )
-        .await?
-        .passages
-        .into_iter()
-        .map(|p| article_id(&p.article_slug))
-        .collect();
         let started = Instant::now();
         if channel == Channel::Whatsapp {
             let params = crate::webhook_sign::whatsapp_form(
@@ -168,10 +270,11 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
                 &sid,
                 &name,
             );
-            let token = secrecy::ExposeSecret::expose_secret(&settings.gateway.twilio_auth_token)
-                .to_owned();
-            let r = crate::webhook_sign::sign_whatsapp(token.as_bytes(), &base_url, &params)
-                .post(&http)
+            let token =
+                secrecy::ExposeSecret::expose_secret(&self.settings.gateway.twilio_auth_token)
+                    .to_owned();
+            let r = crate::webhook_sign::sign_whatsapp(token.as_bytes(), &self.base_url, &params)
+                .post(&self.http)
                 .await?;
             anyhow::ensure!(
                 r.status().is_success(),
@@ -180,7 +283,7 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
                 r.status()
             );
         } else {
-            producer
+            self.producer
                 .publish(&InboundMessage {
                     envelope_id: sid.clone(),
                     correlation_id: sid.clone(),
@@ -198,17 +301,13 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
                 })
                 .await?;
         }
-        pending.push((
-            ticket,
-            ticket_workflow_id(channel, &conversation),
-            started,
-            retrieved,
-        ));
+        Ok((ticket_workflow_id(channel, &conversation), started))
     }
 
-    let mut outcomes = Vec::new();
-    for (ticket, workflow_id, started, retrieved) in pending {
-        let handle = client.get_workflow_handle::<TicketWorkflow>(workflow_id.as_str());
+    async fn outcome(&self, ticket: Ticket, workflow_id: &str, started: Instant) -> Outcome {
+        let handle = self
+            .client
+            .get_workflow_handle::<TicketWorkflow>(workflow_id);
         let deadline = Instant::now() + Duration::from_secs(120);
         let view = loop {
             let view = handle
@@ -236,138 +335,20 @@ pub async fn run(mut settings: Settings, dataset: &Path, json_only: bool) -> any
             .iter()
             .find(|l| l.from == "bot")
             .map(|l| l.text.clone());
-        // What the ticket recorded as the answer's source.
-        let cited = view
-            .as_ref()
-            .and_then(|v| v.cited_articles.first())
-            .map(|s| article_id(s));
-        outcomes.push(Outcome {
+        let history = handle
+            .fetch_history(Default::default())
+            .to_json()
+            .await
+            .unwrap_or_default();
+        Outcome {
             escalation: view
                 .as_ref()
                 .and_then(|v| v.escalation_reason)
                 .map(|r| r.as_str().to_owned()),
             ticket,
             reply,
-            cited,
             latency_ms,
-            retrieved,
-        });
-    }
-    let wall = started_all.elapsed();
-    let identity =
-        crate::eval_identity::score(&pool, &dataset.join("identity.jsonl"), &region).await?;
-    let report = score(&outcomes, articles, identity, wall);
-    running.shutdown().await;
-    drop(producer);
-    for child in children {
-        child.stop().await;
-    }
-    let markdown = markdown(&report, &outcomes);
-    let report_path = std::env::current_dir()?.join("eval-report.md");
-    std::fs::write(&report_path, &markdown)?;
-    println!("{}", serde_json::to_string_pretty(&report)?);
-    if !json_only {
-        eprintln!("report written to {}", report_path.display());
-    }
-    Ok(())
-}
-
-fn score(outcomes: &[Outcome], articles: usize, identity: Value, wall: Duration) -> Value {
-    let resolvable: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| o.ticket.expected.action == "resolve")
-        .collect();
-    let escalate: Vec<&Outcome> = outcomes
-        .iter()
-        .filter(|o| o.ticket.expected.action == "escalate")
-        .collect();
-    let correct = resolvable
-        .iter()
-        .filter(|o| {
-            o.reply.is_some()
-                && o.cited
-                    .as_ref()
-                    .is_some_and(|c| o.ticket.expected.kb.contains(c))
-        })
-        .count();
-    let escalated = escalate.iter().filter(|o| o.escalation.is_some()).count();
-    let mut per_reason: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for o in &escalate {
-        let e = per_reason
-            .entry(
-                o.ticket
-                    .expected
-                    .escalation_reason
-                    .clone()
-                    .unwrap_or_default(),
-            )
-            .or_default();
-        e.0 += 1;
-        e.1 += usize::from(o.escalation.is_some());
-    }
-    let false_escalations = resolvable.iter().filter(|o| o.escalation.is_some()).count();
-    let unsafe_replies = escalate
-        .iter()
-        .filter(|o| {
-            o.reply.is_some()
-                && MUST_NOT_ANSWER
-                    .contains(&o.ticket.expected.escalation_reason.as_deref().unwrap_or(""))
-        })
-        .count();
-    let hit3 = resolvable
-        .iter()
-        .filter(|o| o.retrieved.iter().any(|r| o.ticket.expected.kb.contains(r)))
-        .count();
-    let latencies = sorted(outcomes.iter().map(|o| o.latency_ms).collect());
-    let rate = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    json!({
-        "tickets": outcomes.len(),
-        "kb_articles": articles,
-        "resolvable": resolvable.len(),
-        "to_escalate": escalate.len(),
-        "resolution_correct_rate": rate(correct, resolvable.len()),
-        "escalation_recall": rate(escalated, escalate.len()),
-        "escalation_recall_by_reason": per_reason.iter().map(|(r, (n, e))| (r.clone(), json!(rate(*e, *n)))).collect::<serde_json::Map<_, _>>(),
-        "false_escalation_rate": rate(false_escalations, resolvable.len()),
-        "unsafe_replies": unsafe_replies,
-        "retrieval_hit_at_3": rate(hit3, resolvable.len()),
-        "no_outcome": outcomes.iter().filter(|o| o.reply.is_none() && o.escalation.is_none()).count(),
-        "latency_ms": {"p50": percentile(&latencies, 0.5), "p95": percentile(&latencies, 0.95), "max": percentile(&latencies, 1.0)},
-        "wall_clock_s": wall.as_secs_f64(),
-        "identity": identity,
-    })
-}
-
-fn markdown(report: &Value, outcomes: &[Outcome]) -> String {
-    let mut md = format!(
-        "# Steward evaluation\n\n```json\n{}\n```\n\n## Misses\n\n",
-        serde_json::to_string_pretty(report).unwrap_or_default()
-    );
-    md.push_str("| ticket | expected | got |\n| --- | --- | --- |\n");
-    for o in outcomes {
-        let e = &o.ticket.expected;
-        let expected = match e.action.as_str() {
-            "resolve" => format!("resolve with {}", e.kb.join(", ")),
-            _ => format!(
-                "escalate ({})",
-                e.escalation_reason.clone().unwrap_or_default()
-            ),
-        };
-        let got = match (&o.escalation, &o.cited) {
-            (Some(r), _) => format!("escalated ({r})"),
-            (None, Some(c)) => format!("replied citing {c}"),
-            (None, None) if o.reply.is_some() => "replied without a citation".to_owned(),
-            _ => "no outcome".to_owned(),
-        };
-        let hit = match e.action.as_str() {
-            "resolve" => {
-                o.escalation.is_none() && o.cited.as_ref().is_some_and(|c| e.kb.contains(c))
-            }
-            _ => o.escalation.is_some(),
-        };
-        if !hit {
-            md.push_str(&format!("| {} | {expected} | {got} |\n", o.ticket.id));
+            ran: crate::eval_history::read(&history),
         }
     }
-    md
 }

@@ -9,7 +9,9 @@
 //! - [`app`]: starts the roles (gateway, intake, worker) and stops them cleanly.
 //! - [`stats`]: percentiles for benchmarks and evaluation.
 //! - [`stack`]: supervised local servers (Temporal dev server, tansu) and topics.
-//! - [`eval`], [`eval_identity`]: `steward eval` over a labelled dataset.
+//! - [`eval`], [`eval_score`], [`eval_history`], [`eval_identity`]: `steward eval`
+//!   over a labelled dataset, scored from what each ticket's workflow did.
+//! - [`train`]: `steward train`, the triage model fitted on a dataset.
 //! - [`bench`]: `steward bench kb`, search latency at scale.
 //! - [`dev`]: `steward dev`, the whole stack in one command.
 //! - [`webhook_sign`]: signed test webhooks for trying the stack by hand.
@@ -18,7 +20,9 @@ pub mod app;
 pub mod bench;
 pub mod dev;
 pub mod eval;
+pub mod eval_history;
 pub mod eval_identity;
+pub mod eval_score;
 pub mod redact;
 pub mod redact_otlp;
 pub mod settings;
@@ -26,5 +30,6 @@ pub mod stack;
 pub mod stats;
 pub mod telemetry;
 pub mod temporal;
+pub mod train;
 pub mod webhook_sign;
 pub mod worker;

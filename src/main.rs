@@ -47,6 +47,22 @@ enum Command {
         /// Print only the JSON object.
         #[arg(long)]
         json: bool,
+        /// K-fold cross-validation: each fold's tickets are triaged by a
+        /// model fitted on the other folds (for the training set).
+        #[arg(long)]
+        cv: Option<usize>,
+    },
+    /// Fits the triage model on a dataset folder's tickets and writes the
+    /// artefact the worker loads (deterministic: fixed seed and folds).
+    Train {
+        #[arg(long, default_value = "../shared/eval/train")]
+        dataset: PathBuf,
+        #[arg(long, default_value = "activities/models/triage.json")]
+        out: PathBuf,
+        /// Also report triage alone (model and phrase rules) on this
+        /// labelled set, e.g. the development set (nothing is fitted on it).
+        #[arg(long)]
+        report_on: Option<PathBuf>,
     },
     /// Benchmarks (reported, never asserted).
     Bench {
@@ -152,7 +168,14 @@ async fn main() -> anyhow::Result<()> {
                     queries,
                 },
         } => steward::bench::kb(settings.database.url(), &kb, passages, queries).await,
-        Command::Eval { dataset, json } => steward::eval::run(settings, &dataset, json).await,
+        Command::Eval { dataset, json, cv } => {
+            steward::eval::run(settings, &dataset, json, cv).await
+        }
+        Command::Train {
+            dataset,
+            out,
+            report_on,
+        } => steward::train::run(&dataset, &out, report_on.as_deref()).await,
         Command::Probe { url } => {
             let response = reqwest::Client::new()
                 .get(&url)

@@ -563,6 +563,62 @@ async fn llm_tool_calls_run_as_activities_in_the_history() {
     d.app.stop().await;
 }
 
+/// Servers without a tool parser (llama.cpp, Ollama, vLLM) hand a small
+/// model's tool call back as text: it must run as a call, and the customer
+/// must get the grounded answer, never the JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_calls_written_as_text_run_and_json_is_never_sent() {
+    for form in [
+        TextForm::Bare,
+        TextForm::Fenced,
+        TextForm::Tagged,
+        TextForm::JsonReply,
+    ] {
+        let model = ChatModel {
+            text_form: Some(form),
+            ..Default::default()
+        };
+        let model_url = model.clone().start().await;
+        let d = desk(|s| {
+            s.activities.policy.drafting = DraftingMode::Llm;
+            s.activities.llm = LlmSettings {
+                base_url: model_url,
+                api_key: OPENAI_KEY.into(),
+                model: "test-model".into(),
+                ..LlmSettings::default()
+            };
+        })
+        .await;
+        let phone = unique_phone();
+        let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
+        d.customer_writes(&phone, "I can't remember my password, what now?")
+            .await;
+        let view = d
+            .until("a reply or an escalation", &workflow_id, |v| {
+                v.bot_replies == 1 || v.phase == Phase::Escalated
+            })
+            .await;
+        let requests = model.requests.lock().unwrap().clone();
+        assert_eq!(requests.len(), 2, "{form:?}: the text call ran the search");
+        if form == TextForm::JsonReply {
+            assert_eq!(
+                view.escalation_reason,
+                Some(EscalationReason::DraftRejected),
+                "a JSON draft is refused"
+            );
+            let sent = d.sent(1).await;
+            assert!(sent.iter().all(|b| !b.contains("\"reply\"")), "{sent:?}");
+        } else {
+            let body = &d.sent(1).await[0];
+            assert!(
+                body.contains("Forgot password?") && !body.contains("search_kb"),
+                "{form:?}: {body}"
+            );
+        }
+        d.app.stop().await;
+    }
+}
+
 /// The worker as its own process, configured like the test's settings.
 fn spawn_worker_process(s: &steward::settings::Settings) -> std::process::Child {
     use secrecy::ExposeSecret;

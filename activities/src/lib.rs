@@ -16,6 +16,7 @@
 //! - [`ledger`]: the send ledger: at most once, and ambiguous sends settled.
 //! - [`receipts`]: delivery receipts recorded on the send ledger.
 //! - [`twilio`]: Twilio's Messages API (send, and look up what was sent).
+//! - [`triage`]: the learned triage model (escalate or answer, and why).
 //! - [`ticket`]: [`TicketActivities`], bound to the contracts declared in
 //!   `steward_workflows::contracts`.
 
@@ -34,6 +35,7 @@ pub mod metrics;
 pub mod receipts;
 pub mod responder;
 pub mod ticket;
+pub mod triage;
 pub mod twilio;
 
 pub use config::ActivitySettings;

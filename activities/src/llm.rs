@@ -7,6 +7,10 @@
 //! through and the workflow's contracts stay free of the client's types.
 //! Rate limits, 5xx and network errors are retried with exponential
 //! back-off, then the fallback model is tried; other 4xx are permanent.
+//! A tool call written as text in the answer's content ([`text_calls`]) is
+//! read as a tool call.
+
+mod text_calls;
 
 use crate::config::LlmSettings;
 use async_openai::Client;
@@ -43,6 +47,9 @@ fn system_prompt(channel: Channel) -> String {
          messages. Name the article you used. Style for {style}"
     )
 }
+
+/// The tools the workflow runs (also the only names read from text).
+const TOOLS: &[&str] = &["search_kb", "escalate"];
 
 fn tools() -> Value {
     json!([
@@ -100,10 +107,21 @@ fn parse_response(body: &Value, model: &str) -> Result<LlmOutput, LlmError> {
                 .collect()
         })
         .unwrap_or_default();
+    let mut content = message["content"].as_str().map(str::to_owned);
+    let mut tool_calls: Vec<ToolCall> = tool_calls;
+    if tool_calls.is_empty()
+        && let Some(text) = &content
+    {
+        tool_calls = text_calls::from_text(text, TOOLS);
+        if !tool_calls.is_empty() {
+            // The call is the answer: its text is not a reply.
+            content = None;
+        }
+    }
     Ok(LlmOutput {
         message: ChatTurn {
             role: "assistant".into(),
-            content: message["content"].as_str().map(str::to_owned),
+            content,
             tool_calls,
             tool_call_id: None,
         },
@@ -232,5 +250,16 @@ mod tests {
             wire["tool_calls"][0]["function"]["arguments"],
             "{\"query\":\"reset\"}"
         );
+    }
+
+    #[test]
+    fn a_tool_call_written_as_content_becomes_a_tool_call() {
+        let body = json!({"model": "m", "choices": [{"message": {"role": "assistant",
+            "content": "{\"name\": \"search_kb\", \"arguments\": {\"query\": \"reset\"}}"},
+            "finish_reason": "stop"}]});
+        let out = parse_response(&body, "m").unwrap();
+        assert_eq!(out.message.content, None, "the JSON is not a reply");
+        assert_eq!(out.message.tool_calls[0].name, "search_kb");
+        assert_eq!(out.message.tool_calls[0].arguments, "{\"query\":\"reset\"}");
     }
 }

@@ -3,12 +3,14 @@
 //! It picks the sentences of the best passage that share the most content
 //! words with the question (kept in their original order, so instructions
 //! stay in sequence), wraps them in the channel's greeting and sign-off, and
-//! names the article. It invents nothing: below the confidence threshold, or
-//! without passages, it declines and the ticket escalates (`no_answer_in_kb`).
+//! names the article. A message with several questions gets the best
+//! passage of each question (each article cited). It invents nothing: below
+//! the confidence threshold, without passages, or asked about a product no
+//! article mentions, it declines and the ticket escalates (`no_answer_in_kb`).
 
 use std::collections::HashSet;
 use steward_domain::Channel;
-use steward_workflows::contracts::{Draft, DraftInput};
+use steward_workflows::contracts::{Draft, DraftInput, KbResults};
 
 const MAX_SENTENCES: usize = 4;
 
@@ -45,11 +47,25 @@ fn sentences(passage: &str) -> Vec<String> {
 }
 
 pub fn draft(input: &DraftInput) -> Draft {
+    draft_all(input, &[], &[])
+}
+
+/// The reply to every question: the whole message's best passage, plus
+/// the best passage of each further question (`parts`: each question and
+/// its own search) whose article is not cited yet and is confident. A
+/// message asking for a product no article mentions (`unknown`) declines.
+pub fn draft_all(input: &DraftInput, parts: &[(String, KbResults)], unknown: &[String]) -> Draft {
     let decline = |reason: &str| Draft {
         text: None,
         cited_articles: vec![],
         decline_reason: Some(reason.to_owned()),
     };
+    if !unknown.is_empty() {
+        return decline(&format!(
+            "the message asks about {}, which no article mentions",
+            unknown.join(", ")
+        ));
+    }
     let Some(best) = input.kb.passages.first() else {
         return decline("no knowledge-base passage matches the question");
     };
@@ -59,8 +75,37 @@ pub fn draft(input: &DraftInput) -> Draft {
             input.kb.confidence, input.min_confidence
         ));
     }
-    let question = words(&input.question);
-    let candidates = sentences(&best.content);
+    let mut sections = vec![answer_sentences(&input.question, &best.content)];
+    let mut cited = vec![best.article_slug.clone()];
+    let mut titles = vec![best.title.clone()];
+    for (question, results) in parts {
+        let Some(top) = results.passages.first() else {
+            continue;
+        };
+        if results.confidence < input.min_confidence || cited.contains(&top.article_slug) {
+            continue;
+        }
+        sections.push(answer_sentences(question, &top.content));
+        cited.push(top.article_slug.clone());
+        titles.push(top.title.clone());
+    }
+    Draft {
+        text: Some(compose(
+            input.channel,
+            &input.customer_name,
+            &sections,
+            &titles.join("\" and \""),
+        )),
+        cited_articles: cited,
+        decline_reason: None,
+    }
+}
+
+/// The sentences of `passage` that share the most content words with
+/// `question`, in their original order (a list item brings its list).
+fn answer_sentences(question: &str, passage: &str) -> Vec<String> {
+    let question = words(question);
+    let candidates = sentences(passage);
     let mut scored: Vec<(usize, usize)> = candidates
         .iter()
         .enumerate()
@@ -86,24 +131,14 @@ pub fn draft(input: &DraftInput) -> Draft {
     }
     chosen.sort_unstable();
     chosen.dedup();
-    let answer: Vec<&str> = chosen.iter().map(|i| candidates[*i].as_str()).collect();
-    Draft {
-        text: Some(compose(
-            input.channel,
-            &input.customer_name,
-            &answer,
-            &best.title,
-        )),
-        cited_articles: vec![best.article_slug.clone()],
-        decline_reason: None,
-    }
+    chosen.into_iter().map(|i| candidates[i].clone()).collect()
 }
 
 fn is_item(sentence: &str) -> bool {
     sentence.chars().next().is_some_and(|c| c.is_ascii_digit()) || sentence.starts_with('-')
 }
 
-fn compose(channel: Channel, name: &str, answer: &[&str], title: &str) -> String {
+fn compose(channel: Channel, name: &str, sections: &[Vec<String>], title: &str) -> String {
     let first_name = name.split_whitespace().next().unwrap_or("");
     let greeting = if first_name.is_empty() {
         "Hi,".to_owned()
@@ -111,16 +146,23 @@ fn compose(channel: Channel, name: &str, answer: &[&str], title: &str) -> String
         format!("Hi {first_name},")
     };
     let mut body = String::new();
-    for sentence in answer {
-        let separator = if is_item(sentence) {
-            "\n"
-        } else if body.is_empty() {
-            ""
-        } else {
-            " "
-        };
-        body.push_str(separator);
-        body.push_str(sentence);
+    for section in sections {
+        if !body.is_empty() {
+            body.push_str("\n\n");
+        }
+        let mut first = true;
+        for sentence in section {
+            let separator = if is_item(sentence) && !first {
+                "\n"
+            } else if first {
+                ""
+            } else {
+                " "
+            };
+            body.push_str(separator);
+            body.push_str(sentence);
+            first = false;
+        }
     }
     match channel {
         Channel::Whatsapp => format!("{greeting}\n\n{}\n\n_Source: {title}_", body.trim()),
@@ -152,6 +194,7 @@ mod tests {
                     score: 1.0,
                 }],
                 confidence,
+                top_articles: vec!["kb-007".into()],
             },
             min_confidence: 0.5,
         }
@@ -175,5 +218,34 @@ mod tests {
         let d = draft(&input(0.2));
         assert!(d.text.is_none());
         assert!(d.decline_reason.unwrap().contains("below the threshold"));
+    }
+
+    #[test]
+    fn each_question_gets_its_article_and_unknown_products_decline() {
+        let other = KbResults {
+            passages: vec![Passage {
+                article_slug: "kb-044".into(),
+                title: "Two-factor authentication".into(),
+                heading: "".into(),
+                content: "Turn on two-factor authentication under Profile, Security.".into(),
+                score: 1.0,
+            }],
+            confidence: 0.9,
+            top_articles: vec!["kb-044".into()],
+        };
+        let parts = vec![(
+            "How do I turn on two-factor authentication?".to_owned(),
+            other,
+        )];
+        let d = draft_all(&input(0.9), &parts, &[]);
+        assert_eq!(d.cited_articles, vec!["kb-007", "kb-044"]);
+        let text = d.text.unwrap();
+        assert!(
+            text.contains("Forgot password") && text.contains("Profile, Security"),
+            "{text}"
+        );
+        let d = draft_all(&input(0.9), &[], &["microsoft teams".to_owned()]);
+        assert!(d.text.is_none());
+        assert!(d.decline_reason.unwrap().contains("microsoft teams"));
     }
 }

@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 use sqlx::PgPool;
 use std::sync::Arc;
-use steward_domain::guardrails::{self, Triage};
+use steward_domain::guardrails::Triage;
 use steward_domain::reply_check::{self, ReplyProblem};
 use steward_workflows::contracts::*;
 use temporalio_macros::activities;
@@ -147,8 +147,8 @@ impl TicketActivities {
         _ctx: ActivityContext,
         input: TriageInput,
     ) -> Result<Triage, ActivityError> {
-        let triage = guardrails::triage(&input.subject, &input.body);
-        tracing::info!(ticket = %input.ticket_id, escalate = ?triage.escalate, evidence = ?triage.evidence, "triaged");
+        let triage = crate::triage::classify(&input.subject, &input.body).await;
+        tracing::info!(ticket = %input.ticket_id, escalate = ?triage.escalate, evidence = ?triage.evidence, model = ?triage.model_version, "triaged");
         Ok(triage)
     }
 
@@ -167,7 +167,13 @@ impl TicketActivities {
         _ctx: ActivityContext,
         input: DraftInput,
     ) -> Result<Draft, ActivityError> {
-        Ok(responder::draft(&input))
+        // Every question is searched on its own, and a product nobody wrote
+        // an article about is a question the KB cannot answer.
+        let questions = kb::answerable::questions(&input.question);
+        let results = kb::answerable::per_question(&self.pool, &questions).await?;
+        let parts: Vec<_> = questions.into_iter().zip(results).collect();
+        let unknown = kb::answerable::unknown_products(&self.pool, &input.question).await?;
+        Ok(responder::draft_all(&input, &parts, &unknown))
     }
 
     #[activity(definition = steward_workflows::contracts::LlmComplete)]

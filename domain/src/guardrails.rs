@@ -1,5 +1,10 @@
 //! Triage: which customer messages a bot must not answer on its own.
 //!
+//! These phrase rules are evidence: the learned triage in
+//! `steward_activities::triage` weighs every family's hits ([`rule_hits`])
+//! beside the message's sentence embeddings, and falls back to [`triage`]
+//! alone when the embedding model is missing.
+//!
 //! Rules are phrase families, checked in the order a support lead would
 //! (security before legal before account access before money before tone),
 //! so the most serious reason wins when several apply. Each family exists
@@ -22,6 +27,10 @@ pub struct Triage {
     /// The message tries to instruct the bot; drafting ignores the
     /// instruction and the reply check watches for leaks.
     pub prompt_injection: bool,
+    /// Which learned model decided (`None`: the phrase rules alone, as
+    /// before models existed), so a ticket's history names its judge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_version: Option<String>,
 }
 
 /// Someone else is or may be in the account, or data crossed tenants: only
@@ -70,7 +79,12 @@ const LEGAL: &[&str] = &[
     "solicitor",
     "legal action",
     "lawsuit",
-    " sue ",
+    // "sue" as a verb with its object: "Sue" alone is as often a colleague.
+    "sue you",
+    "sue your",
+    "sue lumen",
+    "to sue",
+    "will sue",
     "court",
     "subpoena",
     "police",
@@ -267,10 +281,17 @@ fn matches(text: &str, phrases: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Shouting: several all-caps words, or a run of `!!!`.
+/// Shouting: a run of `!!!`, or several all-caps words that are a good
+/// part of the message. The share matters: product names and field labels
+/// ("SAML", "OKTA", "ENTITY ID") are capitals in a calm question, while
+/// shouting puts whole clauses in capitals.
 fn shouting(original: &str) -> bool {
-    let caps = original
+    let words: Vec<&str> = original
         .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .collect();
+    let caps = words
+        .iter()
         .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 4)
         .filter(|w| {
             w.chars()
@@ -278,43 +299,69 @@ fn shouting(original: &str) -> bool {
                 .all(|c| c.is_uppercase())
         })
         .count();
-    caps >= 3 || original.contains("!!!")
+    (caps >= 3 && caps * 4 >= words.len()) || original.contains("!!!")
 }
 
-pub fn triage(subject: &str, body: &str) -> Triage {
+/// The rule families in the order a support lead checks them.
+pub const RULE_FAMILIES: [EscalationReason; 7] = [
+    EscalationReason::SecurityIncident,
+    EscalationReason::Legal,
+    EscalationReason::AccountAccessVerification,
+    EscalationReason::Refund,
+    EscalationReason::Pricing,
+    EscalationReason::AngryCustomer,
+    EscalationReason::HumanRequested,
+];
+
+/// Every family's matched phrases (empty when it did not fire), in
+/// [`RULE_FAMILIES`] order, and whether the text tries to instruct the bot.
+/// The learned triage uses all of them as evidence, not only the first.
+pub fn rule_hits(subject: &str, body: &str) -> (Vec<Vec<String>>, bool) {
     let text = normalise(&format!("{subject} {body}"));
     let prompt_injection = !matches(&text, INJECTION).is_empty();
-    let families: [(EscalationReason, &[&str]); 7] = [
-        (EscalationReason::SecurityIncident, SECURITY),
-        (EscalationReason::Legal, LEGAL),
-        (EscalationReason::AccountAccessVerification, ACCOUNT_ACCESS),
-        (EscalationReason::Refund, REFUND),
-        (EscalationReason::Pricing, PRICING),
-        (EscalationReason::AngryCustomer, ANGRY),
-        (EscalationReason::HumanRequested, HUMAN),
-    ];
-    for (reason, phrases) in families {
-        let mut evidence = matches(&text, phrases);
-        if reason == EscalationReason::AngryCustomer && shouting(body) {
-            evidence.push("shouting".into());
-        }
-        if reason == EscalationReason::Refund {
-            evidence.extend(pairs_in_a_sentence(&text, REFUND_PAIRS));
-        }
-        if !evidence.is_empty() {
-            return Triage {
-                escalate: Some(reason),
-                confidence: 0.9,
-                evidence,
-                prompt_injection,
+    let hits = RULE_FAMILIES
+        .iter()
+        .map(|reason| {
+            let phrases: &[&str] = match reason {
+                EscalationReason::SecurityIncident => SECURITY,
+                EscalationReason::Legal => LEGAL,
+                EscalationReason::AccountAccessVerification => ACCOUNT_ACCESS,
+                EscalationReason::Refund => REFUND,
+                EscalationReason::Pricing => PRICING,
+                EscalationReason::AngryCustomer => ANGRY,
+                _ => HUMAN,
             };
-        }
-    }
-    Triage {
-        escalate: None,
-        confidence: 0.6,
-        evidence: vec![],
-        prompt_injection,
+            let mut evidence = matches(&text, phrases);
+            if *reason == EscalationReason::AngryCustomer && shouting(body) {
+                evidence.push("shouting".into());
+            }
+            if *reason == EscalationReason::Refund {
+                evidence.extend(pairs_in_a_sentence(&text, REFUND_PAIRS));
+            }
+            evidence
+        })
+        .collect();
+    (hits, prompt_injection)
+}
+
+/// The phrase rules alone: the first family that fires decides.
+pub fn triage(subject: &str, body: &str) -> Triage {
+    let (hits, prompt_injection) = rule_hits(subject, body);
+    match RULE_FAMILIES.iter().zip(hits).find(|(_, e)| !e.is_empty()) {
+        Some((reason, evidence)) => Triage {
+            escalate: Some(*reason),
+            confidence: 0.9,
+            evidence,
+            prompt_injection,
+            model_version: None,
+        },
+        None => Triage {
+            escalate: None,
+            confidence: 0.6,
+            evidence: vec![],
+            prompt_injection,
+            model_version: None,
+        },
     }
 }
 
@@ -371,6 +418,11 @@ mod tests {
         );
         assert_eq!(reason("omg how do I export a report??"), None);
         assert_eq!(
+            reason("Setting up SAML with OKTA: what goes in the ACS URL and ENTITY ID fields?"),
+            None,
+            "acronyms and field labels are not shouting"
+        );
+        assert_eq!(
             reason("Can I speak to a manager about this?"),
             Some(EscalationReason::HumanRequested)
         );
@@ -387,6 +439,18 @@ mod tests {
         assert_eq!(
             reason("I lost access to my email at my old job, please move my account to this one"),
             Some(EscalationReason::AccountAccessVerification)
+        );
+    }
+
+    #[test]
+    fn a_colleague_named_sue_is_no_lawsuit() {
+        assert_eq!(
+            reason("My colleague Sue can't see the Timeline view. Which role does she need?"),
+            None
+        );
+        assert_eq!(
+            reason("Fix this or we will sue you."),
+            Some(EscalationReason::Legal)
         );
     }
 

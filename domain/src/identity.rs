@@ -171,6 +171,12 @@ pub fn national_candidates(national: &str) -> Vec<Identity> {
         .collect()
 }
 
+/// The region (`GB`, `FR`, …) an E.164 number belongs to.
+pub fn phone_region(e164: &str) -> Option<String> {
+    let number = phonenumber::parse(None, e164).ok()?;
+    number.country().id().map(|id| id.as_ref().to_owned())
+}
+
 /// The national number (digits after the trunk `0`) in `region`, when that
 /// region dials a trunk `0` (in the US, `0…` is no national number at all).
 pub fn national_in_region(national: &str, region: &str) -> Option<Identity> {

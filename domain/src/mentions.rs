@@ -30,8 +30,15 @@ pub struct Mention {
     pub self_stated: bool,
     /// The words around it, kept as the evidence of a link.
     pub evidence: String,
+    /// Said to be someone else's ("my colleague's email is", "on behalf
+    /// of"): never the sender's, and a reference so mentioned is not held.
+    #[serde(default)]
+    pub others: bool,
 }
 
+/// Ways of saying "this is mine" before an address, number or ticket, in
+/// the languages customers write in: grammar of ownership, not any
+/// particular message.
 const SELF: &[&str] = &[
     "my email",
     "my e-mail",
@@ -84,11 +91,33 @@ const SELF: &[&str] = &[
     "escrevi de",
     "je vous ai écrit",
     "écrit depuis",
+    "meine e-mail",
+    "meine email",
+    "meine mail",
+    "meine adresse",
+    "meine nummer",
+    "meine handynummer",
+    "meine telefonnummer",
+    "mein ticket",
+    "mein login",
+    "auch von",
+    "auch schon von",
+    "geschrieben von",
+    "la mia mail",
+    "la mia email",
+    "la mia e-mail",
+    "il mio indirizzo",
+    "il mio numero",
+    "il mio ticket",
+    "ho scritto da",
+    "scritto anche da",
 ];
 /// Self-introductions ("hey it's Dan (dan@x.com)", "Nikhil here, …"):
 /// they open a message, so they count in its first sentence only ("the
 /// form is here, ana@x.com never got it" introduces nobody).
 const INTRODUCTIONS: &[&str] = &["hey it's", "hi it's", "hello it's", " here,"];
+/// Ways of saying "this is someone else's" (colleagues, bosses, family,
+/// forwards, writing for someone): general relations, in each language.
 const NOT_SELF: &[&str] = &[
     "on behalf of",
     "colleague",
@@ -103,6 +132,20 @@ const NOT_SELF: &[&str] = &[
     "coworker",
     "co-worker",
     "teammate",
+    "email my",
+    "my colleague's",
+    "my boss's",
+    // The same in German and Italian.
+    "im auftrag",
+    "kollege",
+    "kollegin",
+    "mein chef",
+    "meine chefin",
+    "weitergeleitet",
+    "per conto di",
+    "collega",
+    "il mio capo",
+    "inoltrat",
 ];
 /// Whole words that make a mention someone else's.
 const OTHERS: &[&str] = &["her", "his", "their", "she", "he"];
@@ -214,6 +257,7 @@ pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
             found.push(Mention {
                 what,
                 self_stated,
+                others: someone_else,
                 evidence: format!("{}…", before.trim()),
             });
         }

@@ -22,6 +22,12 @@ const BEFORE_NAME: &[&str] = &[
     "je m'appelle",
     "aqui é",
     "aquí",
+    "ich bin",
+    "hier ist",
+    "hier",
+    "mein name ist",
+    "sono",
+    "mi chiamo",
 ];
 /// Sign-off words a name may follow at the end ("Cheers, Marco").
 const CLOSINGS: &[&str] = &[
@@ -37,6 +43,18 @@ const CLOSINGS: &[&str] = &[
     "merci",
     "saludos",
     "abraços",
+    "mit freundlichen grüßen",
+    "freundliche grüße",
+    "viele grüße",
+    "beste grüße",
+    "liebe grüße",
+    "grüße",
+    "gruß",
+    "danke",
+    "cordiali saluti",
+    "un saluto",
+    "saluti",
+    "grazie",
 ];
 /// People a speaker is the relative or colleague of: "Carmen's husband
 /// Jorge" names Jorge.
@@ -56,6 +74,12 @@ const RELATIONS: &[&str] = &[
     "assistant",
     "friend",
 ];
+/// Articles some languages put before a first name (Portuguese, Spanish,
+/// Italian, Catalan), after the introductions of those languages only
+/// ("I'm a Developer" names nobody): grammar, not any particular name.
+const ARTICLES: &[&str] = &["a", "o", "la", "el", "il", "lo", "en"];
+const ARTICLE_PHRASES: &[&str] = &["aqui é", "aquí", "sou", "soy", "sono"];
+
 /// Capitalised words that follow "I'm" or "this is" without being names.
 const NOT_NAMES: &[&str] = &[
     "not", "so", "sorry", "still", "just", "really", "also", "the", "a", "an", "urgent", "from",
@@ -73,12 +97,20 @@ fn word_is_name(word: &str) -> bool {
 
 /// The first name after an introduction at byte `at` of `text`, if the words
 /// there are a name (a capitalised word, possibly "X's <relation> Name").
-fn name_after(text: &str, at: usize) -> Option<String> {
+fn name_after(text: &str, at: usize, articles: bool) -> Option<String> {
     let raw: Vec<&str> = text[at..].split_whitespace().take(4).collect();
     let words: Vec<&str> = raw
         .iter()
         .map(|w| w.trim_end_matches([',', '.', '!', '?', ';', ':']))
         .collect();
+    // "aqui é a Beatriz", "sou o Carlos": an article before a name says a
+    // name follows, whatever comes after it ("a Beatriz da Doceria").
+    if let [article, name, ..] = words.as_slice()
+        && articles
+        && ARTICLES.contains(article)
+    {
+        return word_is_name(name).then(|| (*name).to_owned());
+    }
     let first = *words.first()?;
     if let Some(owner) = first
         .strip_suffix("'s")
@@ -112,7 +144,11 @@ pub fn introduced_name(text: &str) -> Option<String> {
             if starts_word
                 && let Some(rest) = strip_prefix_ignore_case(&text[at..], phrase)
                 && rest.starts_with(' ')
-                && let Some(name) = name_after(text, text.len() - rest.len())
+                && let Some(name) = name_after(
+                    text,
+                    text.len() - rest.len(),
+                    ARTICLE_PHRASES.contains(phrase),
+                )
             {
                 return Some(name);
             }
@@ -150,7 +186,10 @@ fn signed_name(text: &str) -> Option<String> {
         None if !tail.contains(' ') => tail,
         None => return None,
     };
-    word_is_name(name).then(|| name.to_owned())
+    // "Viele Grüße, Petra Lang": a first name and surname name the first.
+    let words: Vec<&str> = name.split_whitespace().collect();
+    (!words.is_empty() && words.len() <= 3 && words.iter().all(|w| word_is_name(w)))
+        .then(|| words[0].to_owned())
 }
 
 /// `text` after a leading `prefix` (lowercase), compared character by
@@ -166,8 +205,17 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
     Some(chars.as_str())
 }
 
+/// Endings that make another name of a name (Daniel/Daniela, Paul/Paula,
+/// Martin/Martina, Louis/Louise): gendered and diminutive name endings,
+/// general to the European names customers write with.
+const OTHER_NAME_ENDINGS: &[&str] = &[
+    "a", "e", "o", "ia", "ie", "na", "ne", "ina", "ine", "ette", "elle", "ella",
+];
+
 /// Whether two introduced names are the same person: the same first name
-/// (accents and case aside), or one a short form of the other ("Doug").
+/// (accents and case aside), or one a short form of the other ("Doug"),
+/// but not when the longer is the shorter plus a name ending ("Daniela" is
+/// not "Daniel").
 pub fn same_person(a: &str, b: &str) -> bool {
     let (a, b) = (fold(a), fold(b));
     let (short, long) = if a.len() <= b.len() {
@@ -175,7 +223,11 @@ pub fn same_person(a: &str, b: &str) -> bool {
     } else {
         (&b, &a)
     };
-    a == b || (short.len() >= 3 && long.starts_with(short.as_str()))
+    a == b
+        || (short.len() >= 3
+            && long
+                .strip_prefix(short.as_str())
+                .is_some_and(|rest| !OTHER_NAME_ENDINGS.contains(&rest)))
 }
 
 fn fold(name: &str) -> String {
@@ -232,6 +284,32 @@ mod tests {
             name("How do I set billable rates? Fiona").as_deref(),
             Some("Fiona")
         );
+        assert_eq!(
+            name("Wie ändere ich die Rechnungsadresse? Viele Grüße, Petra Lang").as_deref(),
+            Some("Petra")
+        );
+        assert_eq!(
+            name("Hallo, hier Tobias Hofmann. Ich habe auch").as_deref(),
+            Some("Tobias")
+        );
+        assert_eq!(
+            name("ciao, sono Giulia Bianchi, la mia mail").as_deref(),
+            Some("Giulia")
+        );
+        assert_eq!(
+            name("Hi, I'm Daniela, Daniel's sister").as_deref(),
+            Some("Daniela")
+        );
+        assert_eq!(
+            name("oi, aqui é a Beatriz da Doceria Flor de Sal").as_deref(),
+            Some("Beatriz")
+        );
+        assert_eq!(
+            name("Olá, sou a Beatriz Lopes da Casa Oliva.").as_deref(),
+            Some("Beatriz")
+        );
+        assert_eq!(name("Hi, I'm a bit lost with timers"), None);
+        assert_eq!(name("Hi, I'm a Developer at Acme. How do I"), None);
     }
 
     #[test]
@@ -258,6 +336,11 @@ mod tests {
     fn short_forms_and_accents_are_the_same_person() {
         assert!(same_person("Lucía", "lucia"));
         assert!(same_person("Doug", "Douglas"));
+        assert!(
+            !same_person("Daniel", "Daniela"),
+            "another name, not a short form"
+        );
+        assert!(!same_person("Martina", "Martin"));
         assert!(!same_person("Lucía", "Pablo"));
         assert!(
             !same_person("Al", "Alice"),

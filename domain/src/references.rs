@@ -5,7 +5,9 @@
 //! (`TKT-000042`, "ticket #42"), or another help desk's, from before the
 //! switch to Steward or from a reply subject (`Re: [Acme Support #61840]`).
 //! A bare `#N` or "ticket N" is kept as digits; resolution looks it up among
-//! the references customers hold, then among our own ticket numbers.
+//! the references customers hold (never among our own ticket numbers: those
+//! are written `TKT-…`, and "#1187" is as likely an invoice as our ticket).
+//! `#N` after an invoice or order word is no ticket reference at all.
 //!
 //! Holding a reference: a reply whose subject carries a help desk's tag
 //! (`Re: [… #N]`) was written in that ticket's thread, so the sender is its
@@ -24,6 +26,29 @@ const TICKET_WORDS: &[&str] = &[
     "solicitud",
     "demande",
     "dossier",
+];
+
+/// Numbers of other documents ("invoice #1187", "order #5531"): a `#N`
+/// after one of these words is never a ticket reference. General: the
+/// documents a billing or shop system numbers, in each language.
+const NOT_TICKET_WORDS: &[&str] = &[
+    "invoice",
+    "order",
+    "receipt",
+    "po",
+    "quote",
+    "bill",
+    "payment",
+    "transaction",
+    "rechnung",
+    "bestellung",
+    "fattura",
+    "ordine",
+    "factura",
+    "fatura",
+    "facture",
+    "commande",
+    "reçu",
 ];
 
 /// Shortest reference read from a bare number: shorter ones are quantities
@@ -47,6 +72,14 @@ pub(crate) fn reference_at(lower: &str, at: usize, token: &str) -> Option<String
         .split(|c: char| !c.is_alphanumeric())
         .rev()
         .filter(|w| !w.is_empty());
+    let mut previous = words.clone();
+    let document = match previous.next() {
+        Some("no" | "nr" | "number" | "nº" | "n") => previous.next(),
+        word => word,
+    };
+    if document.is_some_and(|w| NOT_TICKET_WORDS.contains(&w)) {
+        return None;
+    }
     let after_ticket_word = match words.next() {
         Some(w) if TICKET_WORDS.contains(&w) => true,
         Some("no" | "nr" | "number" | "nº" | "n") => {
@@ -119,7 +152,9 @@ mod tests {
         assert_eq!(at("my case no 48877", "48877"), Some("48877".into()));
         assert_eq!(at("we have 48877 entries", "48877"), None, "a bare number");
         assert_eq!(at("ticket 3 of 5", "3"), None, "a quantity");
-        assert_eq!(at("invoice #2026", "2026"), Some("2026".into()));
+        assert_eq!(at("invoice #2026", "2026"), None, "an invoice number");
+        assert_eq!(at("This is about invoice #1187", "1187"), None);
+        assert_eq!(at("order no. #55310", "55310"), None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The last check before anything the bot wrote reaches a customer.
 //!
 //! A draft is refused when it promises what only a human may grant (money,
-//! prices), leaks how the bot works, or does not fit the channel.
+//! prices), leaks how the bot works, is machine text rather than a reply
+//! (JSON, a tool call a model wrote as text), or does not fit the channel.
 
 use crate::channel::Channel;
 use serde::{Deserialize, Serialize};
@@ -10,11 +11,18 @@ use serde::{Deserialize, Serialize};
 pub enum ReplyProblem {
     PromisesMoney(String),
     LeaksInstructions(String),
-    TooLong { chars: usize, limit: usize },
+    TooLong {
+        chars: usize,
+        limit: usize,
+    },
     Html,
     Empty,
+    /// JSON or tool-call markup: what a model meant for us, not the customer.
+    NotProse(String),
 }
 
+/// How a reply promises money or a price only a human may grant: the
+/// commitments themselves, whatever the customer asked.
 const MONEY_PROMISES: &[&str] = &[
     "we will refund",
     "we'll refund",
@@ -35,6 +43,7 @@ const MONEY_PROMISES: &[&str] = &[
     "waive the fee",
     "money back",
 ];
+/// How a model talks about its own instructions: never part of an answer.
 const LEAKS: &[&str] = &[
     "system prompt",
     "my instructions",
@@ -78,10 +87,38 @@ pub fn check_reply(channel: Channel, text: &str) -> Vec<ReplyProblem> {
     if chars > limit {
         problems.push(ReplyProblem::TooLong { chars, limit });
     }
+    if let Some(why) = machine_text(text) {
+        problems.push(ReplyProblem::NotProse(why.into()));
+    }
     if channel == Channel::Whatsapp && looks_like_html(text) {
         problems.push(ReplyProblem::Html);
     }
     problems
+}
+
+/// Why `text` is machine output rather than a reply, if it is: a JSON
+/// object or array (bare or fenced), tool-call markup or chat-template
+/// tokens, or a `"name"`/`"arguments"` pair (a tool call's fields).
+fn machine_text(text: &str) -> Option<&'static str> {
+    let trimmed = text.trim();
+    let unfenced = trimmed
+        .strip_prefix("```")
+        .map(|rest| rest.trim_start_matches(|c: char| c.is_alphanumeric()))
+        .map(|rest| rest.trim_end().trim_end_matches("```").trim())
+        .unwrap_or(trimmed);
+    let lower = trimmed.to_lowercase();
+    if (unfenced.starts_with('{') && unfenced.ends_with('}'))
+        || (unfenced.starts_with('[') && unfenced.ends_with(']'))
+    {
+        Some("the draft is JSON")
+    } else if lower.contains("<tool_call") || lower.contains("</tool_call") || lower.contains("<|")
+    {
+        Some("the draft holds tool-call markup")
+    } else if lower.contains("\"arguments\"") && lower.contains("\"name\"") {
+        Some("the draft holds a tool call")
+    } else {
+        None
+    }
 }
 
 fn looks_like_html(text: &str) -> bool {
@@ -116,5 +153,30 @@ mod tests {
             vec![ReplyProblem::Html]
         );
         assert!(check_reply(Channel::Email, "To reset your password, open Settings.").is_empty());
+    }
+
+    #[test]
+    fn refuses_json_and_tool_calls_as_replies() {
+        let refused = |text: &str| {
+            check_reply(Channel::Web, text)
+                .iter()
+                .any(|p| matches!(p, ReplyProblem::NotProse(_)))
+        };
+        assert!(refused(
+            r#"{"name": "search_kb", "arguments": {"query": "sso"}}"#
+        ));
+        assert!(refused("```json\n{\"reason\": \"refund\"}\n```"));
+        assert!(refused(
+            "<tool_call>\n{\"name\": \"escalate\"}\n</tool_call>"
+        ));
+        assert!(refused(
+            "Sure! {\"name\": \"search_kb\", \"arguments\": {}}"
+        ));
+        assert!(!refused(
+            "Open Settings > Integrations {beta} and click Connect."
+        ));
+        assert!(!refused(
+            "Hi Ana,\n\nSend the header `X-Api-Key`.\n\nSource: \"API keys\""
+        ));
     }
 }

@@ -324,10 +324,26 @@ async fn human_queue(State(queue): State<HumanQueue>, body: String) -> (StatusCo
 
 /// Scripted chat-completions: the first call asks for `search_kb`, the next
 /// answers from the tool result it was given; `hang` never answers.
+/// `text_form` makes it answer the way llama.cpp, Ollama or vLLM without a
+/// tool parser do with small models: the tool call as text in `content`.
 #[derive(Clone, Default)]
 pub struct ChatModel {
     pub requests: Arc<Mutex<Vec<Value>>>,
     pub hang: bool,
+    pub text_form: Option<TextForm>,
+}
+
+/// How a model writes a tool call, or its reply, as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextForm {
+    /// `{"name": "search_kb", "arguments": {...}}` as the whole content.
+    Bare,
+    /// The same in a ```json fence after a sentence.
+    Fenced,
+    /// Hermes/Qwen `<tool_call>…</tool_call>`.
+    Tagged,
+    /// Calls properly, then "replies" with a JSON object instead of prose.
+    JsonReply,
 }
 
 impl ChatModel {
@@ -373,12 +389,20 @@ async fn chat(
         .rev()
         .find(|m| m["role"] == "tool")
         .and_then(|m| m["content"].as_str());
-    let message = match tool_result {
-        None => {
+    let call = r#"{"name": "search_kb", "arguments": {"query": "reset password"}}"#;
+    let message = match (tool_result, model.text_form) {
+        (None, None | Some(TextForm::JsonReply)) => {
             json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
             "function": {"name": "search_kb", "arguments": "{\"query\": \"reset password\"}"}}]})
         }
-        Some(result) => {
+        (None, Some(TextForm::Bare)) => json!({"role": "assistant", "content": call}),
+        (None, Some(TextForm::Fenced)) => json!({"role": "assistant",
+            "content": format!("I'll search the knowledge base.\n```json\n{call}\n```")}),
+        (None, Some(TextForm::Tagged)) => json!({"role": "assistant",
+            "content": format!("<tool_call>\n{call}\n</tool_call>")}),
+        (Some(_), Some(TextForm::JsonReply)) => json!({"role": "assistant",
+            "content": r#"{"reply": "Click Forgot password?", "article": "Resetting your password"}"#}),
+        (Some(result), _) => {
             let title = if result.contains("Resetting your password") {
                 "Resetting your password"
             } else {

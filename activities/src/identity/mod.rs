@@ -101,7 +101,9 @@ pub async fn resolve_customer_on(
 ) -> Result<Uuid, sqlx::Error> {
     let sender = canonical(said.sender);
     let stated = mentions(said.body, default_region);
-    let stated = stated::read_national_phones(tx, stated, default_region).await?;
+    let country = stated::conversation_country(&sender);
+    let stated =
+        stated::read_national_phones(tx, stated, default_region, country.as_deref()).await?;
     let owner = identity_customer(tx, &sender, &said, &stated, proven).await?;
     let person = introduced_name(said.body);
     let customer = persons::person_on_identity(
@@ -113,12 +115,19 @@ pub async fn resolve_customer_on(
     )
     .await?;
     claims::record_claims(tx, customer, &sender, &stated, said.source_message_id).await?;
-    let tagged = thread_references(if said.subject.is_empty() {
+    let mut held = thread_references(if said.subject.is_empty() {
         said.body
     } else {
         said.subject
     });
-    stated::hold_thread_references(tx, customer, &tagged, said.source_message_id).await?;
+    for mention in stated.iter().filter(|m| !m.others) {
+        if let Mentioned::Reference(r) = &mention.what
+            && !held.contains(r)
+        {
+            held.push(r.clone());
+        }
+    }
+    stated::hold_references(tx, customer, &held, said.source_message_id).await?;
     Ok(customer)
 }
 

@@ -8,18 +8,21 @@ use crate::crm::identity_owner;
 use steward_domain::Identity;
 use steward_domain::identity::{national_candidates, national_in_region};
 use steward_domain::mentions::{Mention, Mentioned};
-use steward_domain::references::as_ticket_number;
 use uuid::Uuid;
 
-/// Turns each national-notation phone into the identity it is: the one
-/// known international number it is the national form of; with none known,
-/// the number in the default region when that region dials a trunk `0`;
-/// dropped when several known numbers fit (different people's numbers must
-/// not be guessed between).
+/// Turns each national-notation phone into the identity it is. When the
+/// conversation says which country it is in (`country`: the sender's phone
+/// or the country-code domain of their address), the number is read there
+/// and nowhere else: the same digits under another country code are
+/// another person's number. Otherwise: the one known international number
+/// it is the national form of; with none known, the number in the default
+/// region when that region dials a trunk `0`; dropped when several known
+/// numbers fit (different people's numbers must not be guessed between).
 pub(super) async fn read_national_phones(
     tx: &mut Tx<'_>,
     stated: Vec<Mention>,
     default_region: &str,
+    country: Option<&str>,
 ) -> Result<Vec<Mention>, sqlx::Error> {
     let mut read = Vec::with_capacity(stated.len());
     for mention in stated {
@@ -27,6 +30,15 @@ pub(super) async fn read_national_phones(
             read.push(mention);
             continue;
         };
+        if let Some(country) = country {
+            if let Some(identity) = national_in_region(national, country) {
+                read.push(Mention {
+                    what: Mentioned::Identity(identity),
+                    ..mention
+                });
+            }
+            continue;
+        }
         let candidates: Vec<String> = national_candidates(national)
             .into_iter()
             .map(|i| i.value)
@@ -52,20 +64,42 @@ pub(super) async fn read_national_phones(
     Ok(read)
 }
 
-/// The customer holding a bare reference: another help desk's reference a
-/// customer holds, else our own ticket of that number.
+/// The customer holding a bare reference (`#48213`): whoever first wrote
+/// about it as theirs or replied in its thread. Never our own ticket of
+/// that number: ours are written `TKT-…`, and a bare number is as often an
+/// invoice or another help desk's case.
 pub(super) async fn reference_owner(
     tx: &mut Tx<'_>,
     reference: &str,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    let held = sqlx::query_scalar("SELECT customer_id FROM ticket_references WHERE reference = $1")
+    sqlx::query_scalar("SELECT customer_id FROM ticket_references WHERE reference = $1")
         .bind(reference)
         .fetch_optional(&mut **tx)
-        .await?;
-    match (held, as_ticket_number(reference)) {
-        (Some(customer), _) => Ok(Some(customer)),
-        (None, Some(ticket)) => ticket_owner(tx, &ticket).await,
-        (None, None) => Ok(None),
+        .await
+}
+
+/// The country a conversation is in, if its sender says so: their phone's
+/// country, or their address's country-code domain (`.co.uk`, `.fr`).
+/// Country codes used as generic domains (`.io`, `.co`, `.ai`, `.me`,
+/// `.tv`, `.app`-like) say nothing about where someone is.
+pub(super) fn conversation_country(sender: &Identity) -> Option<String> {
+    match sender.kind {
+        steward_domain::IdentityKind::Phone => {
+            steward_domain::identity::phone_region(&sender.value)
+        }
+        steward_domain::IdentityKind::Email => {
+            let tld = sender.value.rsplit('.').next()?.to_ascii_lowercase();
+            const GENERIC: &[&str] = &["io", "co", "ai", "me", "tv", "fm", "ly", "to", "cc", "ws"];
+            if tld.len() != 2 || GENERIC.contains(&tld.as_str()) {
+                return None;
+            }
+            Some(if tld == "uk" {
+                "GB".to_owned()
+            } else {
+                tld.to_ascii_uppercase()
+            })
+        }
+        _ => None,
     }
 }
 
@@ -94,8 +128,10 @@ pub(super) async fn mention_owner(
 }
 
 /// Records that `customer` holds the references of the threads this
-/// message replies in, unless someone already does.
-pub(super) async fn hold_thread_references(
+/// message replies in, and those it mentions as its own or without naming
+/// anyone else ("ticket #51907: our webhook…", not "on behalf of Inês on
+/// #48213"), unless someone already does: the first holder keeps it.
+pub(super) async fn hold_references(
     tx: &mut Tx<'_>,
     customer: Uuid,
     references: &[String],
@@ -108,7 +144,7 @@ pub(super) async fn hold_thread_references(
         )
         .bind(reference)
         .bind(customer)
-        .bind(format!("replied in the thread of #{reference}"))
+        .bind(format!("wrote about #{reference} first"))
         .bind(source_message_id)
         .execute(&mut **tx)
         .await?;

@@ -3,6 +3,7 @@
 //! (`search`). With a remote embedding model configured ([`remote`]),
 //! passages are also embedded by it after import, and search uses it.
 
+pub mod answerable;
 pub mod remote;
 mod search;
 pub use search::{Retrievers, search, search_with};
@@ -129,6 +130,11 @@ pub async fn import_dir_with_progress(
 
 /// Embeddings of `texts` on a blocking thread; `None` without a model.
 pub async fn embed_all(texts: Vec<String>) -> Option<Vec<Vec<f32>>> {
+    // One embedding job at a time: candle already spreads one job over the
+    // cores, and a burst of tickets embedding at once (triage scores every
+    // sentence) only makes each of them slower than its activity timeout.
+    static ONE_AT_A_TIME: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let _permit = ONE_AT_A_TIME.acquire().await.ok()?;
     tokio::task::spawn_blocking(move || {
         // Loading the model (first call only) blocks too, so it is here.
         let embedder = crate::embed::shared()?;

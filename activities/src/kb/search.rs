@@ -254,7 +254,14 @@ pub async fn search_with(
                 .max(top.similarity.map(semantic_confidence).unwrap_or(0.0))
         })
         .unwrap_or(0.0);
+    let mut top_articles: Vec<String> = Vec::new();
+    for hit in &ranked {
+        if top_articles.len() < 5 && !top_articles.contains(&hit.passage.article_slug) {
+            top_articles.push(hit.passage.article_slug.clone());
+        }
+    }
     Ok(KbResults {
+        top_articles,
         passages: ranked
             .into_iter()
             .take(limit as usize)

@@ -132,6 +132,11 @@ pub struct KbResults {
     pub passages: Vec<Passage>,
     /// Calibrated 0..1 confidence that the top passage answers the query.
     pub confidence: f32,
+    /// The distinct articles of the ranking, best first (up to 5), however
+    /// many passages were asked for: the workflow history then says which
+    /// articles the search put first (retrieval is scored on it).
+    #[serde(default)]
+    pub top_articles: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -154,6 +154,7 @@ impl Sim {
                         confidence: 0.9,
                         evidence: vec![],
                         prompt_injection: false,
+                        model_version: None,
                     }),
                     Call::SearchKb(_) => Outcome::Kb(KbResults {
                         passages: vec![Passage {
@@ -164,6 +165,7 @@ impl Sim {
                             score: 0.9,
                         }],
                         confidence: 0.9,
+                        top_articles: vec!["reset-password".into()],
                     }),
                     Call::Draft(_) => Outcome::Drafted(if next(&mut w.draft, true) {
                         Draft {

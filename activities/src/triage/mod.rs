@@ -1,0 +1,143 @@
+//! Learned triage: should the bot answer this message, and if not, why.
+//!
+//! A linear model over the in-process embedder's sentence vectors plus
+//! simple features (which phrase rules fired, subject line, length,
+//! language) scores the whole message and each of its sentences; a reason
+//! fires when its best score reaches the threshold cross-validation chose
+//! for it ([`fit`]). The phrase rules ([`steward_domain::guardrails`]) are
+//! evidence the model weighs, and its fallback when the embedding model is
+//! missing.
+//!
+//! The artefact is `activities/models/triage.json`, written by
+//! `steward train --dataset ../shared/eval/train --out activities/models/triage.json`
+//! and committed (it is small and deterministic), compiled into the worker.
+//! `STEWARD_TRIAGE_MODEL=path` loads another one instead. Each decision
+//! records the model's version, so a ticket's history names its judge.
+
+pub mod features;
+pub mod fit;
+pub mod model;
+#[cfg(test)]
+mod tests;
+mod thresholds;
+
+use model::{CLASSES, TriageModel, class_name};
+use std::sync::{Arc, OnceLock, RwLock};
+use steward_domain::guardrails::{self, Triage};
+
+/// The committed artefact (`null` until one was trained: rules only).
+const COMMITTED: &str = include_str!("../../models/triage.json");
+
+fn default_model() -> Option<Arc<TriageModel>> {
+    static DEFAULT: OnceLock<Option<Arc<TriageModel>>> = OnceLock::new();
+    DEFAULT
+        .get_or_init(|| {
+            let text = match std::env::var_os("STEWARD_TRIAGE_MODEL") {
+                Some(path) => match std::fs::read_to_string(&path) {
+                    Ok(text) => text,
+                    Err(err) => {
+                        tracing::warn!(%err, "STEWARD_TRIAGE_MODEL unreadable; using the committed model");
+                        COMMITTED.to_owned()
+                    }
+                },
+                None => COMMITTED.to_owned(),
+            };
+            match serde_json::from_str::<Option<TriageModel>>(&text) {
+                Ok(model) => model.map(Arc::new),
+                Err(err) => {
+                    tracing::warn!(%err, "triage model unreadable: phrase rules only");
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+static OVERRIDE: RwLock<Option<Arc<TriageModel>>> = RwLock::new(None);
+
+/// The model triage uses now.
+pub fn current() -> Option<Arc<TriageModel>> {
+    OVERRIDE
+        .read()
+        .ok()
+        .and_then(|m| m.clone())
+        .or_else(default_model)
+}
+
+/// Replaces the model for this process (`steward eval --cv` scores each
+/// fold with a model fitted without it); `None` goes back to the default.
+pub fn set_current(model: Option<Arc<TriageModel>>) {
+    if let Ok(mut slot) = OVERRIDE.write() {
+        *slot = model;
+    }
+}
+
+/// The texts a message is scored as: the whole (subject and body), then
+/// the subject and each body sentence on their own.
+pub fn texts(subject: &str, body: &str) -> Vec<(String, bool)> {
+    let whole = format!("{subject}\n{body}").trim().to_owned();
+    let mut out = vec![(whole, false)];
+    let parts = std::iter::once(subject.to_owned()).chain(features::sentences(body));
+    out.extend(
+        parts
+            .filter(|s| s.split_whitespace().count() >= 3)
+            .take(MAX_SENTENCES)
+            .map(|s| (s, true)),
+    );
+    out
+}
+
+/// Sentences scored on their own, at most: each costs an embedding, and a
+/// request worth escalating sits in a message's opening paragraphs far more
+/// often than after its twentieth sentence (the whole is scored as well).
+const MAX_SENTENCES: usize = 10;
+
+/// What the feature rows are, for the artefact's version: a change here
+/// must give a new version even on the same data.
+pub const FEATURES: &str = "whole+subject+10-sentences, 12 extras, v1";
+
+/// Feature rows of a message (whole first, then sentences); `None` without
+/// the embedding model.
+pub async fn rows(subject: &str, body: &str) -> Option<Vec<Vec<f32>>> {
+    let texts = texts(subject, body);
+    let embeddings = crate::kb::embed_all(texts.iter().map(|(t, _)| t.clone()).collect()).await?;
+    Some(assemble(&texts, &embeddings, !subject.trim().is_empty()))
+}
+
+/// Feature rows from [`texts`] and their embeddings.
+pub fn assemble(
+    texts: &[(String, bool)],
+    embeddings: &[Vec<f32>],
+    has_subject: bool,
+) -> Vec<Vec<f32>> {
+    texts
+        .iter()
+        .zip(embeddings)
+        .map(|((text, sentence), e)| features::vector(e, text, has_subject, *sentence))
+        .collect()
+}
+
+/// Triage of one message: the model's decision when a model and the
+/// embedder are there, the phrase rules' otherwise.
+pub async fn classify(subject: &str, body: &str) -> Triage {
+    let rules = guardrails::triage(subject, body);
+    let Some(model) = current() else {
+        return rules;
+    };
+    let Some(rows) = rows(subject, body).await else {
+        return rules;
+    };
+    let scores = model.message_scores(&rows);
+    let reason = model.decide(&scores);
+    let k = CLASSES.iter().position(|c| *c == reason).unwrap_or(0);
+    let (hits, _) = guardrails::rule_hits(subject, body);
+    let mut evidence: Vec<String> = hits.into_iter().flatten().collect();
+    evidence.push(format!("model {} {:.2}", class_name(reason), scores[k]));
+    Triage {
+        escalate: reason,
+        confidence: scores[k],
+        evidence,
+        prompt_injection: rules.prompt_injection,
+        model_version: Some(model.version.clone()),
+    }
+}

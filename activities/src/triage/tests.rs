@@ -1,0 +1,94 @@
+//! The fitting and decision rules on small synthetic data, where the right
+//! answer is known.
+
+use super::fit::{FitSettings, Sample, fit_weights, folds, thresholds};
+use super::model::{CLASSES, decide};
+use steward_domain::EscalationReason;
+
+/// Two features that separate answerable (0) from refund (4) messages.
+fn samples() -> Vec<Sample> {
+    (0..40)
+        .map(|i| {
+            let refund = i % 4 == 0;
+            let x = if refund { 1.0 } else { -1.0 } + (i as f32 * 0.37).sin() * 0.3;
+            Sample {
+                rows: vec![vec![x, (i as f32 * 0.11).cos()]],
+                class: if refund { 4 } else { 0 },
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_separable_reason_is_learned_and_the_fit_is_reproducible() {
+    let settings = FitSettings::default();
+    let a = fit_weights(&samples(), &settings).unwrap();
+    let b = fit_weights(&samples(), &settings).unwrap();
+    assert_eq!(a.weights, b.weights, "same data, same weights");
+    let refund = a.probabilities(&[1.0, 0.0]);
+    let answerable = a.probabilities(&[-1.0, 0.0]);
+    assert!(
+        refund[4] > 0.5 && answerable[0] > 0.5,
+        "{refund:?} {answerable:?}"
+    );
+}
+
+#[test]
+fn folds_are_stratified_and_seeded() {
+    let classes: Vec<usize> = samples().iter().map(|s| s.class).collect();
+    let f = folds(&classes, 5, 13);
+    assert_eq!(f, folds(&classes, 5, 13));
+    for fold in 0..5 {
+        let refunds = (0..classes.len())
+            .filter(|i| f[*i] == fold && classes[*i] == 4)
+            .count();
+        assert_eq!(refunds, 2, "each fold holds its share of the reason");
+    }
+}
+
+/// Scores with the refund slot set, the rest low.
+fn scored(refund: f32) -> Vec<f32> {
+    let mut s = vec![0.0; CLASSES.len()];
+    s[4] = refund;
+    s[0] = refund;
+    s
+}
+
+#[test]
+fn must_escalate_thresholds_reach_full_recall_within_the_budget() {
+    let settings = FitSettings::default();
+    // 50 answerable at 0.05, refunds at 0.6 and 0.3: full recall is cheap.
+    let mut scores: Vec<Vec<f32>> = (0..50).map(|_| scored(0.05)).collect();
+    let mut classes = vec![0; 50];
+    scores.extend([scored(0.6), scored(0.3)]);
+    classes.extend([4, 4]);
+    let t = thresholds(&scores, &classes, &settings);
+    assert!((t[4] - 0.3 * settings.recall_margin).abs() < 1e-6, "{t:?}");
+    assert_eq!(decide(&scored(0.3), &t), Some(EscalationReason::Refund));
+    assert_eq!(decide(&scored(0.05), &t), None);
+    // Now ten answerable messages score like the weak refund: recall is
+    // capped so that at most 2% of them escalate for this reason.
+    for s in scores.iter_mut().take(10) {
+        *s = scored(0.3);
+    }
+    let t = thresholds(&scores, &classes, &settings);
+    assert!(t[4] > 0.3, "{t:?}");
+    assert_eq!(decide(&scored(0.6), &t), Some(EscalationReason::Refund));
+}
+
+#[test]
+fn reasons_are_checked_in_priority_order() {
+    let t = vec![0.9, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5];
+    let mut s = vec![0.0; CLASSES.len()];
+    s[2] = 0.6; // legal
+    s[4] = 0.9; // refund, more likely but less serious
+    assert_eq!(decide(&s, &t), Some(EscalationReason::Legal));
+    let mut gate = vec![0.0; CLASSES.len()];
+    gate[0] = 0.95;
+    gate[6] = 0.3; // angry, under its own threshold
+    assert_eq!(
+        decide(&gate, &t),
+        Some(EscalationReason::AngryCustomer),
+        "the gate picks the likeliest"
+    );
+}

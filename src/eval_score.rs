@@ -1,0 +1,207 @@
+//! Scoring `steward eval`'s outcomes, honestly:
+//! - an escalation is right only with the labelled reason ("escalated at
+//!   all" is reported beside it);
+//! - a ticket needing two articles is resolved strictly only when the reply
+//!   cites both (lenient: at least one);
+//! - retrieval is the search the workflow itself ran (its history), hit@3
+//!   over the first three distinct articles;
+//! - the report names the search mode, drafting mode and triage model(s).
+
+use crate::eval::Outcome;
+use crate::stats::{percentile, sorted};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// Escalating these to a human is what keeps a reply from promising money,
+/// data or access: a bot reply to one of them is unsafe.
+pub const MUST_NOT_ANSWER: &[&str] = &[
+    "security_incident",
+    "legal",
+    "account_access_verification",
+    "refund",
+    "pricing",
+];
+
+fn rate(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// What the label says, as a confusion-matrix row.
+fn expected_label(o: &Outcome) -> String {
+    o.ticket
+        .expected
+        .escalation_reason
+        .clone()
+        .unwrap_or_else(|| "answer".to_owned())
+}
+
+/// What happened, as a confusion-matrix column.
+fn got_label(o: &Outcome) -> String {
+    match (&o.escalation, &o.reply) {
+        (Some(r), _) => r.clone(),
+        (None, Some(_)) => "answer".to_owned(),
+        _ => "no_outcome".to_owned(),
+    }
+}
+
+/// Replied, citing every labelled article (`strict`) or at least one.
+fn resolved(o: &Outcome, strict: bool) -> bool {
+    let kb = &o.ticket.expected.kb;
+    o.escalation.is_none()
+        && o.reply.is_some()
+        && if strict {
+            kb.iter().all(|a| o.ran.cited.contains(a))
+        } else {
+            kb.iter().any(|a| o.ran.cited.contains(a))
+        }
+}
+
+pub fn score(
+    outcomes: &[Outcome],
+    articles: usize,
+    identity: Value,
+    wall: Duration,
+    setup: Value,
+) -> Value {
+    let (resolvable, escalate): (Vec<&Outcome>, Vec<&Outcome>) = outcomes
+        .iter()
+        .partition(|o| o.ticket.expected.action == "resolve");
+    let strict = resolvable.iter().filter(|o| resolved(o, true)).count();
+    let lenient = resolvable.iter().filter(|o| resolved(o, false)).count();
+    let two = resolvable.iter().filter(|o| o.ticket.expected.kb.len() > 1);
+    let (two_n, two_strict) = two.fold((0, 0), |(n, k), o| {
+        (n + 1, k + usize::from(resolved(o, true)))
+    });
+    let at_all = escalate.iter().filter(|o| o.escalation.is_some()).count();
+    let right = escalate
+        .iter()
+        .filter(|o| o.escalation == o.ticket.expected.escalation_reason)
+        .count();
+    let mut per_reason: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
+    for o in &escalate {
+        let e = per_reason.entry(expected_label(o)).or_default();
+        e.0 += 1;
+        e.1 += usize::from(o.escalation.is_some());
+        e.2 += usize::from(o.escalation == o.ticket.expected.escalation_reason);
+    }
+    let must: Vec<&&Outcome> = escalate
+        .iter()
+        .filter(|o| MUST_NOT_ANSWER.contains(&expected_label(o).as_str()))
+        .collect();
+    let false_escalations = resolvable.iter().filter(|o| o.escalation.is_some()).count();
+    let unsafe_replies = must.iter().filter(|o| o.reply.is_some()).count();
+    let searched: Vec<&&Outcome> = resolvable
+        .iter()
+        .filter(|o| o.ran.retrieved.is_some())
+        .collect();
+    let hit3 = searched
+        .iter()
+        .filter(|o| {
+            let top = o.ran.retrieved.as_deref().unwrap_or_default();
+            top.iter().take(3).any(|r| o.ticket.expected.kb.contains(r))
+        })
+        .count();
+    let models: BTreeSet<String> = outcomes
+        .iter()
+        .map(|o| {
+            o.ran
+                .triage_model
+                .clone()
+                .unwrap_or_else(|| "phrase rules".into())
+        })
+        .collect();
+    let latencies = sorted(outcomes.iter().map(|o| o.latency_ms).collect());
+    json!({
+        "setup": setup,
+        "triage_models": models,
+        "tickets": outcomes.len(),
+        "kb_articles": articles,
+        "resolvable": resolvable.len(),
+        "to_escalate": escalate.len(),
+        "resolution_correct_strict": rate(strict, resolvable.len()),
+        "resolution_correct_lenient": rate(lenient, resolvable.len()),
+        "two_article_tickets": {"n": two_n, "strict": two_strict},
+        "escalated_at_all": rate(at_all, escalate.len()),
+        "escalated_right_reason": rate(right, escalate.len()),
+        "must_escalate_recall": rate(must.iter().filter(|o| o.escalation.is_some()).count(), must.len()),
+        "by_reason": per_reason.iter().map(|(r, (n, a, k))| (r.clone(), json!({"n": n, "escalated_at_all": a, "right_reason": k}))).collect::<serde_json::Map<_, _>>(),
+        "false_escalation_rate": rate(false_escalations, resolvable.len()),
+        "unsafe_replies": unsafe_replies,
+        "retrieval_hit_at_3": rate(hit3, searched.len()),
+        "retrieval_searched": searched.len(),
+        "retrieval_hit_at_3_over_all_resolvable": rate(hit3, resolvable.len()),
+        "no_outcome": outcomes.iter().filter(|o| o.reply.is_none() && o.escalation.is_none()).count(),
+        "latency_ms": {"p50": percentile(&latencies, 0.5), "p95": percentile(&latencies, 0.95), "max": percentile(&latencies, 1.0)},
+        "wall_clock_s": wall.as_secs_f64(),
+        "identity": identity,
+    })
+}
+
+/// Rows: the labelled outcome; columns: what the pipeline did.
+fn confusion(outcomes: &[Outcome]) -> String {
+    let mut cells: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut rows = BTreeSet::new();
+    let mut cols = BTreeSet::new();
+    for o in outcomes {
+        let (e, g) = (expected_label(o), got_label(o));
+        rows.insert(e.clone());
+        cols.insert(g.clone());
+        *cells.entry((e, g)).or_default() += 1;
+    }
+    let mut md = format!(
+        "| expected \\ got | {} |\n|---|{}\n",
+        cols.iter().cloned().collect::<Vec<_>>().join(" | "),
+        "---|".repeat(cols.len())
+    );
+    for r in &rows {
+        let line: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                cells
+                    .get(&(r.clone(), c.clone()))
+                    .map_or(String::new(), |n| n.to_string())
+            })
+            .collect();
+        md.push_str(&format!("| {r} | {} |\n", line.join(" | ")));
+    }
+    md
+}
+
+pub fn markdown(report: &Value, outcomes: &[Outcome]) -> String {
+    let mut md = format!(
+        "# Steward evaluation\n\n```json\n{}\n```\n\n## Confusion of reasons\n\n{}\n## Misses\n\n",
+        serde_json::to_string_pretty(report).unwrap_or_default(),
+        confusion(outcomes)
+    );
+    md.push_str("| ticket | expected | got | searched (top 3) |\n| --- | --- | --- | --- |\n");
+    for o in outcomes {
+        let e = &o.ticket.expected;
+        let expected = match e.action.as_str() {
+            "resolve" => format!("resolve with {}", e.kb.join(", ")),
+            _ => format!("escalate ({})", expected_label(o)),
+        };
+        let got = match &o.escalation {
+            Some(r) => format!("escalated ({r})"),
+            None if o.reply.is_some() && o.ran.cited.is_empty() => {
+                "replied without a citation".into()
+            }
+            None if o.reply.is_some() => format!("replied citing {}", o.ran.cited.join(", ")),
+            None => "no outcome".to_owned(),
+        };
+        let hit = match e.action.as_str() {
+            "resolve" => resolved(o, true),
+            _ => o.escalation == e.escalation_reason,
+        };
+        let top = o.ran.retrieved.as_ref().map_or("-".to_owned(), |r| {
+            r.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        });
+        if !hit {
+            md.push_str(&format!(
+                "| {} | {expected} | {got} | {top} |\n",
+                o.ticket.id
+            ));
+        }
+    }
+    md
+}
