@@ -204,6 +204,21 @@ async fn gmail_push_gets_a_threaded_reply_and_bad_tokens_are_refused() {
     assert!(text.starts_with("Hi Ana,"), "{text}");
     assert!(text.contains("Forgot password"), "{text}");
     assert!(text.trim_end().ends_with("Acme Support"), "{text}");
+    // Not just the ends: one greeting and one sign-off in the whole mail.
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("Hi ")).count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.starts_with("Best regards"))
+            .count(),
+        1,
+        "{text}"
+    );
 
     // Gmail has the reply before the send activity returns to the ticket:
     // wait for the ticket to have counted it.

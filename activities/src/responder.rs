@@ -90,12 +90,7 @@ pub fn draft_all(input: &DraftInput, parts: &[(String, KbResults)], unknown: &[S
         titles.push(top.title.clone());
     }
     Draft {
-        text: Some(compose(
-            input.channel,
-            &input.customer_name,
-            &sections,
-            &titles.join("\" and \""),
-        )),
+        text: Some(compose(input.channel, &sections, &titles.join("\" and \""))),
         cited_articles: cited,
         decline_reason: None,
     }
@@ -138,13 +133,9 @@ fn is_item(sentence: &str) -> bool {
     sentence.chars().next().is_some_and(|c| c.is_ascii_digit()) || sentence.starts_with('-')
 }
 
-fn compose(channel: Channel, name: &str, sections: &[Vec<String>], title: &str) -> String {
-    let first_name = name.split_whitespace().next().unwrap_or("");
-    let greeting = if first_name.is_empty() {
-        "Hi,".to_owned()
-    } else {
-        format!("Hi {first_name},")
-    };
+/// The answer and where it comes from; the greeting and sign-off are the
+/// renderer's (`steward_domain::format::render`), for every reply alike.
+fn compose(channel: Channel, sections: &[Vec<String>], title: &str) -> String {
     let mut body = String::new();
     for section in sections {
         if !body.is_empty() {
@@ -165,12 +156,12 @@ fn compose(channel: Channel, name: &str, sections: &[Vec<String>], title: &str) 
         }
     }
     match channel {
-        Channel::Whatsapp => format!("{greeting}\n\n{}\n\n_Source: {title}_", body.trim()),
+        Channel::Whatsapp => format!("{}\n\n_Source: {title}_", body.trim()),
         Channel::Email => format!(
-            "{greeting}\n\n{}\n\nThis comes from our help article \"{title}\". If it does not solve it, just reply to this email.\n\nBest regards,\nSteward, for the support team",
+            "{}\n\nThis comes from our help article \"{title}\". If it does not solve it, just reply to this email.",
             body.trim()
         ),
-        Channel::Web => format!("{greeting}\n\n{}\n\nSource: \"{title}\"", body.trim()),
+        Channel::Web => format!("{}\n\nSource: \"{title}\"", body.trim()),
     }
 }
 
@@ -204,7 +195,15 @@ mod tests {
     fn reply_is_built_from_kb_sentences_and_cites_the_article() {
         let d = draft(&input(0.9));
         let text = d.text.unwrap();
-        assert!(text.starts_with("Hi Ana,"), "{text}");
+        // The answer only: greeting and sign-off are the renderer's.
+        assert!(
+            text.starts_with("Passwords") || text.starts_with("To reset"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Hi Ana") && !text.contains("Best regards"),
+            "{text}"
+        );
         assert!(
             text.contains("1. Open the sign-in page.\n2. Click Forgot password."),
             "{text}"

@@ -2,7 +2,11 @@
 //!
 //! Drafts are plain text with blank-line paragraphs, `1.`/`-` list lines
 //! and `**bold**`. Each channel has its own markup and limits:
-//! - email: a greeting, the paragraphs, a sign-off; plain text plus a simple
+//! Render alone greets and signs: a draft (the bot's or a person's) is only
+//! the answer, and a greeting or sign-off the draft brought anyway (models
+//! write them) is dropped, so every reply has exactly one of each.
+//! - every channel: "Hi Ana," (or "Hello,") first;
+//! - email: the paragraphs, a sign-off; plain text plus a simple
 //!   HTML alternative (escaped, `<p>`/`<strong>`), no length cap that a
 //!   reply could reach in practice (capped at 20,000 characters anyway);
 //! - WhatsApp: no HTML, `*bold*`, paragraphs of at most ~400 characters (a
@@ -37,18 +41,17 @@ pub struct Rendered {
 
 /// Renders `body` for `channel`.
 pub fn render(channel: Channel, body: &str, to: Addressing<'_>) -> Rendered {
-    let paragraphs = paragraphs(body);
+    let paragraphs = without_own_greeting_and_sign_off(paragraphs(body));
     match channel {
         Channel::Email => email(&paragraphs, to),
         Channel::Whatsapp => Rendered {
-            text: whatsapp(&paragraphs),
+            text: whatsapp(&[vec![greeting(to)], paragraphs].concat()),
             html: None,
         },
         Channel::Web => Rendered {
             text: trim_to(
-                &paragraphs
-                    .iter()
-                    .map(|p| strip_bold(p))
+                &std::iter::once(greeting(to))
+                    .chain(paragraphs.iter().map(|p| strip_bold(p)))
                     .collect::<Vec<_>>()
                     .join("\n\n"),
                 WEB_MAX_CHARS,
@@ -56,6 +59,62 @@ pub fn render(channel: Channel, body: &str, to: Addressing<'_>) -> Rendered {
             html: None,
         },
     }
+}
+
+/// "Hi Ana," or, without a usable name, "Hello,".
+fn greeting(to: Addressing<'_>) -> String {
+    match first_name(to.customer_name) {
+        Some(name) => format!("Hi {name},"),
+        None => "Hello,".to_owned(),
+    }
+}
+
+/// Words that open a greeting line or close a letter, in the languages
+/// customers write to us in: a short first or last paragraph made of one
+/// of these is the draft's own greeting or sign-off, not its answer.
+const GREETINGS: &[&str] = &[
+    "hi", "hello", "hey", "dear", "hola", "olá", "ola", "bonjour", "hallo",
+];
+const SIGN_OFFS: &[&str] = &[
+    "best regards",
+    "kind regards",
+    "regards",
+    "best",
+    "cheers",
+    "thanks,",
+    "thank you,",
+    "sincerely",
+    "saludos",
+    "cordialement",
+    "atenciosamente",
+];
+
+fn without_own_greeting_and_sign_off(mut paragraphs: Vec<String>) -> Vec<String> {
+    let short = |p: &str| p.chars().count() <= 60 && !p.contains('\n');
+    let opens_with = |p: &str, words: &[&str]| {
+        let lower = p.to_lowercase();
+        words.iter().any(|w| {
+            lower
+                .strip_prefix(w)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', ',', '!', '.']))
+        })
+    };
+    if paragraphs.len() > 1
+        && paragraphs
+            .first()
+            .is_some_and(|p| short(p) && opens_with(p, GREETINGS))
+    {
+        paragraphs.remove(0);
+    }
+    // A sign-off paragraph is the closing word, perhaps with a name under it.
+    if paragraphs.len() > 1
+        && paragraphs.last().is_some_and(|p| {
+            p.lines().count() <= 3 && p.chars().count() <= 120 && opens_with(p, SIGN_OFFS)
+        })
+    {
+        paragraphs.pop();
+    }
+    paragraphs
 }
 
 /// Paragraphs of the draft: blank-line separated, trimmed, tags removed
@@ -94,10 +153,7 @@ fn first_name(name: &str) -> Option<&str> {
 }
 
 fn email(paragraphs: &[String], to: Addressing<'_>) -> Rendered {
-    let greeting = match first_name(to.customer_name) {
-        Some(name) => format!("Hi {name},"),
-        None => "Hello,".to_owned(),
-    };
+    let greeting = greeting(to);
     let signature = if to.signature.is_empty() {
         "The support team"
     } else {
@@ -209,6 +265,43 @@ fn trim_to(text: &str, limit: usize) -> String {
 mod tests {
     use super::*;
 
+    /// Greeting and sign-off lines of a rendered reply.
+    fn greetings_and_sign_offs(text: &str) -> (usize, usize) {
+        let lines: Vec<&str> = text.lines().collect();
+        let greetings = lines
+            .iter()
+            .filter(|l| l.starts_with("Hi ") || l.starts_with("Hello,"))
+            .count();
+        let sign_offs = lines
+            .iter()
+            .filter(|l| l.starts_with("Best regards"))
+            .count();
+        (greetings, sign_offs)
+    }
+
+    #[test]
+    fn every_reply_has_exactly_one_greeting_and_at_most_one_sign_off() {
+        let bot = "To reset it, open the sign-in page.\n\nSource: \"Reset your password\"";
+        let agent = "Hi Ana,\n\nI have refunded the duplicate charge.\n\nBest regards,\nSam";
+        let to = Addressing {
+            customer_name: "Ana Lima",
+            signature: "The Acme support team",
+        };
+        for body in [bot, agent] {
+            for channel in [Channel::Email, Channel::Whatsapp, Channel::Web] {
+                let text = render(channel, body, to).text;
+                let (greetings, sign_offs) = greetings_and_sign_offs(&text);
+                let expected_sign_offs = usize::from(channel == Channel::Email);
+                assert_eq!(
+                    (greetings, sign_offs),
+                    (1, expected_sign_offs),
+                    "{channel:?}: {text}"
+                );
+                assert!(text.starts_with("Hi Ana,"), "{text}");
+            }
+        }
+    }
+
     const DRAFT: &str = "To reset your password:\n1. Open **Settings**.\n2. Choose Reset.\n\nThe link expires in <b>one hour</b>.<br>Reply if it does not arrive.";
 
     fn to(name: &str) -> Addressing<'_> {
@@ -258,7 +351,7 @@ mod tests {
             "Open **Settings**.<br>Then <p>save</p>",
             to("Ana"),
         );
-        assert_eq!(r.text, "Open *Settings*.\nThen\n\nsave");
+        assert_eq!(r.text, "Hi Ana,\n\nOpen *Settings*.\nThen\n\nsave");
         assert!(r.html.is_none());
     }
 
@@ -286,9 +379,8 @@ mod tests {
         let r = render(Channel::Web, DRAFT, to("Ana"));
         assert!(
             r.text
-                .starts_with("To reset your password:\n1. Open Settings.")
+                .starts_with("Hi Ana,\n\nTo reset your password:\n1. Open Settings.")
         );
-        assert!(!r.text.contains("Hi Ana"));
         assert!(!r.text.contains("<br>"));
     }
 
