@@ -495,11 +495,10 @@ async fn model_down_means_holding_message_at_the_first_response_deadline() {
     d.app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn llm_tool_calls_run_as_activities_in_the_history() {
-    let model = ChatModel::default();
+/// A desk whose replies are drafted by the stand-in chat model.
+async fn llm_desk(model: &ChatModel) -> Desk {
     let model_url = model.clone().start().await;
-    let d = desk(|s| {
+    desk(|s| {
         s.activities.policy.drafting = DraftingMode::Llm;
         s.activities.llm = LlmSettings {
             base_url: model_url,
@@ -508,7 +507,13 @@ async fn llm_tool_calls_run_as_activities_in_the_history() {
             ..LlmSettings::default()
         };
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_tool_calls_run_as_activities_in_the_history() {
+    let model = ChatModel::default();
+    let d = llm_desk(&model).await;
     let phone = unique_phone();
     let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
     d.customer_writes(&phone, "I can't remember my password, what now?")
@@ -578,17 +583,7 @@ async fn tool_calls_written_as_text_run_and_json_is_never_sent() {
             text_form: Some(form),
             ..Default::default()
         };
-        let model_url = model.clone().start().await;
-        let d = desk(|s| {
-            s.activities.policy.drafting = DraftingMode::Llm;
-            s.activities.llm = LlmSettings {
-                base_url: model_url,
-                api_key: OPENAI_KEY.into(),
-                model: "test-model".into(),
-                ..LlmSettings::default()
-            };
-        })
-        .await;
+        let d = llm_desk(&model).await;
         let phone = unique_phone();
         let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
         d.customer_writes(&phone, "I can't remember my password, what now?")

@@ -90,17 +90,7 @@ impl Run<'_> {
         if outcome != Outcome::Ok {
             // The row did not move: no hand-over, this ticket carries on.
             let detail = format!("the message could not be moved to {}", target.ticket_id);
-            return self.then_done([
-                Task::RecordEvent {
-                    event: "merge_failed",
-                    detail,
-                },
-                Task::AfterMergeCheck {
-                    message,
-                    first_contact: true,
-                    at,
-                },
-            ]);
+            return self.merge_failed(message, at, detail);
         }
         let workflow_id = target.workflow_id.clone();
         self.hand_over(
@@ -114,6 +104,21 @@ impl Run<'_> {
         )
     }
 
+    /// No merge after all: recorded, and this ticket opens as its own.
+    fn merge_failed(&mut self, message: InboundMessage, at: i64, detail: String) -> Step {
+        self.then_done([
+            Task::RecordEvent {
+                event: "merge_failed",
+                detail,
+            },
+            Task::AfterMergeCheck {
+                message,
+                first_contact: true,
+                at,
+            },
+        ])
+    }
+
     pub(super) fn handed_over(
         &mut self,
         message: InboundMessage,
@@ -125,17 +130,7 @@ impl Run<'_> {
             // The other ticket closed in between: this one carries on (the
             // event also puts its row back to this run's status).
             let detail = format!("{} closed before the hand-over", target.ticket_id);
-            return self.then_done([
-                Task::RecordEvent {
-                    event: "merge_failed",
-                    detail,
-                },
-                Task::AfterMergeCheck {
-                    message,
-                    first_contact: true,
-                    at,
-                },
-            ]);
+            return self.merge_failed(message, at, detail);
         }
         self.t.view.merged_into = Some(target.ticket_id.clone());
         self.t.merged_into_workflow = Some(target.workflow_id.clone());
