@@ -408,3 +408,23 @@ fn a_bare_code_is_acknowledged_not_answered_and_a_claim_is_told_after_the_answer
     );
     assert_eq!(sim.ticket.state.view.bot_replies, 1);
 }
+
+#[test]
+fn a_failed_hand_over_records_it_then_opens_the_ticket_itself() {
+    let mut w = world();
+    w.open_ticket = vec![true];
+    w.hand_over_ok = vec![false];
+    let mut sim = Sim::new(w);
+    first_message(&mut sim, "my email is ana@example.com");
+    let tail: Vec<_> = sim.trace().into_iter().skip(4).take(4).collect();
+    assert_eq!(
+        tail,
+        [
+            "mark_merged",
+            "hand_over:ticket-email-2",
+            "event:merge_failed",
+            "event:opened"
+        ]
+    );
+    assert!(!sim.ticket.is_closed());
+}

@@ -243,12 +243,7 @@ impl Gmail {
                 None,
             )
             .await?;
-        Ok(value["messages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m["id"].as_str().map(str::to_owned))
-            .collect())
+        Ok(message_ids(&value))
     }
 
     pub async fn raw_message(&self, id: &str) -> Result<RawMessage, GmailError> {
@@ -297,4 +292,15 @@ impl Gmail {
 
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The message ids of a `users.messages.list` answer (none when it has no
+/// `messages`, which is how Gmail says "no match").
+pub(crate) fn message_ids(list: &serde_json::Value) -> Vec<String> {
+    list["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["id"].as_str().map(str::to_owned))
+        .collect()
 }

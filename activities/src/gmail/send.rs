@@ -80,11 +80,6 @@ impl Gmail {
                 "unreadable messages.list answer: {value}"
             )));
         }
-        Ok(value["messages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m["id"].as_str().map(str::to_owned))
-            .collect())
+        Ok(super::message_ids(&value))
     }
 }

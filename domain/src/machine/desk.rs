@@ -57,12 +57,7 @@ impl Run<'_> {
         } else {
             self.then([
                 Task::PublishSearchAttributes,
-                Task::Send {
-                    kind: ReplyKind::Holding,
-                    author: "steward".into(),
-                    text: holding,
-                    on_sent: None,
-                },
+                Task::notice(holding),
                 escalated,
             ]);
         }
@@ -75,7 +70,7 @@ impl Run<'_> {
         self.t.actions_handled += 1;
         let v = &self.t.view;
         let by_phase = lifecycle::apply(v.phase, v.owner.as_deref(), &action);
-        if by_phase.is_ok() && self.t.check_action(&action).is_err() {
+        if by_phase.is_ok() && v.ticket_id.is_none() {
             // Only the missing first message refuses it: new behaviour,
             // so runs recorded before take the old path.
             return self.patched(

@@ -33,11 +33,7 @@ impl Run<'_> {
         outcome: Outcome,
     ) -> Step {
         if outcome != Outcome::Patched(true) {
-            return self.then_done([Task::AfterMergeCheck {
-                message,
-                first_contact: true,
-                at,
-            }]);
+            return self.open_as_its_own(message, at);
         }
         let query = OpenTicketQuery {
             ticket_key: self.t.ticket_key.clone(),
@@ -58,11 +54,7 @@ impl Run<'_> {
         outcome: Outcome,
     ) -> Step {
         let Outcome::OpenTicket(Some(target)) = outcome else {
-            return self.then_done([Task::AfterMergeCheck {
-                message,
-                first_contact: true,
-                at,
-            }]);
+            return self.open_as_its_own(message, at);
         };
         // The message row moves first, so the other ticket finds it recorded.
         let input = MergeInput {
@@ -106,17 +98,22 @@ impl Run<'_> {
 
     /// No merge after all: recorded, and this ticket opens as its own.
     fn merge_failed(&mut self, message: InboundMessage, at: i64, detail: String) -> Step {
-        self.then_done([
-            Task::RecordEvent {
-                event: "merge_failed",
-                detail,
-            },
-            Task::AfterMergeCheck {
-                message,
-                first_contact: true,
-                at,
-            },
-        ])
+        // The agenda is a stack: the opening is queued first so that the
+        // event is recorded before it, as before.
+        self.open_as_its_own(message, at);
+        self.then_done([Task::RecordEvent {
+            event: "merge_failed",
+            detail,
+        }])
+    }
+
+    /// No open ticket to join: this conversation opens its own.
+    fn open_as_its_own(&mut self, message: InboundMessage, at: i64) -> Step {
+        self.then_done([Task::AfterMergeCheck {
+            message,
+            first_contact: true,
+            at,
+        }])
     }
 
     pub(super) fn handed_over(

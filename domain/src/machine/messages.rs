@@ -120,12 +120,7 @@ impl Run<'_> {
             }
             // A code went out (or could not) for a claim this message made:
             // the customer is told after the answer to the message itself.
-            self.then([Task::Send {
-                kind: ReplyKind::Holding,
-                author: "steward".into(),
-                text: note.reply,
-                on_sent: None,
-            }]);
+            self.then([Task::notice(note.reply)]);
             self.then([Task::RecordEvent {
                 event: "identity_claimed",
                 detail: note.detail,
@@ -159,12 +154,7 @@ impl Run<'_> {
                 event,
                 detail: note.detail,
             },
-            Task::Send {
-                kind: ReplyKind::Holding,
-                author: "steward".into(),
-                text: note.reply,
-                on_sent: None,
-            },
+            Task::notice(note.reply),
         ])
     }
 

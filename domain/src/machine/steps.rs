@@ -97,6 +97,19 @@ pub(crate) enum Task {
     Redeliver(DeliveryStatusInput),
 }
 
+impl Task {
+    /// A message from Steward itself (holding, verification notes): sent
+    /// as a holding reply, continuing nothing.
+    pub(crate) fn notice(text: String) -> Self {
+        Task::Send {
+            kind: ReplyKind::Holding,
+            author: "steward".into(),
+            text,
+            on_sent: None,
+        }
+    }
+}
+
 /// What running a task did: finished, or parked until an answer.
 // Moved once per step and never stored in bulk: boxing would only add an
 // allocation.
