@@ -14,10 +14,12 @@
 //! - [`train`]: `steward train`, the triage model fitted on a dataset.
 //! - [`bench`]: `steward bench kb`, search latency at scale.
 //! - [`dev`]: `steward dev`, the whole stack in one command.
+//! - [`desk_views`]: `steward desk`, the agents' saved views of the Temporal UI.
 //! - [`webhook_sign`]: signed test webhooks for trying the stack by hand.
 
 pub mod app;
 pub mod bench;
+pub mod desk_views;
 pub mod dev;
 pub mod eval;
 pub mod eval_history;

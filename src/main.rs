@@ -72,6 +72,15 @@ enum Command {
     /// Exits 0 when GET URL answers 2xx (container health checks; the
     /// runtime image has no curl).
     Probe { url: String },
+    /// Prints the agents' saved views of the Temporal UI: a link per view
+    /// and a console snippet that installs them with the ticket columns.
+    Desk {
+        #[arg(long, default_value = "http://127.0.0.1:8233")]
+        ui: String,
+        /// The agent whose tickets the "Mine" view lists.
+        #[arg(long, default_value = "sam")]
+        agent: String,
+    },
     /// Prints a curl command posting a correctly signed WhatsApp webhook.
     SignWhatsapp {
         #[arg(long, default_value = "+14155550100")]
@@ -176,6 +185,7 @@ async fn main() -> anyhow::Result<()> {
             out,
             report_on,
         } => steward::train::run(&dataset, &out, report_on.as_deref()).await,
+        Command::Desk { ui, agent } => steward::desk_views::print(&ui, &agent),
         Command::Probe { url } => {
             let response = reqwest::Client::new()
                 .get(&url)

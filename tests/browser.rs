@@ -3,7 +3,8 @@
 //! provisioning) against the whole stack — gateway, Kafka, intake, the
 //! ticket workflow and the offline responder; and the Temporal Web UI
 //! (`tests/browser/temporal_ui.mjs`) as an agent uses it: the escalated
-//! list, and an Update refused by its validator, shown in the dialog.
+//! view with ticket columns, a ticket's card and named timers and
+//! activities, and an Update refused by its validator, shown in the dialog.
 //! With `STEWARD_SCREENSHOTS=docs` the UI test saves the README's pictures.
 
 mod support;
@@ -74,7 +75,7 @@ fn temporal_with_ui(dir: &std::path::Path) -> (steward::stack::Supervised, Strin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_temporal_ui_lists_escalated_tickets_and_shows_an_update_refusal() {
+async fn the_temporal_ui_is_a_desk_listing_tickets_with_cards_named_steps_and_refusals() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("temporal-ui-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -100,13 +101,18 @@ async fn the_temporal_ui_lists_escalated_tickets_and_shows_an_update_refusal() {
     );
     assert_eq!(app.post_signed_whatsapp(&params).await.status(), 200);
     let workflow_id = steward_domain::ticket_workflow_id(steward_domain::Channel::Whatsapp, &phone);
-    eventually("the escalation", Duration::from_secs(60), || async {
+    let view = eventually("the escalation", Duration::from_secs(60), || async {
         app.ticket_status(&workflow_id)
             .await
             .filter(|v| v.phase == steward_domain::Phase::Escalated)
     })
     .await;
-    let mut args = vec![std::ffi::OsString::from(&ui), workflow_id.into()];
+    let number = view.ticket_id.expect("a ticket number");
+    let mut args = vec![
+        std::ffi::OsString::from(&ui),
+        workflow_id.into(),
+        number.into(),
+    ];
     if let Some(shots) = std::env::var_os("STEWARD_SCREENSHOTS") {
         args.push(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

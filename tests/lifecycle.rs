@@ -4,6 +4,8 @@
 //! through the Temporal CLI with the same JSON the Web UI takes, CSAT, the
 //! first-response SLA when the model is down, and the LLM's tool calls.
 
+#[path = "lifecycle/desk.rs"]
+mod desk;
 mod support;
 
 use std::time::Duration;

@@ -18,6 +18,7 @@
 //! - [`reply_check`]: the last check on a draft before it is sent.
 //! - [`escalation`]: escalation reasons.
 //! - [`delivery`]: delivery receipts' statuses, ordered by progress.
+//! - [`desk_view`]: the ticket card, timer and activity names shown in the Temporal UI.
 //! - [`format`]: one reply rendered per channel (email, WhatsApp, web).
 //! - [`sla`]: SLA policy and business-hours deadlines.
 //! - [`web_form`]: the web support form's rules, shared by page and server.
@@ -27,6 +28,7 @@
 
 pub mod channel;
 pub mod delivery;
+pub mod desk_view;
 pub mod envelope;
 pub mod escalation;
 pub mod format;

@@ -25,6 +25,21 @@ pub enum Phase {
     Closed,
 }
 
+impl Phase {
+    /// The serialized name (`awaiting_customer`), also the `TicketPhase`
+    /// search attribute's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bot => "bot",
+            Self::AwaitingCustomer => "awaiting_customer",
+            Self::Escalated => "escalated",
+            Self::Human => "human",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+}
+
 /// What a human agent can do, as typed (JSON) in the Temporal UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -120,6 +135,15 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phase_name_is_its_serialized_name() {
+        use Phase::*;
+        for phase in [Bot, AwaitingCustomer, Escalated, Human, Resolved, Closed] {
+            let json = serde_json::to_string(&phase).unwrap();
+            assert_eq!(json, format!("\"{}\"", phase.as_str()));
+        }
+    }
 
     fn reply(agent: &str) -> HumanAction {
         HumanAction::AgentReply {

@@ -1,12 +1,16 @@
-// The Temporal Web UI as an agent uses it, in Debian's headless Chromium:
-// the ticket list filtered to escalated tickets, then "Send an Update" with
-// an empty reply, whose refusal by the workflow's validator must show in the
-// dialog at once. Arguments: UI base URL, workflow id, and optionally a
-// folder to save the screenshots in (the README's pictures).
+// The Temporal Web UI as the agents' desk, in Debian's headless Chromium:
+// the escalated view with the ticket columns (installed from
+// docs/desk-views.json as `steward desk`'s snippet does), a ticket page
+// with its card and named timers and activities, then "Send an Update"
+// with an empty reply, whose refusal by the validator must show in the
+// dialog at once. Arguments: UI base URL, workflow id, ticket number, and
+// optionally a folder to save the screenshots in (the README's pictures).
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 
-const [ui, workflowId, shots] = process.argv.slice(2);
+const [ui, workflowId, ticketNumber, shots] = process.argv.slice(2);
+const desk = JSON.parse(readFileSync(new URL("../../docs/desk-views.json", import.meta.url)));
 const browser = await chromium.launch({
   executablePath: process.env.STEWARD_CHROMIUM || "/usr/bin/chromium",
   headless: true,
@@ -16,17 +20,43 @@ const browser = await chromium.launch({
 const shot = async (page, name) => {
   if (shots) await page.screenshot({ path: `${shots}/${name}.png` });
 };
+const visible = (page, text) => page.getByText(text, { exact: false }).filter({ visible: true }).first();
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  // Where UI 2.54 keeps saved views and columns (what `steward desk` prints).
+  await context.addInitScript((desk) => {
+    const views = desk.views.map((v) => ({ id: v.id, name: v.name, type: "user",
+      query: v.query.replaceAll("{agent}", "sam") }));
+    const columns = desk.columns.map((label, i) => ({ label, pinned: i < 2 }));
+    localStorage.setItem("saved-workflow-queries", JSON.stringify({ [desk.namespace]: views }));
+    localStorage.setItem("namespace-workflow-table-columns", JSON.stringify({ [desk.namespace]: columns }));
+  }, desk);
+  const page = await context.newPage();
 
-  // Ops' query: escalated tickets.
-  const query = encodeURIComponent("TicketStatus='escalated'");
-  await page.goto(`${ui}/namespaces/default/workflows?query=${query}`);
-  await page.locator(`a:has-text("${workflowId}"):visible`).first().waitFor({ timeout: 30000 });
+  // The "Escalated" view: the ticket is listed with its number and reason.
+  const escalated = desk.views.find((v) => v.id === "steward-escalated");
+  await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent(escalated.query)}`);
+  await visible(page, ticketNumber).waitFor({ timeout: 30000 });
+  for (const column of ["TicketId", "EscalationReason", "SlaDeadline", "TicketOwner"]) {
+    await page.locator(`th:has-text("${column}")`).first().waitFor({ timeout: 10000 });
+  }
+  await visible(page, "refund").waitFor({ timeout: 10000 });
   await shot(page, "temporal-ui-escalated-tickets");
 
-  // An agent sends `agent_reply` with nothing to say.
+  // The ticket page: the card (current details) says who, what, why, when.
   await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+  for (const text of [`${ticketNumber} · WhatsApp · Ana L.`, "waiting for a human",
+    "Escalated because", "human acknowledgement — tier 1", "I was charged twice"]) {
+    await visible(page, text).waitFor({ timeout: 30000 });
+  }
+  await shot(page, "temporal-ui-ticket-card");
+
+  // The history names the acknowledgement timer and the escalation.
+  await visible(page, "human acknowledgement — tier 1, ").scrollIntoViewIfNeeded();
+  await visible(page, "escalate to humans, tier 1: refund").waitFor({ timeout: 30000 });
+  await shot(page, "temporal-ui-named-steps");
+
+  // An agent sends `agent_reply` with nothing to say.
   await page.getByRole("button", { name: "More Actions" }).click();
   await page.locator(':text("Send an Update"):visible').first().click();
   await page.locator("#update-name:visible").fill("agent_reply");
@@ -40,7 +70,7 @@ try {
   assert.equal(body.outcome?.failure?.message, "reply text is empty", JSON.stringify(body));
   await page.locator(':text("reply text is empty"):visible').waitFor({ timeout: 10000 });
   await shot(page, "temporal-ui-update-refused");
-  console.log("the refusal is shown in the update dialog");
+  console.log("the desk shows the ticket, its card and named steps, and the refusal");
 } finally {
   await browser.close();
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_workflow::{
     ActivityOptions, CancellableFuture, ContinueAsNewOptions, RetryPolicy, SyncWorkflowContext,
-    WorkflowContext, WorkflowContextView, WorkflowResult, select,
+    TimerOptions, WorkflowContext, WorkflowContextView, WorkflowResult, select,
 };
 
 /// Rounds per run before continue-as-new keeps the history short.
@@ -56,8 +56,10 @@ pub struct MailboxProgress {
     pub last_published: u32,
 }
 
-fn activity_options() -> ActivityOptions {
+/// Options for the mailbox's activities, named for the UI's history.
+fn activity_options(summary: &str) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(Duration::from_secs(120))
+        .summary(summary.to_owned())
         .retry_policy(
             RetryPolicy::builder()
                 .initial_interval(Duration::from_secs(1))
@@ -87,7 +89,7 @@ impl MailboxWorkflow {
             };
             // A failed sync (Gmail down) is in the history; the next round retries.
             if let Ok(outcome) = ctx
-                .execute_activity(SyncMailbox, input, activity_options())
+                .execute_activity(SyncMailbox, input, activity_options("sync the Gmail inbox"))
                 .await
             {
                 ctx.state_mut(|w| {
@@ -101,14 +103,21 @@ impl MailboxWorkflow {
                     watch_expires.map(|expires| expires - outcome.renew_before_secs as i64 * 1000);
                 if renew_at.is_none_or(|at| at <= now)
                     && let Ok(renewal) = ctx
-                        .execute_activity(RenewMailboxWatch, mailbox.clone(), activity_options())
+                        .execute_activity(
+                            RenewMailboxWatch,
+                            mailbox.clone(),
+                            activity_options("renew the Gmail push watch"),
+                        )
                         .await
                 {
                     watch_expires = Some(renewal.watch_expires_unix_ms);
                 }
             }
             if ctx.state(|w| w.pushes == 0) {
-                let mut timer = pin!(ctx.timer(poll_interval));
+                let poll = TimerOptions::builder(poll_interval)
+                    .summary("next inbox poll (unless a push comes first)".to_owned())
+                    .build();
+                let mut timer = pin!(ctx.timer(poll));
                 let pushed = select! {
                     woke = ctx.wait_condition(|w: &MailboxWorkflow| w.pushes > 0) => { woke?; true },
                     _ = timer.as_mut() => false,

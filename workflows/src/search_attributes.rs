@@ -12,6 +12,10 @@ pub const SLA_DEADLINE: SearchAttributeKey<Timestamp> = SearchAttributeKey::date
 pub const SLA_BREACHED: SearchAttributeKey<bool> = SearchAttributeKey::bool("SlaBreached");
 pub const ESCALATION_REASON: SearchAttributeKey<String> =
     SearchAttributeKey::keyword("EscalationReason");
+/// The lifecycle phase (`bot`, `awaiting_customer`, `escalated`, …).
+pub const TICKET_PHASE: SearchAttributeKey<String> = SearchAttributeKey::keyword("TicketPhase");
+/// The owning agent; empty while nobody owns the ticket.
+pub const TICKET_OWNER: SearchAttributeKey<String> = SearchAttributeKey::keyword("TicketOwner");
 
 /// Name and server type of every custom attribute, as the Temporal CLI takes
 /// them (`--search-attribute Name=Type`).
@@ -23,4 +27,6 @@ pub const REGISTRATION: &[(&str, &str)] = &[
     ("SlaDeadline", "Datetime"),
     ("SlaBreached", "Bool"),
     ("EscalationReason", "Keyword"),
+    ("TicketOwner", "Keyword"),
+    ("TicketPhase", "Keyword"),
 ];

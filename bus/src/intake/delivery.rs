@@ -8,6 +8,7 @@ use rdkafka::message::{Header, Headers, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::FutureRecord;
 use rdkafka::util::Timeout;
 use std::time::Duration;
+use steward_domain::desk_view::start_summary;
 use steward_domain::{InboundMessage, ticket_workflow_id};
 use steward_workflows::{
     MailboxPush, MailboxStart, MailboxWorkflow, TicketStart, TicketWorkflow, mailbox_workflow_id,
@@ -151,9 +152,11 @@ impl Intake {
         workflow_id: &str,
         inbound: &InboundMessage,
     ) -> Result<(), WorkflowStartError> {
+        // The summary only takes effect when this message starts the ticket.
         let options =
             WorkflowStartOptions::new(self.config.task_queue.clone(), workflow_id.to_owned())
                 .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+                .static_summary(start_summary(inbound))
                 .build();
         self.client
             .signal_with_start_workflow(

@@ -107,6 +107,9 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchAttributes {
     pub status: &'static str,
+    /// Finer than the status: `awaiting_customer` is the desk's "waiting
+    /// for customer" view (the status says `open` for it and for `bot`).
+    pub phase: &'static str,
     pub sla_breached: bool,
     /// The deadline of the current phase (first response, ack, resolution).
     pub sla_deadline_unix_ms: Option<i64>,
@@ -114,4 +117,6 @@ pub struct SearchAttributes {
     pub ticket_id: Option<String>,
     pub channel: Option<crate::Channel>,
     pub customer_id: Option<String>,
+    /// The agent who owns the ticket (the desk's "Mine" view).
+    pub owner: Option<String>,
 }

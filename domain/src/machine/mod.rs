@@ -250,12 +250,14 @@ impl Run<'_> {
         self.effects
             .push(Effect::PublishSearchAttributes(SearchAttributes {
                 status: v.status.as_str(),
+                phase: v.phase.as_str(),
                 sla_breached: v.sla_breached,
                 sla_deadline_unix_ms,
                 escalation_reason: v.escalation_reason,
                 ticket_id: v.ticket_id.clone(),
                 channel: v.channel,
                 customer_id: v.customer_id.clone(),
+                owner: v.owner.clone(),
             }));
     }
 

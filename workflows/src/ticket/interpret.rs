@@ -6,16 +6,22 @@
 use super::TicketWorkflow;
 use super::support::{self, Ctx, before_deadline, now_ms};
 use crate::contracts::*;
+use steward_domain::desk_view::{activity_summary, ticket_card};
 use steward_domain::machine::{Await, Call, Effect, Event, Outcome};
 use temporalio_workflow::common::ActivityDefinition;
 use temporalio_workflow::{ActivityOptions, SignalWorkflowOptions, WorkflowResult};
 
 /// Feeds `event` to the ticket and carries out effects until the machine
-/// waits for nothing.
+/// waits for nothing; then publishes the ticket card for the Temporal UI.
 pub(super) async fn drive(ctx: &Ctx, event: Event) -> WorkflowResult<()> {
     let now = now_ms(ctx);
     let mut effects = ctx.state_mut(|w| w.t.handle(event, now));
     loop {
+        // The card follows every step (the UI shows it while an activity
+        // runs too); current details are not history events, so replay is
+        // unaffected.
+        let now = now_ms(ctx);
+        ctx.set_current_details(ctx.state(|w| ticket_card(&w.t.state, now)));
         let mut awaited = None;
         for effect in effects {
             match effect {
@@ -53,7 +59,8 @@ async fn perform(ctx: &Ctx, request: Await) -> Outcome {
     }
 }
 
-/// Runs one activity, raced against `race` when given.
+/// Runs one activity, raced against `race` when given. `options.summary`
+/// names what it does for this ticket in the history and timeline.
 async fn run<A>(
     ctx: &Ctx,
     activity: A,
@@ -73,7 +80,15 @@ where
 }
 
 async fn activity(ctx: &Ctx, call: Call, race: Option<i64>) -> Outcome {
-    use support::{drafting, notify, quick, sending};
+    let summary = activity_summary(&call);
+    let named = |mut options: ActivityOptions| {
+        options.summary = Some(summary.clone());
+        options
+    };
+    let quick = || named(support::quick());
+    let drafting = || named(support::drafting());
+    let notify = || named(support::notify());
+    let sending = || named(support::sending());
     let ok = |_: ()| Outcome::Ok;
     match call {
         Call::LoadPolicy => run(ctx, LoadPolicy, (), quick(), race, Outcome::Policy).await,

@@ -5,11 +5,12 @@ use super::TicketWorkflow;
 use crate::search_attributes as sa;
 use std::pin::pin;
 use std::time::{Duration, UNIX_EPOCH};
+use steward_domain::desk_view::timer_summary;
 use steward_domain::machine::SearchAttributes;
 use temporalio_workflow::common::search_attributes::Timestamp;
 use temporalio_workflow::{
-    ActivityOptions, CancellableFuture, RetryPolicy, SyncWorkflowContext, WorkflowContext,
-    WorkflowResult, select,
+    ActivityOptions, CancellableFuture, RetryPolicy, SyncWorkflowContext, TimerOptions,
+    WorkflowContext, WorkflowResult, select,
 };
 
 pub(super) type Ctx = WorkflowContext<TicketWorkflow>;
@@ -94,7 +95,7 @@ pub(super) async fn wait_for_work_or_deadline(ctx: &Ctx) -> WorkflowResult<()> {
     match ctx.state(|w| w.t.next_deadline()) {
         Some(at) if at <= now => Ok(()),
         Some(at) => {
-            let mut timer = pin!(ctx.timer(Duration::from_millis((at - now) as u64)));
+            let mut timer = pin!(ctx.timer(deadline_timer(ctx, at, now)));
             let woke_by_work = select! {
                 woke = ctx.wait_condition(|w: &TicketWorkflow| w.t.has_work()) => { woke?; true },
                 _ = timer.as_mut() => false,
@@ -111,6 +112,16 @@ pub(super) async fn wait_for_work_or_deadline(ctx: &Ctx) -> WorkflowResult<()> {
             Ok(())
         }
     }
+}
+
+/// A timer until the deadline `at`, named for the UI by what is due then
+/// ("human acknowledgement — tier 1, 15 min"). The summary is metadata on
+/// the command, not part of what replay compares.
+fn deadline_timer(ctx: &Ctx, at: i64, now: i64) -> TimerOptions {
+    let summary = ctx.state(|w| timer_summary(&w.t.state.view, at, now));
+    TimerOptions::builder(Duration::from_millis((at - now) as u64))
+        .summary(summary)
+        .build()
 }
 
 /// Runs `start()`'s future unless `deadline_ms` passes first, in which case
@@ -132,7 +143,7 @@ where
         return None;
     }
     let mut work = pin!(start());
-    let mut timer = pin!(ctx.timer(Duration::from_millis((deadline - now) as u64)));
+    let mut timer = pin!(ctx.timer(deadline_timer(ctx, deadline, now)));
     let finished = select! {
         out = work.as_mut() => Some(out),
         _ = timer.as_mut() => None,
@@ -166,6 +177,8 @@ pub(super) fn publish(ctx: &Ctx, values: SearchAttributes) {
     let mut updates = vec![
         sa::TICKET_STATUS.value_set(values.status.to_owned()),
         sa::SLA_BREACHED.value_set(values.sla_breached),
+        sa::TICKET_OWNER.value_set(values.owner.unwrap_or_default()),
+        sa::TICKET_PHASE.value_set(values.phase.to_owned()),
     ];
     if let Some(ms) = values.sla_deadline_unix_ms {
         updates.push(sa::SLA_DEADLINE.value_set(timestamp(ms)));

@@ -1,0 +1,145 @@
+//! The desk as the Temporal UI reads it, through the same APIs the UI
+//! calls: the ticket card (the `__temporal_workflow_metadata` query's
+//! current details), the workflow's static summary (describe), and the
+//! names of timers and activities (user metadata on history events). The
+//! card is rebuilt by a fresh worker replaying the history and must come
+//! out identical.
+
+use crate::support::*;
+use std::time::Duration;
+use steward::app::Roles;
+use steward_domain::{Channel, Phase, ticket_workflow_id};
+use steward_workflows::TicketWorkflow;
+use temporalio_client::{UntypedQuery, WorkflowDescribeOptions, WorkflowQueryOptions};
+use temporalio_common::HasWorkflowDefinition;
+use temporalio_common::data_converters::RawValue;
+
+/// The card as the UI fetches it, or `None` while the query fails.
+async fn current_details(app: &TestApp, workflow_id: &str) -> Option<String> {
+    let client = steward::temporal::connect(&app.settings.temporal)
+        .await
+        .ok()?;
+    let answer = client
+        .get_workflow_handle::<TicketWorkflow>(workflow_id)
+        .query(
+            UntypedQuery::<<TicketWorkflow as HasWorkflowDefinition>::Run>::new(
+                "__temporal_workflow_metadata",
+            ),
+            RawValue::new(vec![]),
+            WorkflowQueryOptions::default(),
+        )
+        .await
+        .ok()?;
+    let payload = answer.payloads.first()?;
+    let json: serde_json::Value = serde_json::from_slice(&payload.data).ok()?;
+    json["currentDetails"].as_str().map(str::to_owned)
+}
+
+/// Every summary written on the ticket's history events, in order.
+async fn event_summaries(app: &TestApp, workflow_id: &str) -> Vec<String> {
+    let client = steward::temporal::connect(&app.settings.temporal)
+        .await
+        .unwrap();
+    let events = client
+        .get_workflow_handle::<TicketWorkflow>(workflow_id)
+        .fetch_history(Default::default())
+        .into_events()
+        .await
+        .unwrap();
+    events
+        .iter()
+        .filter_map(|e| e.user_metadata.as_ref()?.summary.as_ref())
+        .filter_map(|p| serde_json::from_slice::<String>(&p.data).ok())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalated_ticket_reads_as_a_ticket_and_its_card_survives_replay() {
+    let mut app = spawn_app().await;
+    let phone = unique_phone();
+    let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
+    let params = steward::webhook_sign::whatsapp_form(
+        &phone,
+        "+14155550199",
+        "I was charged twice this month, please refund one of them.",
+        &sid,
+        "Ana Lopez",
+    );
+    assert_eq!(app.post_signed_whatsapp(&params).await.status(), 200);
+    let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
+    let view = eventually("the escalation", Duration::from_secs(60), || async {
+        app.ticket_status(&workflow_id)
+            .await
+            .filter(|v| v.phase == Phase::Escalated)
+    })
+    .await;
+    let number = view.ticket_id.expect("a ticket number");
+
+    let card = eventually("the card", Duration::from_secs(30), || async {
+        current_details(&app, &workflow_id)
+            .await
+            .filter(|c| c.contains("waiting for a human"))
+    })
+    .await;
+    for expected in [
+        format!("## {number} · WhatsApp · Ana L."),
+        "**Escalated because:** `refund`".into(),
+        "| human acknowledgement — tier 1 |".into(),
+        "I was charged twice this month".into(),
+        "Send Update → `assign`".into(),
+    ] {
+        assert!(card.contains(&expected), "missing {expected:?} in:\n{card}");
+    }
+    let digits = phone.trim_start_matches('+');
+    assert!(!card.contains(digits), "the card masks the phone:\n{card}");
+
+    let client = steward::temporal::connect(&app.settings.temporal)
+        .await
+        .unwrap();
+    let described = client
+        .get_workflow_handle::<TicketWorkflow>(&workflow_id)
+        .describe(WorkflowDescribeOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        described.static_summary(),
+        Some("WhatsApp · Ana L. · 'I was charged twice this month, please refund o…'")
+    );
+
+    let summaries = event_summaries(&app, &workflow_id).await;
+    for expected in [
+        "load the SLA and drafting policy",
+        "record WhatsApp message: 'I was charged twice this month, please refund one of them.'",
+        "triage: 'I was charged twice this month, please refund one of them.'",
+        "escalate to humans, tier 1: refund",
+        "send holding reply via WhatsApp",
+    ] {
+        assert!(
+            summaries.iter().any(|s| s == expected),
+            "no {expected:?} among {summaries:#?}"
+        );
+    }
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.starts_with("human acknowledgement — tier 1, ")),
+        "the acknowledgement timer is named: {summaries:#?}"
+    );
+
+    // A fresh worker has no cached workflow: answering the query replays
+    // the whole history, and the card must come out the same.
+    app.running.take().unwrap().shutdown().await;
+    app.running = Some(
+        steward::app::start(&app.settings, Roles::WORKER)
+            .await
+            .unwrap(),
+    );
+    let replayed = eventually("the replayed card", Duration::from_secs(60), || {
+        current_details(&app, &workflow_id)
+    })
+    .await;
+    assert_eq!(replayed, card);
+    app.record_history(&workflow_id, "desk_view_escalated")
+        .await;
+    app.stop().await;
+}
