@@ -7,9 +7,11 @@ use proptest::prelude::*;
 const NOW: i64 = 1_764_513_120_000; // 2025-11-30 14:32 UTC
 
 fn escalated_refund() -> TicketState {
-    let mut s = TicketState::default();
-    s.customer_name = "Grace O'Neil".into();
-    s.recipient = "+447911123456".into();
+    let mut s = TicketState {
+        customer_name: "Grace O'Neil".into(),
+        recipient: "+447911123456".into(),
+        ..TicketState::default()
+    };
     s.view.ticket_id = Some("TKT-000123".into());
     s.view.channel = Some(Channel::Whatsapp);
     s.view.phase = Phase::Escalated;
