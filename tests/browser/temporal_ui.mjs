@@ -17,12 +17,24 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const shot = async (page, name) => {
-  if (shots) await page.screenshot({ path: `${shots}/${name}.png` });
+const shot = async (page, name, fullPage = false) => {
+  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage });
 };
+// The UI renders markdown (the card) in a sandboxed frame of its own.
+const inAnyFrame = async (page, text, timeout = 30000) => {
+  const until = Date.now() + timeout;
+  while (Date.now() < until) {
+    for (const frame of page.frames()) {
+      if (await frame.getByText(text).count().catch(() => 0)) return;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no frame shows ${JSON.stringify(text)}`);
+};
+let current; // the page, for a picture of what the UI showed on failure
 const visible = (page, text) => page.getByText(text, { exact: false }).filter({ visible: true }).first();
 try {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
   // Where UI 2.54 keeps saved views and columns (what `steward desk` prints).
   await context.addInitScript((desk) => {
     const views = desk.views.map((v) => ({ id: v.id, name: v.name, type: "user",
@@ -32,6 +44,7 @@ try {
     localStorage.setItem("namespace-workflow-table-columns", JSON.stringify({ [desk.namespace]: columns }));
   }, desk);
   const page = await context.newPage();
+  current = page;
 
   // The "Escalated" view: the ticket is listed with its number and reason.
   const escalated = desk.views.find((v) => v.id === "steward-escalated");
@@ -43,18 +56,20 @@ try {
   await visible(page, "refund").waitFor({ timeout: 10000 });
   await shot(page, "temporal-ui-escalated-tickets");
 
-  // The ticket page: the card (current details) says who, what, why, when.
+  // The ticket page opens on the timeline: timers named by the deadline
+  // they wait for, activities by what they do for this ticket.
   await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+  await visible(page, "acknowledgement warning — tier 1, ").waitFor({ timeout: 30000 });
+  await visible(page, "escalate to humans, tier 1: refund").waitFor({ timeout: 10000 });
+  await shot(page, "temporal-ui-named-steps");
+
+  // The card (current details) says who, what, why, when and how.
+  await page.getByRole("tab", { name: "User Metadata" }).click();
   for (const text of [`${ticketNumber} · WhatsApp · Ana L.`, "waiting for a human",
     "Escalated because", "human acknowledgement — tier 1", "I was charged twice"]) {
-    await visible(page, text).waitFor({ timeout: 30000 });
+    await inAnyFrame(page, text);
   }
-  await shot(page, "temporal-ui-ticket-card");
-
-  // The history names the acknowledgement timer and the escalation.
-  await visible(page, "human acknowledgement — tier 1, ").scrollIntoViewIfNeeded();
-  await visible(page, "escalate to humans, tier 1: refund").waitFor({ timeout: 30000 });
-  await shot(page, "temporal-ui-named-steps");
+  await shot(page, "temporal-ui-ticket-card", true);
 
   // An agent sends `agent_reply` with nothing to say.
   await page.getByRole("button", { name: "More Actions" }).click();
@@ -71,6 +86,11 @@ try {
   await page.locator(':text("reply text is empty"):visible').waitFor({ timeout: 10000 });
   await shot(page, "temporal-ui-update-refused");
   console.log("the desk shows the ticket, its card and named steps, and the refusal");
+} catch (err) {
+  const picture = `${process.env.STEWARD_UI_FAILURE_DIR || "/tmp"}/temporal-ui-failure.png`;
+  await current?.screenshot({ path: picture, fullPage: true }).catch(() => {});
+  console.error(`what the UI showed: ${picture}`);
+  throw err;
 } finally {
   await browser.close();
 }

@@ -64,6 +64,9 @@ pub fn span(ms: i64) -> String {
     let (d, h, m) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
     match (d, h, m) {
         (0, 0, 0) => format!("{secs} s"),
+        // Under ten minutes the seconds matter (an SLA of 2 min shows as
+        // "1 min 59 s" once a step has run, not as "1 min").
+        (0, 0, m) if m < 10 && secs % 60 != 0 => format!("{m} min {} s", secs % 60),
         (0, 0, m) => format!("{m} min"),
         (0, h, 0) => format!("{h} h"),
         (0, h, m) => format!("{h} h {m} min"),
@@ -113,6 +116,7 @@ mod tests {
         assert_eq!(span(45_000), "45 s");
         assert_eq!(span(120_000), "2 min");
         assert_eq!(span(719_000), "11 min");
+        assert_eq!(span(119_500), "1 min 59 s");
         assert_eq!(span(3_600_000), "1 h");
         assert_eq!(span(12_000_000), "3 h 20 min");
         assert_eq!(span(86_400_000 * 2 + 3_600_000 * 3), "2 d 3 h");
