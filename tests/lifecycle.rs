@@ -6,6 +6,8 @@
 
 #[path = "lifecycle/desk.rs"]
 mod desk;
+#[path = "lifecycle/outage.rs"]
+mod outage;
 mod support;
 
 use std::time::Duration;

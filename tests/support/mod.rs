@@ -6,6 +6,7 @@
 
 pub mod claim_desk;
 pub mod google;
+pub mod private_postgres;
 pub mod standins;
 
 use rdkafka::ClientConfig;
