@@ -9,11 +9,16 @@ use crate::temporal;
 use anyhow::{Context, anyhow};
 use std::sync::{Arc, OnceLock};
 use steward_activities::TicketActivities;
+use steward_activities::claims::ClaimActivities;
+use steward_activities::identity::expiry::CodeExpiryTimers;
 use steward_activities::mailbox::{EnvelopeSink, MailboxActivities};
 use steward_bus::KafkaConfig;
 use steward_bus::producer::InboundProducer;
 use steward_domain::InboundMessage;
-use steward_workflows::{MailboxStart, MailboxWorkflow, TicketWorkflow, mailbox_workflow_id};
+use steward_domain::ticket_io::ClaimCodeWatch;
+use steward_workflows::{
+    ClaimCodeWorkflow, MailboxStart, MailboxWorkflow, TicketWorkflow, mailbox_workflow_id,
+};
 use temporalio_client::{WorkflowIdConflictPolicy, WorkflowStartOptions};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 use tokio_util::sync::CancellationToken;
@@ -57,13 +62,19 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
         producer: OnceLock::new(),
     });
     let gmail = &settings.activities.gmail;
+    let code_timers = Arc::new(ClaimCodeTimers {
+        client: client.clone(),
+        task_queue: task_queue.clone(),
+    });
     let options = WorkerOptions::new(task_queue.as_str())
         .register_workflow::<TicketWorkflow>()?
         .register_workflow::<MailboxWorkflow>()?
-        .register_activities(TicketActivities::new(
-            pool.clone(),
-            settings.activities.clone(),
-        ))
+        .register_workflow::<ClaimCodeWorkflow>()?
+        .register_activities(
+            TicketActivities::new(pool.clone(), settings.activities.clone())
+                .with_code_timers(code_timers),
+        )
+        .register_activities(ClaimActivities::new(pool.clone()))
         .register_activities(MailboxActivities::new(pool, gmail, sink))
         .build();
     if gmail.configured() {
@@ -160,4 +171,30 @@ fn runtime_options(settings: &Settings) -> anyhow::Result<temporalio_sdk::runtim
         )
         .build()
         .map_err(|e| anyhow::anyhow!("runtime options: {e}"))
+}
+
+/// Starts a claim code's expiry workflow on the worker's task queue; a
+/// second start for the same code (a retried activity) is a no-op.
+struct ClaimCodeTimers {
+    client: temporalio_client::Client,
+    task_queue: String,
+}
+
+impl CodeExpiryTimers for ClaimCodeTimers {
+    fn start<'a>(
+        &'a self,
+        watch: &'a ClaimCodeWatch,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let options = WorkflowStartOptions::new(self.task_queue.clone(), watch.workflow_id())
+                .id_conflict_policy(WorkflowIdConflictPolicy::UseExisting)
+                .static_summary(watch.summary())
+                .build();
+            self.client
+                .start_workflow(ClaimCodeWorkflow::run, watch.clone(), options)
+                .await
+                .map(|_| ())
+                .map_err(|err| err.to_string())
+        })
+    }
 }

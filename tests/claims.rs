@@ -4,6 +4,8 @@
 //! ceo@…" on WhatsApp, must not receive the victim's later messages on
 //! their ticket, nor have their own message merged into the victim's.
 
+#[path = "claims/code_expiry.rs"]
+mod code_expiry;
 mod support;
 
 use serde_json::{Value, json};

@@ -17,10 +17,12 @@
 //! - [`receipts`]: delivery receipts recorded on the send ledger.
 //! - [`twilio`]: Twilio's Messages API (send, and look up what was sent).
 //! - [`triage`]: the learned triage model (escalate or answer, and why).
+//! - [`claims`]: the claim-code expiry workflow's activity.
 //! - [`ticket`]: [`TicketActivities`], bound to the contracts declared in
 //!   `steward_workflows::contracts`.
 
 pub mod channels;
+pub mod claims;
 pub mod config;
 pub mod crm;
 pub mod db;

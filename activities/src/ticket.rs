@@ -2,6 +2,7 @@
 
 use crate::channels::{Channels, DeliveryError};
 use crate::config::ActivitySettings;
+use crate::identity::expiry::CodeExpiryTimers;
 use crate::ledger::{self, SendError};
 use crate::llm::{Llm, LlmError};
 use crate::{crm, kb, responder};
@@ -24,6 +25,8 @@ pub struct TicketActivities {
     channels: Channels,
     llm: Llm,
     http: reqwest::Client,
+    /// Starts each claim code's expiry workflow (the worker's client).
+    code_timers: Option<Arc<dyn CodeExpiryTimers>>,
 }
 
 impl TicketActivities {
@@ -37,7 +40,14 @@ impl TicketActivities {
                 .unwrap_or_default(),
             pool,
             settings,
+            code_timers: None,
         }
+    }
+
+    /// Claim codes sent from now on get an expiry workflow through `timers`.
+    pub fn with_code_timers(mut self, timers: Arc<dyn CodeExpiryTimers>) -> Self {
+        self.code_timers = Some(timers);
+        self
     }
 
     /// Posts a Slack-compatible message to the human queue, if configured.
@@ -122,9 +132,14 @@ impl TicketActivities {
         .await?;
         tx.commit().await?;
         // Codes go out after the commit: the claims they prove are stored.
-        let verification =
-            crate::identity::verify::send_codes(&self.pool, &self.channels, input.channel, checked)
-                .await?;
+        let verification = crate::identity::verify::send_codes(
+            &self.pool,
+            &self.channels,
+            self.code_timers.as_deref(),
+            input.channel,
+            checked,
+        )
+        .await?;
         // A verified claim may have moved this conversation to another customer.
         let customer_id: uuid::Uuid =
             sqlx::query_scalar("SELECT customer_id FROM tickets WHERE id = $1")

@@ -78,7 +78,7 @@ impl Desk {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let note = verify::send_codes(&self.pool, &self.channels, channel, checked)
+        let note = verify::send_codes(&self.pool, &self.channels, None, channel, checked)
             .await
             .unwrap();
         (customer, note)

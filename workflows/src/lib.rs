@@ -1,6 +1,8 @@
 //! Steward's Temporal workflows. Everything here is deterministic: no I/O,
 //! no clock, no randomness outside the SDK's workflow context.
 //!
+//! - [`claim_code`]: `ClaimCodeWorkflow`, one per identity-claim code: its
+//!   expiry as a durable, visible timer.
 //! - [`contracts`]: the activity contracts (names, inputs, outputs) the
 //!   workflows call; the `steward-activities` crate implements them, and this
 //!   crate cannot reach the implementations or their I/O crates.
@@ -11,11 +13,13 @@
 //! - [`ticket`]: `TicketWorkflow`, one per open ticket, started or signalled
 //!   by intake with signal-with-start.
 
+pub mod claim_code;
 pub mod contracts;
 pub mod mailbox;
 pub mod search_attributes;
 pub mod ticket;
 
+pub use claim_code::ClaimCodeWorkflow;
 pub use mailbox::{
     MailboxProgress, MailboxPush, MailboxStart, MailboxWorkflow, mailbox_workflow_id,
 };

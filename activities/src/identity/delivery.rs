@@ -6,6 +6,7 @@
 //! arrive; a claim's sends are capped ([`super::codes::MAX_SENDS`]).
 
 use super::codes::{CODE_TTL_SECS, Issued};
+use super::expiry::{CodeExpiryTimers, start_watch, watch_for};
 use super::verify::{Checked, Due};
 use super::wording;
 use crate::channels::{Channels, Outgoing};
@@ -65,12 +66,13 @@ async fn route(pool: &PgPool, due: &Due) -> Result<Option<(Channel, String)>, sq
 pub async fn send_codes(
     pool: &PgPool,
     channels: &Channels,
+    timers: Option<&dyn CodeExpiryTimers>,
     conversation: Channel,
     checked: Checked,
 ) -> Result<Option<VerificationNote>, sqlx::Error> {
     let mut note = checked.note;
     for due in checked.due {
-        let sent = send_one(pool, channels, conversation, &due).await?;
+        let sent = send_one(pool, channels, timers, conversation, &due).await?;
         note.get_or_insert(sent);
     }
     Ok(note)
@@ -79,6 +81,7 @@ pub async fn send_codes(
 async fn send_one(
     pool: &PgPool,
     channels: &Channels,
+    timers: Option<&dyn CodeExpiryTimers>,
     conversation: Channel,
     due: &Due,
 ) -> Result<VerificationNote, sqlx::Error> {
@@ -118,6 +121,9 @@ async fn send_one(
             .bind(CODE_TTL_SECS as f64)
             .execute(pool)
             .await?;
+            let claimed = format!("{kind} {}", wording::masked(kind, value));
+            let watch = watch_for(due.claim_id, due.codes_sent + 1, claimed);
+            start_watch(timers, watch).await;
             let detail = format!("claim of {kind} {value}: a code went to {channel} {recipient}");
             Ok(wording::code_sent(kind, value, detail))
         }

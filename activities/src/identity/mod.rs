@@ -15,6 +15,7 @@
 mod claims;
 mod codes;
 mod delivery;
+pub mod expiry;
 mod link;
 mod persons;
 mod stated;

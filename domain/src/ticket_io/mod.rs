@@ -9,7 +9,9 @@ use crate::{Channel, EscalationReason, InboundMessage, SlaPolicy};
 use serde::{Deserialize, Serialize};
 
 mod channels;
+mod claim_code;
 pub use channels::*;
+pub use claim_code::*;
 
 /// How replies are drafted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -44,6 +44,11 @@ activity_contract!(
     RecordInbound, "record_inbound", RecordInboundInput => RecordedInbound
 );
 activity_contract!(
+    /// Kills a claim's code when its watch's timer fires (unless it was
+    /// echoed or replaced first) and says what became of it.
+    ExpireClaimCode, "expire_claim_code", ClaimCodeWatch => ClaimCodeFate
+);
+activity_contract!(
     /// Guardrails: answer or escalate, with reason and confidence.
     TriageMessage, "triage_message", TriageInput => Triage
 );
