@@ -10,6 +10,7 @@ use anyhow::{Context, anyhow};
 use std::sync::{Arc, OnceLock};
 use steward_activities::TicketActivities;
 use steward_activities::claims::ClaimActivities;
+use steward_activities::config::StatusLinks;
 use steward_activities::identity::expiry::CodeExpiryTimers;
 use steward_activities::mailbox::{EnvelopeSink, MailboxActivities};
 use steward_bus::KafkaConfig;
@@ -62,6 +63,15 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
         producer: OnceLock::new(),
     });
     let gmail = &settings.activities.gmail;
+    // The gateway's link secret and address: status links the worker sends
+    // must open on the gateway.
+    let mut activity_settings = settings.activities.clone();
+    activity_settings.status_links = Some(StatusLinks {
+        secret: settings.gateway.ticket_link_secret.clone(),
+        base_url: Some(settings.gateway.public_base_url.clone())
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| format!("http://{}", settings.gateway.listen)),
+    });
     let code_timers = Arc::new(ClaimCodeTimers {
         client: client.clone(),
         task_queue: task_queue.clone(),
@@ -71,8 +81,7 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
         .register_workflow::<MailboxWorkflow>()?
         .register_workflow::<ClaimCodeWorkflow>()?
         .register_activities(
-            TicketActivities::new(pool.clone(), settings.activities.clone())
-                .with_code_timers(code_timers),
+            TicketActivities::new(pool.clone(), activity_settings).with_code_timers(code_timers),
         )
         .register_activities(ClaimActivities::new(pool.clone()))
         .register_activities(MailboxActivities::new(pool, gmail, sink))

@@ -6,6 +6,8 @@
 //! reaching the ticket its signed callback URL names; the receipt activity
 //! on the ledger.
 
+#[path = "channels/status_link.rs"]
+mod status_link;
 mod support;
 
 use base64::Engine;

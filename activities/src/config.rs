@@ -19,6 +19,19 @@ pub struct ActivitySettings {
     pub twilio: TwilioSettings,
     pub gmail: GmailSettings,
     pub embeddings: EmbeddingSettings,
+    /// Where and how the worker links a ticket's status page (the
+    /// gateway's link secret and public URL; set by the worker from the
+    /// gateway's settings, never configured twice).
+    #[serde(skip)]
+    pub status_links: Option<StatusLinks>,
+}
+
+/// The gateway's link secret and public base URL, for status links the
+/// worker sends to the address on a ticket.
+#[derive(Debug, Clone)]
+pub struct StatusLinks {
+    pub secret: SecretString,
+    pub base_url: String,
 }
 
 impl Default for ActivitySettings {
@@ -31,6 +44,7 @@ impl Default for ActivitySettings {
             twilio: TwilioSettings::default(),
             gmail: GmailSettings::default(),
             embeddings: EmbeddingSettings::default(),
+            status_links: None,
         }
     }
 }

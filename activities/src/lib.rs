@@ -7,6 +7,7 @@
 //! - [`identity`]: one customer across channels; auditable, reversible links.
 //! - [`kb`]: knowledge-base import and search.
 //! - [`metrics`]: ticket, SLA, reply-latency and LLM metrics.
+//! - [`status_link`]: a continued web ticket's link, sent to its address.
 //! - [`responder`]: the offline, retrieval-grounded responder.
 //! - [`llm`]: one chat-completions round with tools (the LLM path).
 //! - [`channels`]: delivery on WhatsApp (Twilio, 24-hour window), email
@@ -36,6 +37,7 @@ pub mod mailbox;
 pub mod metrics;
 pub mod receipts;
 pub mod responder;
+pub mod status_link;
 pub mod ticket;
 pub mod triage;
 pub mod twilio;

@@ -140,6 +140,17 @@ impl TicketActivities {
             checked,
         )
         .await?;
+        if let (true, Some(links)) = (inserted, &self.settings.status_links) {
+            crate::status_link::send_on_continuation(
+                &self.pool,
+                &self.channels,
+                links,
+                ticket_row,
+                &input.workflow_id,
+                message,
+            )
+            .await?;
+        }
         // A verified claim may have moved this conversation to another customer.
         let customer_id: uuid::Uuid =
             sqlx::query_scalar("SELECT customer_id FROM tickets WHERE id = $1")

@@ -10,6 +10,7 @@
 //! - [`references`]: ticket references in our and other help desks' formats.
 //! - [`lifecycle`]: phases and which human action fits which phase.
 //! - [`machine`]: the ticket as one pure state machine (event in, effects out).
+//! - [`ticket_link`]: a ticket's status link and its HMAC token.
 //! - [`ticket_number`]: `TKT-000042`, parsed and formatted in one place.
 //! - [`ticket_io`]: what a ticket asks of the outside world (activity inputs and outputs).
 //! - [`ticket_state`]: a ticket's carried state and its `status` view.
@@ -44,6 +45,7 @@ pub mod reply_check;
 pub mod sla;
 pub mod ticket;
 pub mod ticket_io;
+pub mod ticket_link;
 pub mod ticket_number;
 pub mod ticket_state;
 pub mod web_form;

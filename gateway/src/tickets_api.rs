@@ -7,22 +7,14 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha1::Sha1;
 use steward_workflows::{TicketView, TicketWorkflow, ticket::state::TranscriptLine};
 use subtle::ConstantTimeEq;
 use temporalio_client::WorkflowQueryOptions;
 use temporalio_client::errors::WorkflowQueryError;
 
-/// The link token of a ticket: HMAC of its number under the server secret.
-pub fn ticket_token(secret: &[u8], ticket_id: &str) -> String {
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret).expect("HMAC accepts any key length");
-    mac.update(ticket_id.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-}
+/// The link token of a ticket (one definition, shared with the worker).
+pub use steward_domain::ticket_link::token as ticket_token;
 
 #[derive(Deserialize)]
 pub struct TokenQuery {

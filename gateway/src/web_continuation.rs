@@ -6,9 +6,9 @@
 //!
 //! A web form proves nobody's address either, so the answer to a
 //! continuation never carries that ticket's status link (its token would
-//! show the whole conversation to whoever typed the address): the customer
-//! follows it on the link they got when they opened it, which belongs to
-//! that ticket's own channel.
+//! show the whole conversation to whoever typed the address): the worker
+//! sends the link to the address on that ticket (`activities::status_link`)
+//! and the answer says so.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -27,8 +27,8 @@ pub(crate) fn continued_response(wants_json: bool) -> Response {
     Json(json!({
         "continued": true,
         "status_url": "/support",
-        "notice": "Thanks, we've added your message to that ticket. Follow it with the link \
-                   you got when you opened it: a ticket's link is never shown to a later submission.",
+        "notice": "Thanks, we've added your message to that ticket and sent its link to the \
+                   address on that ticket: a ticket's link is never shown to a later submission.",
     }))
     .into_response()
 }

@@ -11,7 +11,6 @@
 use crate::error::ApiError;
 use crate::rate_limit::client_ip;
 use crate::state::{AppState, correlation_id};
-use crate::tickets_api::ticket_token;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -219,11 +218,10 @@ pub(crate) async fn submit(
     if continued {
         return Ok(crate::web_continuation::continued_response(wants_json));
     }
-    let token = ticket_token(
+    let status_url = steward_domain::ticket_link::status_path(
         state.config.ticket_link_secret.expose_secret().as_bytes(),
         &reference,
     );
-    let status_url = format!("/support/tickets/{reference}?token={token}");
     tracing::info!(%reference, continued, "web form message accepted");
     if wants_json {
         Ok(
