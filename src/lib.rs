@@ -20,6 +20,7 @@ pub mod app;
 pub mod bench;
 pub mod dev;
 pub mod eval;
+pub mod eval_direct;
 pub mod eval_history;
 pub mod eval_identity;
 pub mod eval_score;

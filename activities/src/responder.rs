@@ -186,6 +186,7 @@ mod tests {
                 }],
                 confidence,
                 top_articles: vec!["kb-007".into()],
+                ..Default::default()
             },
             min_confidence: 0.5,
         }
@@ -231,6 +232,7 @@ mod tests {
             }],
             confidence: 0.9,
             top_articles: vec!["kb-044".into()],
+            ..Default::default()
         };
         let parts = vec![(
             "How do I turn on two-factor authentication?".to_owned(),

@@ -11,7 +11,7 @@
 
 use super::search;
 use sqlx::PgPool;
-use steward_workflows::contracts::KbResults;
+use steward_workflows::contracts::{Draft, DraftInput, KbResults};
 
 /// Third-party products and platforms customers ask Lumen to work with.
 /// General: widely used tools of the kinds a project and time-tracking
@@ -207,6 +207,18 @@ pub async fn per_question(
         out.push(search(pool, q, 3).await?);
     }
     Ok(out)
+}
+
+/// The offline responder's draft for `input`: every question is searched
+/// on its own, and a product nobody wrote an article about is a question
+/// the KB cannot answer (the draft-reply activity, and `steward eval
+/// --direct`, which runs the same judgement without the workflow).
+pub async fn draft(pool: &PgPool, input: &DraftInput) -> Result<Draft, sqlx::Error> {
+    let questions = questions(&input.question);
+    let results = per_question(pool, &questions).await?;
+    let parts: Vec<_> = questions.into_iter().zip(results).collect();
+    let unknown = unknown_products(pool, &input.question).await?;
+    Ok(crate::responder::draft_all(input, &parts, &unknown))
 }
 
 #[cfg(test)]

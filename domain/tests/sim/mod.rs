@@ -166,6 +166,7 @@ impl Sim {
                         }],
                         confidence: 0.9,
                         top_articles: vec!["reset-password".into()],
+                        ..Default::default()
                     }),
                     Call::Draft(_) => Outcome::Drafted(if next(&mut w.draft, true) {
                         Draft {
