@@ -61,7 +61,10 @@ pub async fn outcome(
     let draft = kb::answerable::draft(pool, &input).await?;
     ran.cited = draft.cited_articles.iter().map(|s| article_id(s)).collect();
     if std::env::var_os("STEWARD_EVAL_DUMP").is_some() {
-        dump(&ticket, signals(pool, &input, &draft).await?);
+        let mut signals = signals(pool, &input, &draft).await?;
+        signals["triage_confidence"] = json!(triage.confidence);
+        signals["triage_evidence"] = json!(triage.evidence);
+        dump(&ticket, signals);
     }
     Ok(match draft.text {
         None => done(ticket, None, Some(EscalationReason::NoAnswerInKb), ran),
