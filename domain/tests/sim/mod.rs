@@ -155,6 +155,7 @@ impl Sim {
                         evidence: vec![],
                         prompt_injection: false,
                         model_version: None,
+                        not_answerable: None,
                     }),
                     Call::SearchKb(_) => Outcome::Kb(KbResults {
                         passages: vec![Passage {
