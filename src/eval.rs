@@ -48,7 +48,7 @@ pub struct Outcome {
     pub ran: Ran,
 }
 
-fn sender(ticket: &Ticket, region: &str) -> anyhow::Result<(Channel, Identity, String)> {
+pub(crate) fn sender(ticket: &Ticket, region: &str) -> anyhow::Result<(Channel, Identity, String)> {
     let name = ticket.from["name"].as_str().unwrap_or("").to_owned();
     Ok(match ticket.channel.as_str() {
         "whatsapp" => {
@@ -94,6 +94,7 @@ pub async fn run(
     dataset: &Path,
     json_only: bool,
     cv: Option<usize>,
+    direct: bool,
 ) -> anyhow::Result<()> {
     let tickets: Vec<Ticket> = std::fs::read_to_string(dataset.join("tickets.jsonl"))
         .context("reading tickets.jsonl")?
@@ -101,10 +102,6 @@ pub async fn run(
         .filter(|l| !l.trim().is_empty())
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
-    let state =
-        std::env::temp_dir().join(format!("steward-eval-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&state)?;
-    let (children, temporal_addr, kafka_addr) = stack::start_ephemeral(&state).await?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let base = settings
         .database
@@ -113,6 +110,13 @@ pub async fn run(
         .map(|(b, _)| b.to_owned())
         .unwrap_or_default();
     settings.database.url = format!("{base}/steward_eval_{id}").into();
+    if direct {
+        return run_direct(settings, dataset, tickets, json_only, cv).await;
+    }
+    let state =
+        std::env::temp_dir().join(format!("steward-eval-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&state)?;
+    let (children, temporal_addr, kafka_addr) = stack::start_ephemeral(&state).await?;
     settings.temporal.address = Some(temporal_addr.clone());
     settings.kafka.brokers = kafka_addr.clone();
     settings.gateway.listen = "127.0.0.1:0".into();
@@ -154,9 +158,10 @@ pub async fn run(
     };
 
     let started_all = Instant::now();
+    let runner = Runner::Stack(&bench);
     let outcomes = match cv {
-        None => bench.run_tickets(tickets, 0).await?,
-        Some(k) => cross_validated(&bench, dataset, tickets, k).await?,
+        None => runner.run(tickets, 0).await?,
+        Some(k) => cross_validated(&runner, dataset, tickets, k).await?,
     };
     let wall = started_all.elapsed();
     let identity =
@@ -172,10 +177,14 @@ pub async fn run(
     for child in children {
         child.stop().await;
     }
-    let markdown = crate::eval_score::markdown(&report, &outcomes);
+    write_report(&report, &outcomes, json_only)
+}
+
+fn write_report(report: &Value, outcomes: &[Outcome], json_only: bool) -> anyhow::Result<()> {
+    let markdown = crate::eval_score::markdown(report, outcomes);
     let report_path = std::env::current_dir()?.join("eval-report.md");
     std::fs::write(&report_path, &markdown)?;
-    println!("{}", serde_json::to_string_pretty(&report)?);
+    println!("{}", serde_json::to_string_pretty(report)?);
     if !json_only {
         eprintln!("report written to {}", report_path.display());
     }
@@ -200,7 +209,7 @@ fn search_mode() -> String {
 /// by cross-validation inside its own training part) without the ticket's
 /// fold; folds run one after another, each with its model swapped in.
 async fn cross_validated(
-    bench: &Bench,
+    runner: &Runner<'_>,
     dataset: &Path,
     tickets: Vec<Ticket>,
     k: usize,
@@ -224,10 +233,77 @@ async fn cross_validated(
             .filter(|i| fold[*i] == f)
             .map(|i| tickets[i].clone())
             .collect();
-        outcomes.extend(bench.run_tickets(held_out, f * 10_000).await?);
+        outcomes.extend(runner.run(held_out, f * 10_000).await?);
     }
     triage::set_current(None);
     Ok(outcomes)
+}
+
+/// `steward eval --direct`: the same database setup and scoring, the
+/// judgement called in-process ([`crate::eval_direct`]).
+async fn run_direct(
+    settings: Settings,
+    dataset: &Path,
+    tickets: Vec<Ticket>,
+    json_only: bool,
+    cv: Option<usize>,
+) -> anyhow::Result<()> {
+    steward_activities::db::ensure_database(settings.database.url()).await?;
+    let pool = steward_activities::db::pool(settings.database.url(), 4)?;
+    steward_activities::db::migrate(&pool).await?;
+    let (articles, _) = steward_activities::kb::import_dir(&pool, &dataset.join("kb")).await?;
+    let region = settings.activities.default_region.clone();
+    let runner = Runner::Direct {
+        pool: &pool,
+        region: &region,
+        min_confidence: settings.activities.policy.min_kb_confidence,
+    };
+    let started_all = Instant::now();
+    let outcomes = match cv {
+        None => runner.run(tickets, 0).await?,
+        Some(k) => cross_validated(&runner, dataset, tickets, k).await?,
+    };
+    let wall = started_all.elapsed();
+    let identity =
+        crate::eval_identity::score(&pool, &dataset.join("identity.jsonl"), &region).await?;
+    let setup = json!({
+        "search_mode": search_mode(),
+        "drafting": "offline, in-process (--direct: no workflow)",
+        "cross_validation_folds": cv,
+    });
+    let report = crate::eval_score::score(&outcomes, articles, identity, wall, setup);
+    write_report(&report, &outcomes, json_only)
+}
+
+/// How tickets are run: through the stack, or judged in-process.
+enum Runner<'a> {
+    Stack(&'a Bench),
+    Direct {
+        pool: &'a sqlx::PgPool,
+        region: &'a str,
+        min_confidence: f32,
+    },
+}
+
+impl Runner<'_> {
+    async fn run(&self, tickets: Vec<Ticket>, offset: usize) -> anyhow::Result<Vec<Outcome>> {
+        match self {
+            Runner::Stack(bench) => bench.run_tickets(tickets, offset).await,
+            Runner::Direct {
+                pool,
+                region,
+                min_confidence,
+            } => {
+                let mut out = Vec::with_capacity(tickets.len());
+                for ticket in tickets {
+                    out.push(
+                        crate::eval_direct::outcome(pool, ticket, region, *min_confidence).await?,
+                    );
+                }
+                Ok(out)
+            }
+        }
+    }
 }
 
 impl Bench {

@@ -22,6 +22,7 @@ pub mod bench;
 pub mod desk_views;
 pub mod dev;
 pub mod eval;
+pub mod eval_direct;
 pub mod eval_history;
 pub mod eval_identity;
 pub mod eval_score;

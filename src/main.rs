@@ -51,6 +51,11 @@ enum Command {
         /// model fitted on the other folds (for the training set).
         #[arg(long)]
         cv: Option<usize>,
+        /// Judge each ticket in-process (triage, search, draft, reply
+        /// check) without Temporal or the broker: quick, for comparing
+        /// methods; report the full run.
+        #[arg(long)]
+        direct: bool,
     },
     /// Fits the triage model on a dataset folder's tickets and writes the
     /// artefact the worker loads (deterministic: fixed seed and folds).
@@ -177,9 +182,12 @@ async fn main() -> anyhow::Result<()> {
                     queries,
                 },
         } => steward::bench::kb(settings.database.url(), &kb, passages, queries).await,
-        Command::Eval { dataset, json, cv } => {
-            steward::eval::run(settings, &dataset, json, cv).await
-        }
+        Command::Eval {
+            dataset,
+            json,
+            cv,
+            direct,
+        } => steward::eval::run(settings, &dataset, json, cv, direct).await,
         Command::Train {
             dataset,
             out,

@@ -5,7 +5,7 @@ use crate::config::ActivitySettings;
 use crate::identity::expiry::CodeExpiryTimers;
 use crate::ledger::{self, SendError};
 use crate::llm::{Llm, LlmError};
-use crate::{crm, kb, responder};
+use crate::{crm, kb};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use sqlx::PgPool;
@@ -193,13 +193,7 @@ impl TicketActivities {
         _ctx: ActivityContext,
         input: DraftInput,
     ) -> Result<Draft, ActivityError> {
-        // Every question is searched on its own, and a product nobody wrote
-        // an article about is a question the KB cannot answer.
-        let questions = kb::answerable::questions(&input.question);
-        let results = kb::answerable::per_question(&self.pool, &questions).await?;
-        let parts: Vec<_> = questions.into_iter().zip(results).collect();
-        let unknown = kb::answerable::unknown_products(&self.pool, &input.question).await?;
-        Ok(responder::draft_all(&input, &parts, &unknown))
+        Ok(kb::answerable::draft(&self.pool, &input).await?)
     }
 
     #[activity(definition = steward_workflows::contracts::LlmComplete)]

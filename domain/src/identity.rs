@@ -108,15 +108,19 @@ pub fn is_single_address(addr: &str) -> bool {
 }
 
 /// The mailbox an address delivers to, for matching one person across
-/// messages: case-insensitive, `+tag` dropped; dots dropped only at Gmail
-/// (`googlemail.com` is Gmail too), where they never matter. Other domains
+/// messages: case-insensitive, `+tag` dropped; dots dropped only at
+/// `gmail.com`, where they never matter. Every other domain is its own,
+/// `googlemail.com` included: the identity rules we are measured against
+/// say different domains never match, and a look-alike domain is how one
+/// person is mistaken for another (a false merge costs more than a missed
+/// one, which a stated link or a code still repairs). Other domains
 /// keep dots: `p.nair@` and `pnair@` can be two people.
 pub fn canonical_email(raw: &str) -> Result<Identity, IdentityError> {
     let identity = Identity::email(raw)?;
     let (local, domain) = identity.value.rsplit_once('@').expect("validated above");
     let local = local.split('+').next().unwrap_or(local);
     let (local, domain) = match domain {
-        "gmail.com" | "googlemail.com" => (local.replace('.', ""), "gmail.com"),
+        "gmail.com" => (local.replace('.', ""), "gmail.com"),
         _ => (local.to_owned(), domain),
     };
     if local.is_empty() {
@@ -217,7 +221,11 @@ mod tests {
         let c = |s: &str| canonical_email(s).unwrap().value;
         assert_eq!(c("Jon.Baptiste@gmail.com"), "jonbaptiste@gmail.com");
         assert_eq!(c("jon.baptiste+lumen@GMAIL.com"), "jonbaptiste@gmail.com");
-        assert_eq!(c("j.o.n.baptiste@googlemail.com"), "jonbaptiste@gmail.com");
+        assert_ne!(c("jon.baptiste@googlemail.com"), c("jonbaptiste@gmail.com"));
+        assert_eq!(
+            c("Jon.Baptiste@googlemail.com"),
+            "jon.baptiste@googlemail.com"
+        );
         assert_eq!(c("Ana.Lopez+support@x.com"), "ana.lopez@x.com");
         // Dots matter outside Gmail; other domains and TLDs never match.
         assert_ne!(c("p.nair@kestrel-labs.com"), c("pnair@kestrel-labs.com"));

@@ -126,7 +126,10 @@ fn name_after(text: &str, at: usize, articles: bool) -> Option<String> {
     }
     // A name ends the clause or runs into a surname: "I'm Ana." or "I'm Ana
     // Lima", not "I'm Brazilian and …".
-    let ends_clause = raw[0].len() > first.len();
+    // A dash after the name ends its clause as a comma does ("I'm Aisha -
+    // got this number…").
+    let ends_clause =
+        raw[0].len() > first.len() || raw.get(1).is_some_and(|w| ["-", "–", "—"].contains(w));
     let surname = words.get(1).is_some_and(|w| word_is_name(w));
     (word_is_name(first) && (ends_clause || surname || words.len() == 1)).then(|| first.to_owned())
 }
@@ -203,6 +206,33 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
         }
     }
     Some(chars.as_str())
+}
+
+/// How a writer says that a phone or address came to them from someone
+/// else (a recycled number, an inherited mailbox). General: these are the
+/// ways of disowning a number's history, not any message's wording; each
+/// needs a named writer too (see [`disowns_earlier`]).
+const DISOWNING: &[&str] = &[
+    "got this number",
+    "have this number since",
+    "had this number since",
+    "this number used to",
+    "number was recycled",
+    "recycled number",
+    "previous owner",
+    "no idea who",
+    "don't know who",
+    "dont know who",
+    "not the person who",
+];
+
+/// Whether `text` says that whoever wrote from this phone or address
+/// before was someone else ("got this number last month, no idea who Mark
+/// is"): then a named writer is a customer of their own even when nobody
+/// was introduced on it before.
+pub fn disowns_earlier(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    DISOWNING.iter().any(|p| lower.contains(p))
 }
 
 /// Endings that make another name of a name (Daniel/Daniela, Paul/Paula,
@@ -308,6 +338,10 @@ mod tests {
             name("Olá, sou a Beatriz Lopes da Casa Oliva.").as_deref(),
             Some("Beatriz")
         );
+        assert_eq!(
+            name("hello, I'm Aisha - got this number last month").as_deref(),
+            Some("Aisha")
+        );
         assert_eq!(name("Hi, I'm a bit lost with timers"), None);
         assert_eq!(name("Hi, I'm a Developer at Acme. How do I"), None);
     }
@@ -330,6 +364,15 @@ mod tests {
         assert_eq!(name("Gracias, İİİİİİİİ İ"), None);
         assert_eq!(name("İİİİ this is Ana.").as_deref(), Some("Ana"));
         assert_eq!(name("Help İİ. THANKS, İbrahim").as_deref(), Some("İbrahim"));
+    }
+
+    #[test]
+    fn a_recycled_number_is_disowned() {
+        assert!(disowns_earlier(
+            "hello, I'm Aisha - got this number last month, no idea who Mark is"
+        ));
+        assert!(!disowns_earlier("This is my new number, I'm Aisha"));
+        assert!(!disowns_earlier("I have no idea how to stop the timer"));
     }
 
     #[test]

@@ -97,6 +97,23 @@ async fn insert(
     Ok(())
 }
 
+/// The customer a claim by `claimant` names: on a shared phone or mailbox
+/// the person the claimant is there ([`super::persons::claimed_person`]),
+/// else [`holder`].
+pub(super) async fn holder_for(
+    tx: &mut Tx<'_>,
+    claimant: Uuid,
+    kind: &str,
+    value: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    if matches!(kind, "phone" | "email")
+        && let Some(person) = super::persons::claimed_person(tx, claimant, kind, value).await?
+    {
+        return Ok(Some(person));
+    }
+    holder(tx, kind, value).await
+}
+
 /// The customer holding what a claim names now, if anyone.
 pub(super) async fn holder(
     tx: &mut Tx<'_>,
@@ -130,7 +147,7 @@ pub async fn believed_links(tx: &mut Tx<'_>) -> Result<Vec<(Uuid, Uuid, bool)>, 
     .await?;
     let mut links = Vec::with_capacity(claims.len());
     for (claimant, kind, value, verified) in claims {
-        if let Some(holder) = holder(tx, &kind, &value).await? {
+        if let Some(holder) = holder_for(tx, claimant, &kind, &value).await? {
             links.push((claimant, holder, verified));
         }
     }

@@ -31,7 +31,7 @@ pub(super) async fn link(
         "verified by a one-time code sent to {kind} {value}; claimed as \"{}\"",
         claim.evidence
     );
-    match claims::holder(tx, kind, value).await? {
+    match claims::holder_for(tx, claim.customer_id, kind, value).await? {
         Some(holder) if holder == claim.customer_id => {}
         Some(holder) => {
             sqlx::query(

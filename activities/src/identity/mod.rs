@@ -112,6 +112,7 @@ pub async fn resolve_customer_on(
         &sender,
         owner,
         person.as_deref(),
+        steward_domain::persons::disowns_earlier(said.body),
         said.source_message_id,
     )
     .await?;

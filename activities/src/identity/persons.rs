@@ -12,12 +12,14 @@ use uuid::Uuid;
 /// The customer writing from `sender` (owned by `owner`) as the person
 /// `name`: the customer that person was before on this identity; the owner
 /// when nobody was introduced on it yet (the first person introduced is
-/// the one it belongs to); otherwise a new customer for this person.
+/// the one it belongs to) unless the writer `disowns` its earlier use (a
+/// recycled number); otherwise a new customer for this person.
 pub(super) async fn person_on_identity(
     tx: &mut Tx<'_>,
     sender: &Identity,
     owner: Uuid,
     name: Option<&str>,
+    disowns: bool,
     source_message_id: &str,
 ) -> Result<Uuid, sqlx::Error> {
     let Some(name) = name else {
@@ -34,15 +36,19 @@ pub(super) async fn person_on_identity(
     if let Some((_, customer)) = known.iter().find(|(known, _)| same_person(known, name)) {
         return Ok(*customer);
     }
-    let (customer, evidence) = if known.is_empty() {
+    let (customer, evidence) = if known.is_empty() && !disowns {
         (owner, format!("introduced as {name}"))
     } else {
         let customer = crate::crm::new_customer(&mut **tx, name).await?;
         let others: Vec<&str> = known.iter().map(|(n, _)| n.as_str()).collect();
-        let evidence = format!(
-            "introduced as {name} on an identity {} also wrote from",
-            others.join(", ")
-        );
+        let evidence = if others.is_empty() {
+            format!("introduced as {name}, disowning this identity's earlier use")
+        } else {
+            format!(
+                "introduced as {name} on an identity {} also wrote from",
+                others.join(", ")
+            )
+        };
         (customer, evidence)
     };
     sqlx::query(
@@ -58,4 +64,43 @@ pub(super) async fn person_on_identity(
     .execute(&mut **tx)
     .await?;
     Ok(customer)
+}
+
+/// The customer a claim by `claimant` on a shared phone or mailbox names:
+/// the person recorded on it whom the claimant is (by an introduced name
+/// or their display name), when there is one; `None` leaves the identity's
+/// holder. "I also wrote from office@…" by Tobias is Tobias's messages
+/// there, not those of Petra, who shares the mailbox.
+pub(super) async fn claimed_person(
+    tx: &mut Tx<'_>,
+    claimant: Uuid,
+    kind: &str,
+    value: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let on_identity: Vec<(String, Uuid)> = sqlx::query_as(
+        "SELECT person_name, customer_id FROM identity_persons
+         WHERE identity_kind = $1 AND identity_value = $2 ORDER BY id",
+    )
+    .bind(kind)
+    .bind(value)
+    .fetch_all(&mut **tx)
+    .await?;
+    if on_identity.is_empty() {
+        return Ok(None);
+    }
+    let mut names: Vec<String> =
+        sqlx::query_scalar("SELECT person_name FROM identity_persons WHERE customer_id = $1")
+            .bind(claimant)
+            .fetch_all(&mut **tx)
+            .await?;
+    let display: Option<String> =
+        sqlx::query_scalar("SELECT display_name FROM customers WHERE id = $1")
+            .bind(claimant)
+            .fetch_optional(&mut **tx)
+            .await?;
+    names.extend(display.and_then(|d| d.split_whitespace().next().map(str::to_owned)));
+    Ok(on_identity
+        .iter()
+        .find(|(person, _)| names.iter().any(|n| same_person(n, person)))
+        .map(|(_, customer)| *customer))
 }

@@ -247,13 +247,12 @@ pub async fn search_with(
             .total_cmp(&a.fused)
             .then_with(|| a.passage.article_slug.cmp(&b.passage.article_slug))
     });
-    let confidence = ranked
+    let top_coverage = ranked
         .first()
-        .map(|top| {
-            coverage(&lexemes, &top.lexemes)
-                .max(top.similarity.map(semantic_confidence).unwrap_or(0.0))
-        })
+        .map(|top| coverage(&lexemes, &top.lexemes))
         .unwrap_or(0.0);
+    let top_similarity = ranked.first().and_then(|top| top.similarity);
+    let confidence = top_coverage.max(top_similarity.map(semantic_confidence).unwrap_or(0.0));
     let mut top_articles: Vec<String> = Vec::new();
     for hit in &ranked {
         if top_articles.len() < 5 && !top_articles.contains(&hit.passage.article_slug) {
@@ -271,5 +270,7 @@ pub async fn search_with(
             })
             .collect(),
         confidence,
+        top_similarity,
+        top_coverage,
     })
 }

@@ -139,6 +139,13 @@ pub struct KbResults {
     /// articles the search put first (retrieval is scored on it).
     #[serde(default)]
     pub top_articles: Vec<String>,
+    /// The signals behind `confidence`, about the best passage: its cosine
+    /// with the query (`None` without vectors) and the share of the query's
+    /// content words it contains.
+    #[serde(default)]
+    pub top_similarity: Option<f32>,
+    #[serde(default)]
+    pub top_coverage: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +156,10 @@ pub struct DraftInput {
     pub question: String,
     pub kb: KbResults,
     pub min_confidence: f32,
+    /// The triage model's not-answerable score for the message (`None`:
+    /// phrase rules decided), for the answerability check.
+    #[serde(default)]
+    pub triage_risk: Option<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -155,6 +155,7 @@ impl Sim {
                         evidence: vec![],
                         prompt_injection: false,
                         model_version: None,
+                        not_answerable: None,
                     }),
                     Call::SearchKb(_) => Outcome::Kb(KbResults {
                         passages: vec![Passage {
@@ -166,6 +167,7 @@ impl Sim {
                         }],
                         confidence: 0.9,
                         top_articles: vec!["reset-password".into()],
+                        ..Default::default()
                     }),
                     Call::Draft(_) => Outcome::Drafted(if next(&mut w.draft, true) {
                         Draft {
