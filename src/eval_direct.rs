@@ -57,7 +57,6 @@ pub async fn outcome(
         question,
         kb: results,
         min_confidence,
-        triage_risk: triage.not_answerable,
     };
     let draft = kb::answerable::draft(pool, &input).await?;
     ran.cited = draft.cited_articles.iter().map(|s| article_id(s)).collect();

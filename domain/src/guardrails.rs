@@ -31,11 +31,6 @@ pub struct Triage {
     /// before models existed), so a ticket's history names its judge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_version: Option<String>,
-    /// The model's score that some part of the message is not answerable
-    /// by the bot (`None` from the phrase rules): the answerability check
-    /// asks for a surer article the higher it is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub not_answerable: Option<f32>,
 }
 
 /// Someone else is or may be in the account, or data crossed tenants: only
@@ -359,7 +354,6 @@ pub fn triage(subject: &str, body: &str) -> Triage {
             evidence,
             prompt_injection,
             model_version: None,
-            not_answerable: None,
         },
         None => Triage {
             escalate: None,
@@ -367,7 +361,6 @@ pub fn triage(subject: &str, body: &str) -> Triage {
             evidence: vec![],
             prompt_injection,
             model_version: None,
-            not_answerable: None,
         },
     }
 }

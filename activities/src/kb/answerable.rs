@@ -181,23 +181,6 @@ fn regex_escape(text: &str) -> String {
         .collect()
 }
 
-/// The retrieval confidence an answer needs when the triage model scored
-/// the message: `BAR_BASE + BAR_SLOPE × risk` (its not-answerable score),
-/// so a message that looks routine may be answered from a less certain
-/// match, and one that looks like it may need a person needs a surer one.
-/// Fitted on `train/`'s cross-validated dump (`steward eval --direct --cv 5`
-/// with `STEWARD_EVAL_DUMP`), by a grid over base, slope and the triage
-/// risk cap: the most right answers among the settings that answered no
-/// must-escalate message. Without a model score, the policy's threshold.
-const BAR_BASE: f32 = 0.48;
-const BAR_SLOPE: f32 = 0.2;
-
-/// Whether a search result is trusted enough to answer from.
-pub fn covered(confidence: f32, min_confidence: f32, triage_risk: Option<f32>) -> bool {
-    let bar = triage_risk.map_or(min_confidence, |risk| BAR_BASE + BAR_SLOPE * risk);
-    confidence >= bar
-}
-
 /// Questions of a message: sentences ending in `?`, or list items, with
 /// enough words to stand alone. Fewer than two: the message is one question.
 pub fn questions(body: &str) -> Vec<String> {
@@ -257,14 +240,6 @@ mod tests {
         assert!(
             products_asked_for("We moved from Toggl last year. How do I stop a timer?").is_empty()
         );
-    }
-
-    #[test]
-    fn the_bar_rises_with_the_triage_risk() {
-        assert!(covered(0.5, 0.5, Some(0.05)));
-        assert!(!covered(0.5, 0.5, Some(0.6)), "a risky message needs more");
-        assert!(covered(0.6, 0.5, Some(0.6)));
-        assert!(!covered(0.45, 0.5, None), "no model score: the policy bar");
     }
 
     #[test]

@@ -33,13 +33,6 @@ pub struct FitSettings {
     /// Share of answerable messages all triage together may send to a
     /// human in cross-validation (the goal is at most 10%).
     pub false_escalation_budget: f32,
-    /// The not-answerable gate never sits above this: a message the model
-    /// thinks more likely than not needs a human (in some part) is not
-    /// answered from the KB whatever the budget allows. Chosen on `train/`'s
-    /// cross-validated scores together with the answerability bar
-    /// (`kb::answerable::covered`): the highest cap at which no
-    /// must-escalate message was answered.
-    pub risk_cap: f32,
     pub folds: usize,
     pub seed: u64,
 }
@@ -53,7 +46,6 @@ impl Default for FitSettings {
             recall_margin: 0.8,
             reason_budget: 0.02,
             false_escalation_budget: 0.08,
-            risk_cap: 0.66,
             folds: 5,
             seed: 13,
         }

@@ -139,6 +139,5 @@ pub async fn classify(subject: &str, body: &str) -> Triage {
         evidence,
         prompt_injection: rules.prompt_injection,
         model_version: Some(model.version.clone()),
-        not_answerable: Some(scores[0]),
     }
 }

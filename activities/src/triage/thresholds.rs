@@ -25,8 +25,7 @@ fn budget_threshold(mut scores: Vec<f32>, budget: usize) -> f32 {
 ///   the budget's threshold (recall as high as the budget allows).
 /// - Angry, human and no-answer fire at their best F1 (never when poor).
 /// - The not-answerable gate (slot 0) is then lowered as far as the total
-///   false-escalation rate stays within `settings.false_escalation_budget`,
-///   and at least to `settings.risk_cap`.
+///   false-escalation rate stays within `settings.false_escalation_budget`.
 pub fn thresholds(scores: &[Vec<f32>], classes: &[usize], settings: &FitSettings) -> Vec<f32> {
     let mut out = vec![NEVER; CLASSES.len()];
     let answerable: Vec<usize> = (0..scores.len()).filter(|i| classes[*i] == 0).collect();
@@ -77,7 +76,6 @@ pub fn thresholds(scores: &[Vec<f32>], classes: &[usize], settings: &FitSettings
         }
         out[0] = gate;
     }
-    out[0] = out[0].min(settings.risk_cap);
     out
 }
 

@@ -86,11 +86,7 @@ impl Run<'_> {
                 self.raced(
                     Call::SearchKb(query),
                     deadline,
-                    Resume::Searched {
-                        message,
-                        deadline,
-                        triage_risk: triage.not_answerable,
-                    },
+                    Resume::Searched { message, deadline },
                 )
             }
             DraftingMode::Llm => {
@@ -104,7 +100,6 @@ impl Run<'_> {
         &mut self,
         message: InboundMessage,
         deadline: Option<i64>,
-        triage_risk: Option<f32>,
         outcome: Outcome,
     ) -> Step {
         let kb = match step_result(outcome) {
@@ -119,7 +114,6 @@ impl Run<'_> {
             question: question(&message),
             kb,
             min_confidence: self.policy().min_kb_confidence,
-            triage_risk,
         };
         self.raced(Call::Draft(input), deadline, Resume::Drafted(message))
     }

@@ -43,7 +43,6 @@ pub(crate) enum Resume {
     Searched {
         message: InboundMessage,
         deadline: Option<i64>,
-        triage_risk: Option<f32>,
     },
     Drafted(InboundMessage),
     Checked {
@@ -120,11 +119,7 @@ impl Run<'_> {
                 at,
             } => self.handed_over(message, target, at, outcome),
             Resume::Triaged { message, deadline } => self.triaged(message, deadline, outcome),
-            Resume::Searched {
-                message,
-                deadline,
-                triage_risk,
-            } => self.searched(message, deadline, triage_risk, outcome),
+            Resume::Searched { message, deadline } => self.searched(message, deadline, outcome),
             Resume::Drafted(m) => self.draft_done(m, outcome),
             Resume::Checked {
                 message,

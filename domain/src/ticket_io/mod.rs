@@ -156,10 +156,6 @@ pub struct DraftInput {
     pub question: String,
     pub kb: KbResults,
     pub min_confidence: f32,
-    /// The triage model's not-answerable score for the message (`None`:
-    /// phrase rules decided), for the answerability check.
-    #[serde(default)]
-    pub triage_risk: Option<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -155,7 +155,6 @@ impl Sim {
                         evidence: vec![],
                         prompt_injection: false,
                         model_version: None,
-                        not_answerable: None,
                     }),
                     Call::SearchKb(_) => Outcome::Kb(KbResults {
                         passages: vec![Passage {
