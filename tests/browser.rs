@@ -90,24 +90,7 @@ async fn the_temporal_ui_is_a_desk_listing_tickets_with_cards_named_steps_and_re
     let mut settings = test_settings().await;
     settings.temporal.address = Some(address);
     let app = spawn_app_with(settings, Roles::ALL).await;
-    let phone = unique_phone();
-    let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
-    let params = steward::webhook_sign::whatsapp_form(
-        &phone,
-        "+14155550199",
-        "I was charged twice this month, please refund one of them.",
-        &sid,
-        "Ana Lopez",
-    );
-    assert_eq!(app.post_signed_whatsapp(&params).await.status(), 200);
-    let workflow_id = steward_domain::ticket_workflow_id(steward_domain::Channel::Whatsapp, &phone);
-    let view = eventually("the escalation", Duration::from_secs(60), || async {
-        app.ticket_status(&workflow_id)
-            .await
-            .filter(|v| v.phase == steward_domain::Phase::Escalated)
-    })
-    .await;
-    let number = view.ticket_id.expect("a ticket number");
+    let (workflow_id, number) = app.escalated_refund_ticket().await;
     let mut args = vec![
         std::ffi::OsString::from(&ui),
         workflow_id.into(),

@@ -8,7 +8,6 @@
 use crate::support::*;
 use std::time::Duration;
 use steward::app::Roles;
-use steward_domain::{Channel, Phase, ticket_workflow_id};
 use steward_workflows::TicketWorkflow;
 use temporalio_client::{UntypedQuery, WorkflowDescribeOptions, WorkflowQueryOptions};
 use temporalio_common::HasWorkflowDefinition;
@@ -56,24 +55,7 @@ async fn event_summaries(app: &TestApp, workflow_id: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_escalated_ticket_reads_as_a_ticket_and_its_card_survives_replay() {
     let mut app = spawn_app().await;
-    let phone = unique_phone();
-    let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
-    let params = steward::webhook_sign::whatsapp_form(
-        &phone,
-        "+14155550199",
-        "I was charged twice this month, please refund one of them.",
-        &sid,
-        "Ana Lopez",
-    );
-    assert_eq!(app.post_signed_whatsapp(&params).await.status(), 200);
-    let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
-    let view = eventually("the escalation", Duration::from_secs(60), || async {
-        app.ticket_status(&workflow_id)
-            .await
-            .filter(|v| v.phase == Phase::Escalated)
-    })
-    .await;
-    let number = view.ticket_id.expect("a ticket number");
+    let (workflow_id, number) = app.escalated_refund_ticket().await;
 
     let card = eventually("the card", Duration::from_secs(30), || async {
         current_details(&app, &workflow_id)
@@ -90,7 +72,7 @@ async fn an_escalated_ticket_reads_as_a_ticket_and_its_card_survives_replay() {
     ] {
         assert!(card.contains(&expected), "missing {expected:?} in:\n{card}");
     }
-    let digits = phone.trim_start_matches('+');
+    let digits = workflow_id.rsplit('+').next().unwrap();
     assert!(!card.contains(digits), "the card masks the phone:\n{card}");
 
     let client = steward::temporal::connect(&app.settings.temporal)

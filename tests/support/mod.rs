@@ -291,6 +291,30 @@ impl TestApp {
             .ok()
     }
 
+    /// Ana writes on WhatsApp asking for a refund (a must-escalate reason);
+    /// answers her ticket's workflow id and number once it is escalated.
+    pub async fn escalated_refund_ticket(&self) -> (String, String) {
+        let phone = unique_phone();
+        let sid = format!("SM{}", Uuid::new_v4().simple());
+        let params = steward::webhook_sign::whatsapp_form(
+            &phone,
+            "+14155550199",
+            "I was charged twice this month, please refund one of them.",
+            &sid,
+            "Ana Lopez",
+        );
+        assert_eq!(self.post_signed_whatsapp(&params).await.status(), 200);
+        let workflow_id =
+            steward_domain::ticket_workflow_id(steward_domain::Channel::Whatsapp, &phone);
+        let view = eventually("the escalation", Duration::from_secs(60), || async {
+            self.ticket_status(&workflow_id)
+                .await
+                .filter(|v| v.phase == steward_domain::Phase::Escalated)
+        })
+        .await;
+        (workflow_id, view.ticket_id.expect("a ticket number"))
+    }
+
     /// With `STEWARD_RECORD_HISTORIES=dir`, saves the ticket's history there
     /// (how `tests/histories/` for the replay test was produced).
     pub async fn record_history(&self, workflow_id: &str, name: &str) {
