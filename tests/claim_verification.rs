@@ -18,15 +18,7 @@ const WAIT: Duration = Duration::from_secs(60);
 async fn submit(app: &TestApp, phone: &str, message: &str) -> Value {
     let form = json!({"name": "Ana Lima", "email": "ana.lima@example.com", "phone": phone,
                       "category": "question", "subject": "Exports", "message": message, "website": ""});
-    let response = app
-        .http
-        .post(format!("{}/api/support/submit", app.base_url))
-        .json(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    app.submit_web_form(&form).await
 }
 
 fn uk_phone() -> String {

@@ -19,15 +19,7 @@ const WAIT: Duration = Duration::from_secs(60);
 async fn submit_form(app: &TestApp, email: &str, phone: &str, message: &str) -> Value {
     let form = json!({"name": "Form User", "email": email, "phone": phone, "category": "question",
                       "subject": "Password reset", "message": message, "website": ""});
-    let response = app
-        .http
-        .post(format!("{}/api/support/submit", app.base_url))
-        .json(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    app.submit_web_form(&form).await
 }
 
 /// The public API's view of a web ticket once the bot has answered it.

@@ -9,15 +9,7 @@ use serde_json::{Value, json};
 async fn submit(app: &TestApp, email: &str, message: &str) -> Value {
     let form = json!({"name": "Ana Lima", "email": email, "phone": "", "category": "question",
                       "subject": "Password reset", "message": message, "website": ""});
-    let response = app
-        .http
-        .post(format!("{}/api/support/submit", app.base_url))
-        .json(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    app.submit_web_form(&form).await
 }
 
 #[tokio::test]

@@ -291,6 +291,19 @@ impl TestApp {
             .ok()
     }
 
+    /// Posts the web support form as JSON; its JSON answer (must be 200).
+    pub async fn submit_web_form(&self, form: &serde_json::Value) -> serde_json::Value {
+        let response = self
+            .http
+            .post(format!("{}/api/support/submit", self.base_url))
+            .json(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
     /// Ana writes on WhatsApp asking for a refund (a must-escalate reason);
     /// answers her ticket's workflow id and number once it is escalated.
     pub async fn escalated_refund_ticket(&self) -> (String, String) {
