@@ -16,7 +16,7 @@ use serde_json::json;
 use std::time::Duration;
 use steward::app::Roles;
 use steward::webhook_sign::whatsapp_form;
-use steward_activities::config::{GmailSettings, TwilioSettings};
+use steward_activities::config::TwilioSettings;
 use steward_domain::{Channel, ticket_workflow_id};
 use steward_gateway::twilio::{Algorithm, signature_with};
 use steward_workflows::ticket::AgentReplyInput;
@@ -52,18 +52,7 @@ async fn gmail_app_with(
     let google = Google::new(&mailbox);
     let url = google.clone().start().await;
     let mut settings = test_settings().await;
-    settings.activities.gmail = GmailSettings {
-        api_base: url.clone(),
-        token_url: format!("{url}/token"),
-        client_id: google::CLIENT_ID.into(),
-        client_secret: google::CLIENT_SECRET.into(),
-        refresh_token: google::REFRESH_TOKEN.into(),
-        mailbox,
-        pubsub_topic: google::TOPIC.into(),
-        poll_interval_secs,
-        renew_before_secs: 86_400,
-        signature: "Acme Support".into(),
-    };
+    settings.activities.gmail = google.settings(&url, poll_interval_secs);
     settings.gateway.gmail_push_service_account = google::PUSH_ACCOUNT.into();
     settings.gateway.google_jwks_url = format!("{url}/oauth2/v3/certs");
     configure(&mut settings);

@@ -11,10 +11,9 @@ mod support;
 use std::time::Duration;
 use steward::app::Roles;
 use steward::webhook_sign::whatsapp_form;
-use steward_activities::config::GmailSettings;
 use steward_domain::{Channel, ticket_workflow_id};
 use steward_workflows::TicketWorkflow;
-use support::google::{self, GmailSendMode, Google};
+use support::google::{GmailSendMode, Google};
 use support::standins::{HumanQueue, OUR_WHATSAPP, SendMode, Twilio, twilio_settings};
 use support::*;
 use temporalio_client::{WorkflowDescribeOptions, WorkflowExecutionStatus};
@@ -48,18 +47,7 @@ async fn gmail_app() -> (TestApp, Google) {
     let google = Google::new(&mailbox);
     let url = google.clone().start().await;
     let mut settings = test_settings().await;
-    settings.activities.gmail = GmailSettings {
-        api_base: url.clone(),
-        token_url: format!("{url}/token"),
-        client_id: google::CLIENT_ID.into(),
-        client_secret: google::CLIENT_SECRET.into(),
-        refresh_token: google::REFRESH_TOKEN.into(),
-        mailbox,
-        pubsub_topic: google::TOPIC.into(),
-        poll_interval_secs: 1,
-        renew_before_secs: 86_400,
-        signature: "Acme Support".into(),
-    };
+    settings.activities.gmail = google.settings(&url, 1);
     let app = with_kb(settings).await;
     eventually("the first sync and watch", WAIT, || async {
         (google.watches() >= 1).then_some(())

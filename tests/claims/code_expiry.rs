@@ -66,15 +66,9 @@ async fn each_code_sent_has_an_expiry_workflow_that_kills_it_when_it_fires() {
     );
     assert!(!summary.contains(&phone), "masked: {summary}");
     let named = eventually("the expiry timer", WAIT, || async {
-        let events = watch
-            .fetch_history(Default::default())
-            .into_events()
-            .await
-            .ok()?;
-        events
-            .iter()
-            .filter_map(|e| e.user_metadata.as_ref()?.summary.as_ref())
-            .filter_map(|p| serde_json::from_slice::<String>(&p.data).ok())
+        let summaries = app.event_summaries(&workflow_id).await;
+        summaries
+            .into_iter()
             .find(|s| s.starts_with("claim code expiry"))
     })
     .await;

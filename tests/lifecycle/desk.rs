@@ -34,24 +34,6 @@ async fn current_details(app: &TestApp, workflow_id: &str) -> Option<String> {
     json["currentDetails"].as_str().map(str::to_owned)
 }
 
-/// Every summary written on the ticket's history events, in order.
-async fn event_summaries(app: &TestApp, workflow_id: &str) -> Vec<String> {
-    let client = steward::temporal::connect(&app.settings.temporal)
-        .await
-        .unwrap();
-    let events = client
-        .get_workflow_handle::<TicketWorkflow>(workflow_id)
-        .fetch_history(Default::default())
-        .into_events()
-        .await
-        .unwrap();
-    events
-        .iter()
-        .filter_map(|e| e.user_metadata.as_ref()?.summary.as_ref())
-        .filter_map(|p| serde_json::from_slice::<String>(&p.data).ok())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_escalated_ticket_reads_as_a_ticket_and_its_card_survives_replay() {
     let mut app = spawn_app().await;
@@ -91,7 +73,7 @@ async fn an_escalated_ticket_reads_as_a_ticket_and_its_card_survives_replay() {
     // The next timer (the acknowledgement's warning comes due first)
     // starts in the task after the escalation.
     let summaries = eventually("the named ack timer", Duration::from_secs(30), || async {
-        let summaries = event_summaries(&app, &workflow_id).await;
+        let summaries = app.event_summaries(&workflow_id).await;
         summaries
             .iter()
             .any(|s| s.starts_with("acknowledgement warning — tier 1, "))

@@ -172,6 +172,26 @@ impl Google {
         }
     }
 
+    /// Steward's Gmail settings for this stand-in, served at `url`.
+    pub fn settings(
+        &self,
+        url: &str,
+        poll_interval_secs: u64,
+    ) -> steward_activities::config::GmailSettings {
+        steward_activities::config::GmailSettings {
+            api_base: url.to_owned(),
+            token_url: format!("{url}/token"),
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            refresh_token: REFRESH_TOKEN.into(),
+            mailbox: self.address.clone(),
+            pubsub_topic: TOPIC.into(),
+            poll_interval_secs,
+            renew_before_secs: 86_400,
+            signature: "Acme Support".into(),
+        }
+    }
+
     pub fn key(&self) -> &SigningKey {
         &self.key
     }

@@ -328,6 +328,25 @@ impl TestApp {
         (workflow_id, view.ticket_id.expect("a ticket number"))
     }
 
+    /// Every summary written on a workflow's history events (named timers
+    /// and activities, the start summary), in order.
+    pub async fn event_summaries(&self, workflow_id: &str) -> Vec<String> {
+        let client = steward::temporal::connect(&self.settings.temporal)
+            .await
+            .unwrap();
+        let events = client
+            .get_workflow_handle::<TicketWorkflow>(workflow_id)
+            .fetch_history(Default::default())
+            .into_events()
+            .await
+            .unwrap();
+        events
+            .iter()
+            .filter_map(|e| e.user_metadata.as_ref()?.summary.as_ref())
+            .filter_map(|p| serde_json::from_slice::<String>(&p.data).ok())
+            .collect()
+    }
+
     /// With `STEWARD_RECORD_HISTORIES=dir`, saves the ticket's history there
     /// (how `tests/histories/` for the replay test was produced).
     pub async fn record_history(&self, workflow_id: &str, name: &str) {
