@@ -59,6 +59,21 @@ pub struct RunningApp {
 /// Starts the requested roles and returns once they are running.
 pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningApp> {
     steward_activities::kb::remote::configure(&settings.activities.embeddings);
+    // The gateway binds first: with port 0 (tests) its address is known
+    // only then, and the worker links status pages on the same public URL.
+    let mut settings = settings.clone();
+    let gateway_listener = if roles.gateway {
+        let listener = tokio::net::TcpListener::bind(&settings.gateway.listen)
+            .await
+            .with_context(|| format!("binding the gateway to {}", settings.gateway.listen))?;
+        if settings.gateway.public_base_url.is_empty() {
+            settings.gateway.public_base_url = format!("http://{}", listener.local_addr()?);
+        }
+        Some(listener)
+    } else {
+        None
+    };
+    let settings = &settings;
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let pool =
@@ -123,15 +138,9 @@ pub async fn start(settings: &Settings, roles: Roles) -> anyhow::Result<RunningA
     }
 
     let (mut gateway_addr, mut public_base_url, mut producer) = (None, None, None);
-    if roles.gateway {
-        let listener = tokio::net::TcpListener::bind(&settings.gateway.listen)
-            .await
-            .with_context(|| format!("binding the gateway to {}", settings.gateway.listen))?;
+    if let Some(listener) = gateway_listener {
         let addr = listener.local_addr()?;
-        let mut config = settings.gateway.clone();
-        if config.public_base_url.is_empty() {
-            config.public_base_url = format!("http://{addr}");
-        }
+        let config = settings.gateway.clone();
         let inbound =
             InboundProducer::new(&settings.kafka).context("creating the Kafka producer")?;
         let readiness = Readiness {

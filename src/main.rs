@@ -262,11 +262,7 @@ async fn main() -> anyhow::Result<()> {
             url,
         } => {
             let sid = sid.unwrap_or_else(|| format!("SM{}", uuid::Uuid::new_v4().simple()));
-            let base = url
-                .or_else(|| {
-                    Some(settings.gateway.public_base_url.clone()).filter(|u| !u.is_empty())
-                })
-                .unwrap_or_else(|| format!("http://{}", settings.gateway.listen));
+            let base = url.unwrap_or_else(|| settings.gateway.public_url());
             let form = webhook_sign::whatsapp_form(&from, &to, &body, &sid, &name);
             println!(
                 "{}",

@@ -68,9 +68,7 @@ async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<
     let mut activity_settings = settings.activities.clone();
     activity_settings.status_links = Some(StatusLinks {
         secret: settings.gateway.ticket_link_secret.clone(),
-        base_url: Some(settings.gateway.public_base_url.clone())
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| format!("http://{}", settings.gateway.listen)),
+        base_url: settings.gateway.public_url(),
     });
     let code_timers = Arc::new(ClaimCodeTimers {
         client: client.clone(),

@@ -50,6 +50,17 @@ fn is_placeholder(value: &str) -> bool {
 }
 
 impl GatewayConfig {
+    /// Where customers and providers reach the gateway: `public_base_url`,
+    /// else `http://` + the listen address (`steward::app` sets the bound
+    /// address here when the gateway runs in the process).
+    pub fn public_url(&self) -> String {
+        if self.public_base_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_base_url.trim_end_matches('/').to_owned()
+        }
+    }
+
     /// The parsed `trusted_proxies`.
     pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
         crate::rate_limit::parse_networks(&self.trusted_proxies)

@@ -62,7 +62,10 @@ async fn a_continued_web_ticket_mails_its_link_to_the_address_on_that_ticket() {
     })
     .await;
     assert!(
-        mailed.contains(&format!("/support/tickets/{reference}?token={token}")),
+        mailed.contains(&format!(
+            "{}/support/tickets/{reference}?token={token}",
+            app.base_url
+        )),
         "{mailed}"
     );
     app.stop().await;
