@@ -8,22 +8,11 @@ use steward_domain::Channel;
 use steward_domain::ticket_io::{VerificationNote, VerificationOutcome};
 
 /// `+1555•••0101`, `j•••@gmail.com`: enough for the customer to recognise
-/// what they typed, not enough to read someone's number off a screen.
+/// what they typed, not enough to read someone's number off a screen (the
+/// desk card masks contacts the same way).
 pub(super) fn masked(kind: &str, value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
     match kind {
-        "phone" if chars.len() > 7 => {
-            let head: String = chars.iter().take(5).collect();
-            let tail: String = chars.iter().skip(chars.len() - 4).collect();
-            format!("{head}•••{tail}")
-        }
-        "email" => match value.split_once('@') {
-            Some((local, domain)) => {
-                let first: String = local.chars().take(1).collect();
-                format!("{first}•••@{domain}")
-            }
-            None => "•••".into(),
-        },
+        "phone" | "email" => steward_domain::desk_view::mask_contact(value),
         _ => value.to_owned(),
     }
 }

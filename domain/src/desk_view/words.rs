@@ -38,7 +38,8 @@ pub fn mask_contact(value: &str) -> String {
         return format!("{first}•••@{}", shorten(domain, 40));
     }
     let chars: Vec<char> = value.chars().filter(|c| !c.is_whitespace()).collect();
-    if chars.len() <= 6 {
+    // Five shown in front and four behind: anything shorter would show it all.
+    if chars.len() <= 9 {
         return "•••".into();
     }
     let head: String = chars.iter().take(5).collect();
@@ -99,6 +100,11 @@ mod tests {
         assert_eq!(mask_contact("+44 7911 123456"), "+4479•••3456");
         assert_eq!(mask_contact("émile@exemple.fr"), "é•••@exemple.fr");
         assert_eq!(mask_contact("12345"), "•••");
+        assert_eq!(
+            mask_contact("+12345678"),
+            "•••",
+            "a short number is not shown whole"
+        );
     }
 
     #[test]
