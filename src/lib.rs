@@ -12,7 +12,7 @@
 //! - [`eval`], [`eval_score`], [`eval_history`], [`eval_identity`]: `steward eval`
 //!   over a labelled dataset, scored from what each ticket's workflow did.
 //! - [`train`]: `steward train`, the triage model fitted on a dataset.
-//! - [`bench`]: `steward bench kb`, search latency at scale.
+//! - [`bench`]: `steward bench`, the stack under load beside the platform's limits.
 //! - [`dev`]: `steward dev`, the whole stack in one command.
 //! - [`desk_views`]: `steward desk`, the agents' saved views of the Temporal UI.
 //! - [`webhook_sign`]: signed test webhooks for trying the stack by hand.

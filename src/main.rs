@@ -69,10 +69,14 @@ enum Command {
         #[arg(long)]
         report_on: Option<PathBuf>,
     },
-    /// Benchmarks (reported, never asserted).
+    /// The whole stack under load, beside the platform's own limits:
+    /// JSON on stdout, report.md and latency.png in --out (reported,
+    /// never asserted). Build optimised: `cargo run --profile fast`.
     Bench {
         #[command(subcommand)]
-        command: BenchCommand,
+        command: Option<BenchCommand>,
+        #[command(flatten)]
+        load: BenchLoad,
     },
     /// Exits 0 when GET URL answers 2xx (container health checks; the
     /// runtime image has no curl).
@@ -103,6 +107,52 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+}
+
+/// How much each stage of `steward bench` offers (defaults: issue 15's).
+#[derive(clap::Args)]
+struct BenchLoad {
+    /// Print only the JSON object.
+    #[arg(long)]
+    json: bool,
+    /// The fixed offered rate of the acknowledgement figure (req/s)…
+    #[arg(long, default_value_t = 500)]
+    rate: u32,
+    /// …held this long (s).
+    #[arg(long, default_value_t = 10)]
+    rate_secs: u64,
+    /// Further offered rates for the latency curve (req/s)…
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100,250,1000,1500,2000,3000"
+    )]
+    curve: Vec<u32>,
+    /// …each held this long (s).
+    #[arg(long, default_value_t = 2)]
+    step_secs: u64,
+    /// Webhooks posted at once in the burst.
+    #[arg(long, default_value_t = 5_000)]
+    burst: usize,
+    /// Tickets timed one at a time, idle and under load.
+    #[arg(long, default_value_t = 50)]
+    probes: usize,
+    /// Tickets offered at --ticket-rate for inbound → reply and tickets/s.
+    #[arg(long, default_value_t = 500)]
+    tickets: usize,
+    #[arg(long, default_value_t = 50)]
+    ticket_rate: u32,
+    #[arg(long, default_value_t = 10_000)]
+    passages: usize,
+    #[arg(long, default_value_t = 200)]
+    queries: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    customers: usize,
+    #[arg(long, default_value = "demo-kb")]
+    kb: PathBuf,
+    /// Where report.json, report.md and latency.png go.
+    #[arg(long, default_value = "bench/results/latest")]
+    out: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -176,12 +226,40 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Bench {
             command:
-                BenchCommand::Kb {
+                Some(BenchCommand::Kb {
                     kb,
                     passages,
                     queries,
-                },
-        } => steward::bench::kb(settings.database.url(), &kb, passages, queries).await,
+                }),
+            ..
+        } => steward::bench::kb::kb(settings.database.url(), &kb, passages, queries).await,
+        Command::Bench {
+            command: None,
+            load,
+        } => {
+            let options = steward::bench::BenchOptions {
+                rate: load.rate,
+                rate_secs: load.rate_secs,
+                curve: load.curve,
+                step_secs: load.step_secs,
+                burst: load.burst,
+                probes: load.probes,
+                tickets: load.tickets,
+                ticket_rate: load.ticket_rate,
+                passages: load.passages,
+                queries: load.queries,
+                customers: load.customers,
+                kb_dir: load.kb,
+                out: load.out,
+            };
+            let report = steward::bench::run(settings, options).await?;
+            if load.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+            Ok(())
+        }
         Command::Eval {
             dataset,
             json,

@@ -45,6 +45,19 @@ impl Supervised {
         cwd: &Path,
         log: &Path,
     ) -> anyhow::Result<Self> {
+        Self::spawn_with_env(name, program, args, &[], cwd, log)
+    }
+
+    /// [`Supervised::spawn`] with extra environment variables (a role's
+    /// `STEWARD_*` settings, for `steward bench`).
+    pub fn spawn_with_env(
+        name: &'static str,
+        program: &Path,
+        args: &[OsString],
+        env: &[(String, String)],
+        cwd: &Path,
+        log: &Path,
+    ) -> anyhow::Result<Self> {
         let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -56,6 +69,7 @@ impl Supervised {
             .arg(name)
             .arg(program)
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .current_dir(cwd)
             // Its own process group: a terminal's Ctrl-C (SIGINT to the whole
             // foreground group) must reach only us, so that the servers stay
@@ -68,6 +82,22 @@ impl Supervised {
             .with_context(|| format!("starting {name} ({})", program.display()))?;
         tracing::info!(name, program = %program.display(), log = %log.display(), "started");
         Ok(Self { name, child })
+    }
+
+    /// The supervised program's own process id (the supervisor's child),
+    /// once it has started.
+    pub fn program_pid(&self) -> Option<u32> {
+        let supervisor = self.child.id().to_string();
+        let entries = std::fs::read_dir("/proc").ok()?;
+        entries.flatten().find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (comm) state ppid …`: comm may hold spaces, so read
+            // after its closing parenthesis.
+            let after = stat.rsplit_once(')')?.1;
+            let ppid = after.split_whitespace().nth(1)?;
+            (ppid == supervisor).then_some(pid)
+        })
     }
 
     /// Whether the supervised process has already exited.

@@ -8,6 +8,8 @@
 //!   crate cannot reach the implementations or their I/O crates.
 //! - [`mailbox`]: `MailboxWorkflow`, one per Gmail mailbox: history syncs
 //!   on push or poll, watch renewal.
+//! - [`round_trips`]: `RoundTripsWorkflow`, `steward bench`'s baseline: only
+//!   activity round trips, to compare the ticket rate with the platform's.
 //! - [`search_attributes`]: the custom search attributes ops query in the
 //!   Temporal Web UI (`TicketStatus = 'escalated' AND SlaDeadline < now`).
 //! - [`ticket`]: `TicketWorkflow`, one per open ticket, started or signalled
@@ -16,6 +18,7 @@
 pub mod claim_code;
 pub mod contracts;
 pub mod mailbox;
+pub mod round_trips;
 pub mod search_attributes;
 pub mod ticket;
 
@@ -23,6 +26,7 @@ pub use claim_code::ClaimCodeWorkflow;
 pub use mailbox::{
     MailboxProgress, MailboxPush, MailboxStart, MailboxWorkflow, mailbox_workflow_id,
 };
+pub use round_trips::RoundTripsWorkflow;
 pub use ticket::state::{TicketState, TicketView};
 pub use ticket::{DeliveryStatusInput, TicketStart, TicketWorkflow};
 

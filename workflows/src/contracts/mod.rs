@@ -49,6 +49,10 @@ activity_contract!(
     ExpireClaimCode, "expire_claim_code", ClaimCodeWatch => ClaimCodeFate
 );
 activity_contract!(
+    /// `steward bench`'s baseline activity: answers its input, no I/O.
+    BenchEcho, "bench_echo", u32 => u32
+);
+activity_contract!(
     /// Guardrails: answer or escalate, with reason and confidence.
     TriageMessage, "triage_message", TriageInput => Triage
 );

@@ -1,0 +1,173 @@
+//! `steward bench`: the whole stack under load over loopback, every figure
+//! beside the platform's own limit measured in the same run, reported as
+//! JSON, a Markdown report and a PNG plot. Nothing here asserts a time.
+//!
+//! - [`kb`]: knowledge-base search at scale (`steward bench kb` alone too).
+//! - [`stack`]: the throwaway stack: servers, database, the roles as child
+//!   processes (so each has its own RSS) and a Twilio stand-in.
+//! - [`load`]: signed webhooks at a fixed offered rate, open loop.
+//! - [`replies`]: inbound → reply latency, read at the Twilio stand-in.
+//! - [`platform`]: the empty-workflow baseline and raw produce latency.
+//! - [`lookup`]: customer lookup at a million customers.
+//! - [`report`], [`plot`]: the Markdown report and its PNG plot.
+
+pub mod kb;
+mod load;
+mod lookup;
+mod platform;
+mod plot;
+mod replies;
+mod report;
+mod stack;
+mod standin;
+
+use crate::settings::Settings;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How much load each stage offers (defaults: the figures issue 15 asks for).
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// The fixed offered rate of the acknowledgement figure (req/s).
+    pub rate: u32,
+    /// How long the fixed rate is held.
+    pub rate_secs: u64,
+    /// Further offered rates for the latency curve, each held `step_secs`.
+    pub curve: Vec<u32>,
+    pub step_secs: u64,
+    /// Webhooks posted at once, as fast as they are accepted.
+    pub burst: usize,
+    /// Tickets timed one at a time (idle, then under load).
+    pub probes: usize,
+    /// Tickets offered at `ticket_rate` for inbound → reply and tickets/s.
+    pub tickets: usize,
+    pub ticket_rate: u32,
+    pub passages: usize,
+    pub queries: usize,
+    pub customers: usize,
+    pub kb_dir: PathBuf,
+    /// Where the report and plot go.
+    pub out: PathBuf,
+}
+
+/// Runs every stage and writes the report; answers the JSON it printed.
+pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<Value> {
+    let started = Instant::now();
+    let mut figures = serde_json::Map::new();
+    let bench = stack::BenchStack::start(settings, &opts).await?;
+    let result = stages(&bench, &opts, &mut figures).await;
+    figures.insert("rss_mb".into(), bench.rss());
+    bench.stop().await;
+    result?;
+    let out = json!({
+        "machine": report::machine(),
+        "options": {
+            "rate": opts.rate, "rate_secs": opts.rate_secs, "curve": opts.curve,
+            "step_secs": opts.step_secs, "burst": opts.burst, "probes": opts.probes,
+            "tickets": opts.tickets, "ticket_rate": opts.ticket_rate,
+            "passages": opts.passages, "queries": opts.queries, "customers": opts.customers,
+        },
+        "figures": figures,
+        "wall_secs": started.elapsed().as_secs(),
+    });
+    report::write(&opts.out, &out)?;
+    Ok(out)
+}
+
+async fn stages(
+    bench: &stack::BenchStack,
+    opts: &BenchOptions,
+    figures: &mut serde_json::Map<String, Value>,
+) -> anyhow::Result<()> {
+    progress("raw produce latency to the broker");
+    figures.insert(
+        "raw_produce_ms".into(),
+        platform::raw_produce(bench, 2_000).await?,
+    );
+
+    progress("inbound → reply, idle, one ticket at a time");
+    let idle = replies::one_at_a_time(bench, opts.probes).await?;
+    let round_trips = bench.activity_round_trips(&idle.last_workflow).await?;
+    figures.insert("inbound_to_reply_idle_ms".into(), idle.figures());
+
+    progress("inbound → reply at an offered rate, and tickets/s");
+    let paced = replies::offered(bench, opts.tickets, opts.ticket_rate).await?;
+    progress("the platform's limit: empty workflows with the same round trips");
+    let baseline = platform::empty_workflows(bench, opts.tickets, round_trips).await?;
+    let tickets_per_sec = paced.per_sec;
+    figures.insert(
+        "tickets".into(),
+        json!({
+            "inbound_to_reply_ms": paced.figures(),
+            "tickets_per_sec": tickets_per_sec,
+            "activity_round_trips_per_ticket": round_trips,
+            "empty_workflows_per_sec": baseline,
+            "ratio_to_empty_workflows": tickets_per_sec / baseline.max(f64::MIN_POSITIVE),
+        }),
+    );
+
+    // Acknowledgement alone: intake paused, so the worker's CPU is not in
+    // the gateway's latency; the records wait in Kafka for the burst stage.
+    bench.pause_intake().await?;
+    let mut curve = Vec::new();
+    let mut rates = opts.curve.clone();
+    rates.push(opts.rate);
+    rates.sort_unstable();
+    rates.dedup();
+    for rate in rates {
+        let secs = if rate == opts.rate {
+            opts.rate_secs
+        } else {
+            opts.step_secs
+        };
+        progress(&format!(
+            "webhook acknowledgement at {rate} req/s for {secs} s"
+        ));
+        curve.push(load::offered_rate(bench, rate, Duration::from_secs(secs)).await?);
+    }
+    let sustained = load::highest_sustained(&curve);
+    figures.insert(
+        "webhook_ack".into(),
+        json!({"curve": curve, "highest_sustained_rate": sustained}),
+    );
+
+    progress("burst: every waiting record and a burst of webhooks, until intake lag is 0");
+    bench.resume_intake().await?;
+    figures.insert("burst".into(), load::burst(bench, opts.burst as u64).await?);
+
+    progress("every ticket answered: open tickets with live timers");
+    let held = replies::until_all_answered(bench, Duration::from_secs(3_600)).await?;
+    progress("inbound → reply, one at a time, with those tickets open");
+    let loaded = replies::one_at_a_time(bench, opts.probes).await?;
+    figures.insert(
+        "open_tickets".into(),
+        json!({
+            "held": held,
+            "inbound_to_reply_under_load_ms": loaded.figures(),
+            "p95_ratio_loaded_to_idle": loaded.p(0.95) / idle.p(0.95).max(f64::MIN_POSITIVE),
+        }),
+    );
+
+    progress("KB search at scale");
+    figures.insert(
+        "kb_search".into(),
+        kb::measure(
+            bench.database_url(),
+            &opts.kb_dir,
+            opts.passages,
+            opts.queries,
+        )
+        .await?,
+    );
+    progress("customer lookup at scale");
+    figures.insert(
+        "customer_lookup".into(),
+        lookup::at_scale(bench.database_url(), opts.customers, 2_000).await?,
+    );
+    Ok(())
+}
+
+fn progress(stage: &str) {
+    eprintln!("[bench] {stage}");
+}
