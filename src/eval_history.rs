@@ -20,6 +20,18 @@ pub struct Ran {
     pub cited: Vec<String>,
 }
 
+/// A local activity's marker (the quick steps since `local-quick-steps`):
+/// its activity type and result.
+fn local_activity(marker: &Value) -> Option<(String, Value)> {
+    if marker["marker_name"].as_str()? != "core_local_activity" {
+        return None;
+    }
+    let details = &marker["details"];
+    let data = decode(&details["data"])?;
+    let name = data["activity_type"].as_str()?.to_owned();
+    Some((name, decode(&details["result"])?))
+}
+
 fn decode(payloads: &Value) -> Option<Value> {
     let data = payloads["payloads"].get(0)?["data"].as_str()?;
     let bytes = base64::engine::general_purpose::STANDARD
@@ -46,18 +58,22 @@ pub fn read(history: &[u8]) -> Ran {
             let name = a["activity_type"]["name"].as_str().unwrap_or("");
             scheduled.insert(event["event_id"].as_i64().unwrap_or(0), name.to_owned());
         }
-        let Some(a) = attributes.get("ActivityTaskCompletedEventAttributes") else {
+        let completed = if let Some(a) = attributes.get("ActivityTaskCompletedEventAttributes") {
+            let id = a["scheduled_event_id"].as_i64().unwrap_or(0);
+            scheduled.get(&id).cloned().zip(decode(&a["result"]))
+        } else {
+            attributes
+                .get("MarkerRecordedEventAttributes")
+                .and_then(local_activity)
+        };
+        let Some((name, result)) = completed else {
             continue;
         };
-        let id = a["scheduled_event_id"].as_i64().unwrap_or(0);
-        let Some(result) = decode(&a["result"]) else {
-            continue;
-        };
-        match scheduled.get(&id).map(String::as_str) {
-            Some("triage_message") if ran.triage_model.is_none() => {
+        match name.as_str() {
+            "triage_message" if ran.triage_model.is_none() => {
                 ran.triage_model = result["model_version"].as_str().map(str::to_owned);
             }
-            Some("search_kb") if ran.retrieved.is_none() => {
+            "search_kb" if ran.retrieved.is_none() => {
                 let mut articles: Vec<String> = result["top_articles"]
                     .as_array()
                     .into_iter()
@@ -73,7 +89,7 @@ pub fn read(history: &[u8]) -> Ran {
                 }
                 ran.retrieved = Some(articles);
             }
-            Some("draft_reply") if ran.cited.is_empty() => {
+            "draft_reply" if ran.cited.is_empty() => {
                 ran.cited = result["cited_articles"]
                     .as_array()
                     .into_iter()
@@ -85,4 +101,33 @@ pub fn read(history: &[u8]) -> Ran {
         }
     }
     ran
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(name: &str) -> Ran {
+        let path = format!("{}/tests/histories/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        read(&std::fs::read(path).unwrap())
+    }
+
+    /// The same ticket recorded before and after `local-quick-steps`: the
+    /// search and the cited articles (and the triage model) are read from activity results
+    /// in one and from local-activity markers in the other.
+    #[test]
+    fn decisions_are_read_from_activity_results_and_local_markers_alike() {
+        let before = recorded("state_machine_answered_resolved_rated");
+        let after = recorded("local_steps_answered_resolved_rated");
+        // The older recording predates model versions in triage results.
+        assert!(after.triage_model.is_some(), "{after:?}");
+        for ran in [&before, &after] {
+            assert!(!ran.cited.is_empty(), "{ran:?}");
+            assert!(
+                ran.retrieved.as_ref().is_some_and(|r| !r.is_empty()),
+                "{ran:?}"
+            );
+        }
+        assert_eq!(before.cited, after.cited);
+    }
 }

@@ -1,10 +1,13 @@
 //! Customer lookup at scale: a scratch database with `customers` customers
-//! (an email and a phone each), then lookups through the very function the
-//! record activity runs (`identity::resolve_customer`, in a transaction).
+//! (an email and a phone each), then, through the record activity's own
+//! functions, the lookup by identity (`crm::customer_for_identity`) and the
+//! whole resolution it is part of (`identity::resolve_customer`: claims,
+//! people sharing a number, references), each in its own transaction.
 
 use super::load::round2;
 use serde_json::{Value, json};
 use std::time::Instant;
+use steward_activities::crm;
 use steward_activities::identity::{Said, resolve_customer};
 use steward_domain::Identity;
 
@@ -43,7 +46,7 @@ pub(super) async fn at_scale(
     }
     sqlx::query("ANALYZE").execute(&pool).await?;
     let loaded_secs = started.elapsed().as_secs_f64();
-    let mut sample = Vec::with_capacity(lookups as usize);
+    let (mut lookup, mut resolution) = (Vec::new(), Vec::new());
     for i in 0..lookups {
         // Spread over the whole table, alternating the kinds of identity.
         let n = (i as usize * 7_919) % customers + 1;
@@ -52,6 +55,11 @@ pub(super) async fn at_scale(
         } else {
             Identity::phone(&format!("+1555{n:07}"))?
         };
+        let t = Instant::now();
+        let mut tx = pool.begin().await?;
+        crm::customer_for_identity(&mut tx, &identity, "").await?;
+        tx.commit().await?;
+        lookup.push(t.elapsed().as_secs_f64() * 1000.0);
         let said = Said {
             sender: &identity,
             display_name: "",
@@ -63,17 +71,20 @@ pub(super) async fn at_scale(
         let mut tx = pool.begin().await?;
         resolve_customer(&mut tx, said, "US").await?;
         tx.commit().await?;
-        sample.push(t.elapsed().as_secs_f64() * 1000.0);
+        resolution.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     pool.close().await;
     let admin = sqlx::PgPool::connect(&format!("{base}/postgres")).await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .execute(&admin)
         .await?;
-    let sorted = crate::stats::sorted(sample);
-    let p = |q: f64| round2(crate::stats::percentile(&sorted, q));
+    let figures = |sample: Vec<f64>| {
+        let sorted = crate::stats::sorted(sample);
+        let p = |q: f64| round2(crate::stats::percentile(&sorted, q));
+        json!({"p50": p(0.5), "p95": p(0.95), "p99": p(0.99)})
+    };
     Ok(json!({
         "customers": customers, "lookups": lookups, "load_secs": round2(loaded_secs),
-        "p50": p(0.5), "p95": p(0.95), "p99": p(0.99),
+        "by_identity_ms": figures(lookup), "whole_resolution_ms": figures(resolution),
     }))
 }

@@ -88,7 +88,7 @@ async fn stages(
 
     progress("inbound → reply, idle, one ticket at a time");
     let idle = replies::one_at_a_time(bench, opts.probes).await?;
-    let round_trips = bench.activity_round_trips(&idle.last_workflow).await?;
+    let (round_trips, local_steps) = bench.activity_round_trips(&idle.last_workflow).await?;
     figures.insert("inbound_to_reply_idle_ms".into(), idle.figures());
 
     progress("inbound → reply at an offered rate, and tickets/s");
@@ -102,6 +102,7 @@ async fn stages(
             "inbound_to_reply_ms": paced.figures(),
             "tickets_per_sec": tickets_per_sec,
             "activity_round_trips_per_ticket": round_trips,
+            "local_steps_per_ticket": local_steps,
             "empty_workflows_per_sec": baseline,
             "ratio_to_empty_workflows": tickets_per_sec / baseline.max(f64::MIN_POSITIVE),
         }),

@@ -47,7 +47,12 @@ pub(super) async fn one_at_a_time(bench: &BenchStack, n: usize) -> anyhow::Resul
             post_whatsapp(bench, serial, QUESTION).await,
             "the gateway refused a webhook"
         );
-        let arrived = wait_for_replies(bench, &[phone.clone()], Duration::from_secs(120)).await?;
+        let arrived = wait_for_replies(
+            bench,
+            std::slice::from_ref(&phone),
+            Duration::from_secs(120),
+        )
+        .await?;
         sorted.push(ms(arrived[&phone], posted));
         last_workflow = ticket_workflow_id(Channel::Whatsapp, &phone);
     }

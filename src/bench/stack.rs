@@ -218,8 +218,12 @@ impl BenchStack {
         Ok(count.count())
     }
 
-    /// How many activities a ticket's workflow scheduled (its round trips).
-    pub(super) async fn activity_round_trips(&self, workflow_id: &str) -> anyhow::Result<u32> {
+    /// How many activity tasks a ticket's workflow scheduled through the
+    /// server (its round trips), and how many steps it ran locally.
+    pub(super) async fn activity_round_trips(
+        &self,
+        workflow_id: &str,
+    ) -> anyhow::Result<(u32, u32)> {
         let history = self
             .client
             .get_workflow_handle::<steward_workflows::TicketWorkflow>(workflow_id)
@@ -227,17 +231,14 @@ impl BenchStack {
             .to_json()
             .await?;
         let history: Value = serde_json::from_slice(&history)?;
-        let scheduled = history["events"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|e| {
-                e["attributes"]
-                    .get("ActivityTaskScheduledEventAttributes")
-                    .is_some()
-            })
-            .count();
-        Ok(scheduled as u32)
+        let events: Vec<&Value> = history["events"].as_array().into_iter().flatten().collect();
+        let count = |wanted: &dyn Fn(&Value) -> bool| {
+            events.iter().filter(|e| wanted(&e["attributes"])).count() as u32
+        };
+        let remote = count(&|a| a.get("ActivityTaskScheduledEventAttributes").is_some());
+        let local =
+            count(&|a| a["MarkerRecordedEventAttributes"]["marker_name"] == "core_local_activity");
+        Ok((remote, local))
     }
 
     /// Resident and peak memory of each role, MB, read from `/proc`.

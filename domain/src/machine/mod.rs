@@ -71,6 +71,11 @@ pub mod patches {
     pub const CLOSED_TICKET_SENDS_NOTHING: &str = "closed-ticket-sends-nothing";
     /// An LLM reply that rests on no retrieved passage is not sent.
     pub const LLM_REPLY_NEEDS_SOURCE: &str = "llm-reply-needs-source";
+    /// The quick steps (policy, triage, draft, reply check) run as local
+    /// activities in the worker: a marker in history instead of a task
+    /// round trip through the server. Not a decision of the machine's:
+    /// only how `workflows` carries out the same requests.
+    pub const LOCAL_QUICK_STEPS: &str = "local-quick-steps";
 }
 
 /// A ticket: its carried state plus the work in progress of this run.

@@ -9,8 +9,8 @@ use steward_domain::desk_view::timer_summary;
 use steward_domain::machine::SearchAttributes;
 use temporalio_workflow::common::search_attributes::Timestamp;
 use temporalio_workflow::{
-    ActivityOptions, CancellableFuture, RetryPolicy, SyncWorkflowContext, TimerOptions,
-    WorkflowContext, WorkflowResult, select,
+    ActivityOptions, CancellableFuture, LocalActivityOptions, RetryPolicy, SyncWorkflowContext,
+    TimerOptions, WorkflowContext, WorkflowResult, select,
 };
 
 pub(super) type Ctx = WorkflowContext<TicketWorkflow>;
@@ -42,6 +42,35 @@ pub(super) fn quick() -> ActivityOptions {
                 .maximum_interval(Duration::from_secs(10))
                 .build(),
         )
+        .build()
+}
+
+/// [`quick`] as a local activity (the same timeout and retries; backoffs
+/// over a minute become durable timers).
+pub(super) fn local_quick(summary: String) -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(Duration::from_secs(30))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_millis(200))
+                .maximum_interval(Duration::from_secs(10))
+                .build(),
+        )
+        .summary(summary)
+        .build()
+}
+
+/// [`drafting`] as a local activity.
+pub(super) fn local_drafting(summary: String) -> LocalActivityOptions {
+    LocalActivityOptions::builder()
+        .start_to_close_timeout(Duration::from_secs(90))
+        .retry_policy(
+            RetryPolicy::builder()
+                .initial_interval(Duration::from_secs(1))
+                .maximum_attempts(3)
+                .build(),
+        )
+        .summary(summary)
         .build()
 }
 
