@@ -32,6 +32,12 @@ pub struct IntakeConfig {
     pub task_queue: String,
     /// Upper bound of the back-off between retries when Temporal is unavailable.
     pub max_backoff_ms: u64,
+    /// How long a fetch may wait at the broker for new records. A broker
+    /// that does not answer a waiting fetch when a record arrives (tansu)
+    /// holds every record this long: librdkafka's 500 ms default was most
+    /// of an idle ticket's time to its reply (`steward bench`). Apache
+    /// Kafka answers at once either way; lower costs only idle fetches.
+    pub fetch_wait_max_ms: u64,
 }
 
 impl Default for IntakeConfig {
@@ -40,6 +46,7 @@ impl Default for IntakeConfig {
             group_id: "steward-intake".into(),
             task_queue: steward_workflows::DEFAULT_TASK_QUEUE.into(),
             max_backoff_ms: 10_000,
+            fetch_wait_max_ms: 10,
         }
     }
 }

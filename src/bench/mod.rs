@@ -9,6 +9,7 @@
 //! - [`replies`]: inbound → reply latency, read at the Twilio stand-in.
 //! - [`platform`]: the empty-workflow baseline and raw produce latency.
 //! - [`lookup`]: customer lookup at a million customers.
+//! - [`profile`]: where an idle ticket's time went, from its history.
 //! - [`report`], [`plot`]: the Markdown report and its PNG plot.
 
 pub mod kb;
@@ -16,6 +17,7 @@ mod load;
 mod lookup;
 mod platform;
 mod plot;
+mod profile;
 mod replies;
 mod report;
 mod stack;
@@ -88,8 +90,13 @@ async fn stages(
 
     progress("inbound → reply, idle, one ticket at a time");
     let idle = replies::one_at_a_time(bench, opts.probes).await?;
-    let (round_trips, local_steps) = bench.activity_round_trips(&idle.last_workflow).await?;
+    let profile = bench.ticket_profile(&idle.last_workflow).await?;
+    let (round_trips, local_steps) = (profile.round_trips, profile.local_steps);
     figures.insert("inbound_to_reply_idle_ms".into(), idle.figures());
+    figures.insert(
+        "idle_ticket_profile".into(),
+        profile.figures(idle.last_posted_unix_ms),
+    );
 
     progress("inbound → reply at an offered rate, and tickets/s");
     let paced = replies::offered(bench, opts.tickets, opts.ticket_rate).await?;

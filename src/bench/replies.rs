@@ -17,6 +17,8 @@ const QUESTION: &str = "Hi! How do I reset my password? I forgot it.";
 pub(super) struct Latencies {
     sorted: Vec<f64>,
     pub(super) last_workflow: String,
+    /// When the last ticket was posted (Unix ms), to line up with its history.
+    pub(super) last_posted_unix_ms: f64,
     pub(super) per_sec: f64,
 }
 
@@ -38,11 +40,13 @@ impl Latencies {
 pub(super) async fn one_at_a_time(bench: &BenchStack, n: usize) -> anyhow::Result<Latencies> {
     let mut sorted = Vec::with_capacity(n);
     let mut last_workflow = String::new();
+    let mut last_posted_unix_ms = 0.0;
     let started = Instant::now();
     for _ in 0..n {
         let serial = bench.next_serial();
         let phone = BenchStack::phone(serial);
         let posted = Instant::now();
+        last_posted_unix_ms = chrono::Utc::now().timestamp_micros() as f64 / 1000.0;
         anyhow::ensure!(
             post_whatsapp(bench, serial, QUESTION).await,
             "the gateway refused a webhook"
@@ -60,6 +64,7 @@ pub(super) async fn one_at_a_time(bench: &BenchStack, n: usize) -> anyhow::Resul
     Ok(Latencies {
         sorted: stats::sorted(sorted),
         last_workflow,
+        last_posted_unix_ms,
         per_sec,
     })
 }
@@ -95,6 +100,7 @@ pub(super) async fn offered(bench: &BenchStack, n: usize, rate: u32) -> anyhow::
     Ok(Latencies {
         sorted: stats::sorted(sorted),
         last_workflow: ticket_workflow_id(Channel::Whatsapp, &phones[n - 1]),
+        last_posted_unix_ms: 0.0,
         per_sec: n as f64 / last.duration_since(start).as_secs_f64(),
     })
 }

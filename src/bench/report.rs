@@ -235,6 +235,20 @@ fn markdown(r: &Value) -> String {
         t["local_steps_per_ticket"],
         num(&t["ratio_to_empty_workflows"])
     );
+    let prof = &f["idle_ticket_profile"];
+    let _ = writeln!(
+        s,
+        "\nWhere the last idle ticket's time went (from its history): webhook → workflow started {} ms (gateway, Kafka, intake), then:\n\n| step | ms |\n|---|---|",
+        num(&prof["webhook_to_workflow_start_ms"])
+    );
+    for step in prof["steps"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            s,
+            "| {} | {} |",
+            step["step"].as_str().unwrap_or(""),
+            num(&step["ms"])
+        );
+    }
     let o = &f["open_tickets"];
     let _ = writeln!(
         s,

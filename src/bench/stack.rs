@@ -5,6 +5,7 @@
 //! is its own and the gateway's latency crosses a real process boundary.
 
 use super::BenchOptions;
+use super::profile::TicketProfile;
 use super::standin::TwilioStandIn;
 use crate::settings::Settings;
 use crate::stack::{self, Supervised};
@@ -218,12 +219,11 @@ impl BenchStack {
         Ok(count.count())
     }
 
-    /// How many activity tasks a ticket's workflow scheduled through the
-    /// server (its round trips), and how many steps it ran locally.
-    pub(super) async fn activity_round_trips(
-        &self,
-        workflow_id: &str,
-    ) -> anyhow::Result<(u32, u32)> {
+    /// A ticket's history: how many activity tasks went through the server
+    /// (its round trips), how many steps ran locally, and where its time
+    /// went (each activity task, each workflow task with the local steps
+    /// it ran, ms; and when the workflow started, Unix ms).
+    pub(super) async fn ticket_profile(&self, workflow_id: &str) -> anyhow::Result<TicketProfile> {
         let history = self
             .client
             .get_workflow_handle::<steward_workflows::TicketWorkflow>(workflow_id)
@@ -231,14 +231,7 @@ impl BenchStack {
             .to_json()
             .await?;
         let history: Value = serde_json::from_slice(&history)?;
-        let events: Vec<&Value> = history["events"].as_array().into_iter().flatten().collect();
-        let count = |wanted: &dyn Fn(&Value) -> bool| {
-            events.iter().filter(|e| wanted(&e["attributes"])).count() as u32
-        };
-        let remote = count(&|a| a.get("ActivityTaskScheduledEventAttributes").is_some());
-        let local =
-            count(&|a| a["MarkerRecordedEventAttributes"]["marker_name"] == "core_local_activity");
-        Ok((remote, local))
+        Ok(TicketProfile::read(&history))
     }
 
     /// Resident and peak memory of each role, MB, read from `/proc`.

@@ -58,6 +58,7 @@ impl Intake {
             // Bounds how long a commit or close can block when the broker is down.
             .set("socket.timeout.ms", "10000")
             .set("client.id", "steward-intake")
+            .set("fetch.wait.max.ms", config.fetch_wait_max_ms.to_string())
             .create_with_context(IntakeContext {
                 in_flight: in_flight.clone(),
             })?;
