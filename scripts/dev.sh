@@ -4,7 +4,7 @@
 # A fresh machine builds the broker and Steward side by side.
 source "$(dirname "$0")/lib.sh"
 cd "$STEWARD_ROOT"
-"$STEWARD_ROOT/scripts/provision.sh" --except-broker
+STEWARD_PROVISION_TESTS=0 "$STEWARD_ROOT/scripts/provision.sh" --except-broker
 start_broker_build
 cargo build --locked --profile fast --bin steward
 wait_for_broker

@@ -149,12 +149,15 @@ main() {
   mkdir -p "$STEWARD_CACHE"
   if [ "${1:-}" = "--broker" ]; then ensure_tansu; return; fi
   ensure_build_tools
-  ensure_deploy_validators
   ensure_postgres
   ensure_pgvector
   ensure_temporal
   ensure_embedding_model
-  ensure_browser
+  # What only the tests use (dev.sh sets STEWARD_PROVISION_TESTS=0).
+  if [ "${STEWARD_PROVISION_TESTS:-1}" = 1 ]; then
+    ensure_deploy_validators
+    ensure_browser
+  fi
   if [ "${1:-}" != "--except-broker" ]; then ensure_tansu; fi
   log "stack provisioned (temporal: $(temporal_bin), tansu: $STEWARD_TANSU_BIN)"
 }
