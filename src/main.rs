@@ -125,7 +125,7 @@ struct BenchLoad {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "100,250,1000,1500,2000,3000"
+        default_value = "100,250,1000,2000"
     )]
     curve: Vec<u32>,
     /// …each held this long (s).
