@@ -198,3 +198,22 @@ pub(super) async fn intake_lag(bench: &BenchStack) -> anyhow::Result<i64> {
 pub(super) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_highest_sustained_rate_has_no_error_keeps_the_rate_and_a_bounded_p99() {
+        let stage = |rate: u64, achieved: f64, errors: u64, p99: f64| json!({"offered_rate": rate, "achieved_rate": achieved, "errors": errors, "p99_ms": p99});
+        let curve = [
+            stage(100, 100.0, 0, 5.0),
+            stage(500, 499.0, 0, 40.0),
+            stage(1000, 990.0, 0, 180.0),
+            stage(2000, 1500.0, 0, 20.0),
+            stage(4000, 4000.0, 3, 20.0),
+        ];
+        assert_eq!(highest_sustained(&curve), Some(500));
+        assert_eq!(highest_sustained(&curve[2..]), None);
+    }
+}

@@ -60,7 +60,8 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<Value
     let bench = stack::BenchStack::start(settings, &opts).await?;
     let result = stages(&bench, &opts, &mut figures).await;
     figures.insert("rss_mb".into(), bench.rss());
-    bench.stop().await;
+    // On failure the servers' and roles' logs stay for a look.
+    bench.stop(result.is_err()).await;
     result?;
     let out = json!({
         "machine": report::machine(),

@@ -108,3 +108,34 @@ impl TicketProfile {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A recorded answered ticket (since `local-quick-steps`): up to its
+    /// first reply, five tasks went through the server and four quick
+    /// steps ran locally, each named on the workflow task it ran in.
+    #[test]
+    fn reads_round_trips_local_steps_and_step_times_up_to_the_first_reply() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/histories/local_steps_answered_resolved_rated.json"
+        );
+        let history: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let profile = TicketProfile::read(&history);
+        assert_eq!((profile.round_trips, profile.local_steps), (5, 4));
+        let steps: Vec<&str> = profile.steps.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(steps.last(), Some(&"activity send_reply"), "{steps:?}");
+        assert!(
+            steps.contains(&"workflow task running triage_message"),
+            "{steps:?}"
+        );
+        assert!(
+            steps.contains(&"workflow task running draft_reply, check_reply"),
+            "{steps:?}"
+        );
+        assert!(profile.steps.iter().all(|(_, ms)| *ms >= 0.0));
+        assert!(profile.started_unix_ms.is_some());
+    }
+}

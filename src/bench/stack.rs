@@ -258,7 +258,9 @@ impl BenchStack {
         json!({"gateway": read(&self.gateway), "intake": intake, "worker": read(&self.worker)})
     }
 
-    pub(super) async fn stop(self) {
+    /// Stops everything and drops the database; the state folder (logs)
+    /// is removed unless `keep_logs`.
+    pub(super) async fn stop(self, keep_logs: bool) {
         if let Some(intake) = self.intake.into_inner() {
             intake.stop().await;
         }
@@ -276,7 +278,11 @@ impl BenchStack {
                 .execute(&admin)
                 .await;
         }
-        let _ = std::fs::remove_dir_all(&self.state);
+        if keep_logs {
+            eprintln!("[bench] logs kept in {}", self.state.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.state);
+        }
     }
 }
 
