@@ -122,7 +122,11 @@ struct BenchLoad {
     #[arg(long, default_value_t = 10)]
     rate_secs: u64,
     /// Further offered rates for the latency curve (req/s)…
-    #[arg(long, value_delimiter = ',', default_value = "100,250,1000,2000")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100,250,1000,1500,2000,3000"
+    )]
     curve: Vec<u32>,
     /// …each held this long (s).
     #[arg(long, default_value_t = 2)]

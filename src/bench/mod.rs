@@ -133,7 +133,14 @@ async fn stages(
         progress(&format!(
             "webhook acknowledgement at {rate} req/s for {secs} s"
         ));
-        curve.push(load::offered_rate(bench, rate, Duration::from_secs(secs)).await?);
+        let stage = load::offered_rate(bench, rate, Duration::from_secs(secs)).await?;
+        let kept_up = load::highest_sustained(std::slice::from_ref(&stage)).is_some();
+        curve.push(stage);
+        // Past the rate it keeps up with, a higher one measures only the
+        // queue (and overloads the dev broker); the fixed rate is still run.
+        if !kept_up && rate > opts.rate {
+            break;
+        }
     }
     let sustained = load::highest_sustained(&curve);
     figures.insert(

@@ -323,6 +323,11 @@ fn role_env(
         ("ACTIVITIES__POLICY__SLA__FIRST_RESPONSE_EMAIL_SECS", "3600"),
         ("ACTIVITIES__POLICY__SLA__FIRST_RESPONSE_WEB_SECS", "3600"),
         ("ACTIVITIES__POLICY__SLA__QUIET_WINDOW_SECS", "3600"),
+        // tansu 0.6 panics (and then answers nothing) when librdkafka's
+        // idempotent producer bumps its epoch after a message timed out:
+        // past the broker's rate, a long timeout keeps the overload a
+        // latency the curve shows, instead of a dead broker.
+        ("KAFKA__PRODUCE_TIMEOUT_MS", "60000"),
         ("LOG__FILTER", "warn"),
     ]
     .into_iter()
