@@ -122,11 +122,7 @@ struct BenchLoad {
     #[arg(long, default_value_t = 10)]
     rate_secs: u64,
     /// Further offered rates for the latency curve (req/s)…
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "100,250,1000,1500,2000,3000"
-    )]
+    #[arg(long, value_delimiter = ',', default_value = "100,250,1000")]
     curve: Vec<u32>,
     /// …each held this long (s).
     #[arg(long, default_value_t = 2)]
@@ -157,6 +153,8 @@ struct BenchLoad {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Writes report.md and latency.png again from DIR/report.json.
+    Render { dir: PathBuf },
     /// KB search latency over a generated corpus: hybrid (query embedding
     /// included) beside the raw pgvector query.
     Kb {
@@ -233,6 +231,10 @@ async fn main() -> anyhow::Result<()> {
                 }),
             ..
         } => steward::bench::kb::kb(settings.database.url(), &kb, passages, queries).await,
+        Command::Bench {
+            command: Some(BenchCommand::Render { dir }),
+            ..
+        } => steward::bench::render(&dir),
         Command::Bench {
             command: None,
             load,

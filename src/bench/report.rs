@@ -257,10 +257,18 @@ fn markdown(r: &Value) -> String {
         pct(&o["inbound_to_reply_under_load_ms"]),
         num(&o["p95_ratio_loaded_to_idle"])
     );
+    let d = &f["ack_backlog"];
+    let _ = writeln!(
+        s,
+        "\n## Intake\n\nThe acknowledgement stages' {} records, waiting in Kafka while intake was paused, were handed to Temporal in {} s ({} records/s) once it resumed.",
+        d["records"],
+        num(&d["lag_zero_after_secs"]),
+        num(&d["records_per_sec"])
+    );
     let b = &f["burst"];
     let _ = writeln!(
         s,
-        "\n## Burst\n\n{} records waiting in Kafka plus {} webhooks at once ({} acknowledged, posted in {} s): intake lag zero after **{} s** (peak lag {}). Acknowledged in the whole run: {}; ticket workflows: {}; **lost: {}**.",
+        "\nThen the burst: {} records waiting in Kafka plus {} webhooks at once ({} acknowledged, posted in {} s): intake lag zero after **{} s** (peak lag {}). Acknowledged in the whole run: {}; ticket workflows: {}; **lost: {}**.",
         b["waiting_in_kafka_before"],
         b["webhooks"],
         b["acknowledged"],
