@@ -19,7 +19,7 @@ fn soak() -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_killed_again_and_again_every_ticket_gets_exactly_one_reply() {
-    let (tickets, kills) = if soak() { (600, 30) } else { (150, 10) };
+    let (tickets, kills): (usize, usize) = if soak() { (600, 30) } else { (150, 10) };
     let started = Instant::now();
     let twilio = Twilio::default();
     let (settings, _queue) = with_standins(test_settings().await, &twilio).await;
@@ -31,6 +31,7 @@ async fn worker_killed_again_and_again_every_ticket_gets_exactly_one_reply() {
     let app = spawn_app_with(settings.clone(), roles).await;
     import_demo_kb(&app).await;
     let log = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("faults-worker.log");
+    let _ = std::fs::remove_file(&log);
     let mut worker = WorkerProcess::spawn(&settings, Some(&log));
 
     // One wave of new customers per kill (and one after the last): each
@@ -40,7 +41,9 @@ async fn worker_killed_again_and_again_every_ticket_gets_exactly_one_reply() {
     assert_eq!(waves.len(), kills + 1);
     for (n, wave) in waves.iter().enumerate() {
         let posts = wave.iter().map(|phone| async {
-            app.post_signed_whatsapp(&first_message(phone)).await.status()
+            app.post_signed_whatsapp(&first_message(phone))
+                .await
+                .status()
         });
         let statuses = futures::future::join_all(posts).await;
         assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
@@ -50,9 +53,11 @@ async fn worker_killed_again_and_again_every_ticket_gets_exactly_one_reply() {
         // The worker (a fresh one after a kill) is answering this wave:
         // some replies are out, others are still on their way. Kill it.
         let wave_answered = || wave.iter().filter(|p| answered(&twilio, p)).count();
-        eventually("the worker answering its wave", Duration::from_secs(120), || async {
-            (wave_answered() >= wave.len() / 3).then_some(())
-        })
+        eventually(
+            "the worker answering its wave",
+            Duration::from_secs(120),
+            || async { (wave_answered() >= wave.len() / 3).then_some(()) },
+        )
         .await;
         worker.kill();
         println!(
@@ -68,7 +73,10 @@ async fn worker_killed_again_and_again_every_ticket_gets_exactly_one_reply() {
 
     let tally = one_reply_each(&app, &twilio, &phones, Duration::from_secs(300)).await;
     println!(
-        "{tickets} tickets, {kills} kills: {tally:?}, {:.1}s",
+        "{tickets} tickets, {kills} kills: {} replies, {} found at Twilio after a crash mid-send, {} send requests, {:.1}s",
+        tally.replies,
+        tally.reconciled,
+        tally.twilio_requests,
         started.elapsed().as_secs_f64()
     );
     assert_eq!(tally.replies, tickets);

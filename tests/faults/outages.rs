@@ -51,7 +51,13 @@ impl Load {
                 let signed = sign_whatsapp(TWILIO_TOKEN.as_bytes(), &base_url, &params);
                 let status = signed.post(&http).await.map_or(0, |r| r.status().as_u16());
                 let phases = (before, load.phase.load(Ordering::SeqCst));
-                let post = Post { phone, params, phases, sent_at, status };
+                let post = Post {
+                    phone,
+                    params,
+                    phases,
+                    sent_at,
+                    status,
+                };
                 load.posts.lock().unwrap().push(post);
             });
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -65,13 +71,18 @@ impl Load {
 
     /// Posts sent and answered wholly within `phase`.
     fn during(&self, phase: u8) -> Vec<Post> {
-        self.posts().into_iter().filter(|p| p.phases == (phase, phase)).collect()
+        self.posts()
+            .into_iter()
+            .filter(|p| p.phases == (phase, phase))
+            .collect()
     }
 
     async fn until_posts_during(&self, phase: u8, count: usize) {
-        eventually("posts during the outage", Duration::from_secs(60), || async {
-            (self.during(phase).len() >= count).then_some(())
-        })
+        eventually(
+            "posts during the outage",
+            Duration::from_secs(60),
+            || async { (self.during(phase).len() >= count).then_some(()) },
+        )
         .await;
     }
 }
@@ -104,14 +115,25 @@ async fn broker_and_temporal_restarted_under_load_lose_no_acknowledged_message()
     load.phase.store(CHANGING, Ordering::SeqCst);
     stack.start_broker().await;
     let restarted = Instant::now();
-    eventually("the gateway acknowledging again", Duration::from_secs(60), || async {
-        let posts = load.posts();
-        posts.iter().any(|p| p.sent_at > restarted && p.status == 200).then_some(())
-    })
+    eventually(
+        "the gateway acknowledging again",
+        Duration::from_secs(60),
+        || async {
+            let posts = load.posts();
+            posts
+                .iter()
+                .any(|p| p.sent_at > restarted && p.status == 200)
+                .then_some(())
+        },
+    )
     .await;
     load.phase.store(UP, Ordering::SeqCst);
     more_replies(replies()).await;
-    println!("broker restarted; {} replies at {:.1}s", replies(), started.elapsed().as_secs_f64());
+    println!(
+        "broker restarted; {} replies at {:.1}s",
+        replies(),
+        started.elapsed().as_secs_f64()
+    );
 
     load.phase.store(CHANGING, Ordering::SeqCst);
     stack.stop_temporal().await;
@@ -123,20 +145,34 @@ async fn broker_and_temporal_restarted_under_load_lose_no_acknowledged_message()
     more_replies(replies()).await;
     load.stop.store(true, Ordering::SeqCst);
     loader.await.unwrap();
-    println!("Temporal restarted; {} replies at {:.1}s", replies(), started.elapsed().as_secs_f64());
+    println!(
+        "Temporal restarted; {} replies at {:.1}s",
+        replies(),
+        started.elapsed().as_secs_f64()
+    );
 
     let posts = load.posts();
     let down = load.during(BROKER_DOWN);
     let statuses: Vec<u16> = down.iter().map(|p| p.status).collect();
-    assert!(statuses.iter().all(|s| *s == 503), "while Kafka was down: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 503),
+        "while Kafka was down: {statuses:?}"
+    );
     for phase in [UP, TEMPORAL_DOWN] {
-        let refused: Vec<_> = load.during(phase).into_iter().filter(|p| p.status != 200).collect();
+        let refused: Vec<_> = load
+            .during(phase)
+            .into_iter()
+            .filter(|p| p.status != 200)
+            .collect();
         assert!(refused.is_empty(), "refused with Kafka up: {refused:?}");
     }
     // Twilio retries what was not acknowledged; now it is.
     let retried: Vec<&Post> = posts.iter().filter(|p| p.status != 200).collect();
     for post in &down {
-        assert!(!answered(&twilio, &post.phone), "a refused message was answered");
+        assert!(
+            !answered(&twilio, &post.phone),
+            "a refused message was answered"
+        );
     }
     for post in &retried {
         assert_eq!(app.post_signed_whatsapp(&post.params).await.status(), 200);

@@ -43,7 +43,10 @@ async fn postgres_restarted_mid_run_every_ticket_finishes_with_one_reply() {
     let (before, during) = phones.split_at(15);
 
     for phone in before {
-        let status = app.post_signed_whatsapp(&first_message(phone)).await.status();
+        let status = app
+            .post_signed_whatsapp(&first_message(phone))
+            .await
+            .status();
         assert_eq!(status, 200);
     }
     eventually("the first replies", Duration::from_secs(120), || async {
@@ -55,7 +58,10 @@ async fn postgres_restarted_mid_run_every_ticket_finishes_with_one_reply() {
     pg.stop();
     let answered_at_crash = before.iter().filter(|p| answered(&twilio, p)).count();
     for phone in during {
-        let status = app.post_signed_whatsapp(&first_message(phone)).await.status();
+        let status = app
+            .post_signed_whatsapp(&first_message(phone))
+            .await
+            .status();
         assert_eq!(status, 200, "the gateway acknowledges without Postgres");
     }
     // Tickets that reached an activity needing Postgres are failing and

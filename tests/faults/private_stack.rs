@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use steward::stack::{self, Supervised};
 
-pub struct PrivateStack {
+pub(crate) struct PrivateStack {
     dir: PathBuf,
     kafka_port: u16,
     temporal_port: u16,
@@ -24,7 +24,7 @@ fn free_port() -> u16 {
 }
 
 impl PrivateStack {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join("faults-stack")
             .join(uuid::Uuid::new_v4().simple().to_string());
@@ -41,16 +41,16 @@ impl PrivateStack {
         private
     }
 
-    pub fn kafka(&self) -> String {
+    pub(crate) fn kafka(&self) -> String {
         format!("127.0.0.1:{}", self.kafka_port)
     }
 
-    pub fn temporal(&self) -> String {
+    pub(crate) fn temporal(&self) -> String {
         format!("127.0.0.1:{}", self.temporal_port)
     }
 
     /// Starts tansu on its port and sqlite file; returns once it listens.
-    pub async fn start_broker(&mut self) {
+    pub(crate) async fn start_broker(&mut self) {
         assert!(self.tansu.is_none(), "the broker runs already");
         let tansu = Supervised::spawn(
             "tansu",
@@ -67,14 +67,14 @@ impl PrivateStack {
     }
 
     /// Stops the broker; returns once its port is closed.
-    pub async fn stop_broker(&mut self) {
+    pub(crate) async fn stop_broker(&mut self) {
         self.tansu.take().expect("the broker runs").stop().await;
         self.wait_closed(self.kafka_port).await;
     }
 
     /// Starts the dev server on its port and database file; returns once
     /// its frontend answers health checks.
-    pub async fn start_temporal(&mut self) {
+    pub(crate) async fn start_temporal(&mut self) {
         assert!(self.temporal.is_none(), "Temporal runs already");
         let mut args = stack::temporal_args(&[("--port", self.temporal_port)], "error");
         args.push("--headless".into());
@@ -99,7 +99,7 @@ impl PrivateStack {
     }
 
     /// Stops the dev server; returns once its port is closed.
-    pub async fn stop_temporal(&mut self) {
+    pub(crate) async fn stop_temporal(&mut self) {
         self.temporal.take().expect("Temporal runs").stop().await;
         self.wait_closed(self.temporal_port).await;
     }
@@ -121,7 +121,7 @@ impl PrivateStack {
 
 impl PrivateStack {
     /// Stops both servers and removes their state.
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if self.tansu.is_some() {
             self.stop_broker().await;
         }

@@ -41,9 +41,11 @@ async fn deliveries(app: &TestApp, phone: &str) -> usize {
 }
 
 async fn until_delivered(app: &TestApp, phone: &str, times: usize) {
-    eventually(&format!("{times} deliveries to the ticket"), WAIT, || async {
-        (deliveries(app, phone).await >= times).then_some(())
-    })
+    eventually(
+        &format!("{times} deliveries to the ticket"),
+        WAIT,
+        || async { (deliveries(app, phone).await >= times).then_some(()) },
+    )
     .await;
 }
 
@@ -102,8 +104,12 @@ fn rewind(settings: &steward::settings::Settings, partition: i32, offset: i64) {
         .create()
         .unwrap();
     let mut list = TopicPartitionList::new();
-    list.add_partition_offset(&settings.kafka.inbound_topic, partition, Offset::Offset(offset))
-        .unwrap();
+    list.add_partition_offset(
+        &settings.kafka.inbound_topic,
+        partition,
+        Offset::Offset(offset),
+    )
+    .unwrap();
     consumer.commit(&list, CommitMode::Sync).unwrap();
 }
 
@@ -120,8 +126,16 @@ async fn a_kafka_record_consumed_again_after_a_rebalance_gets_one_reply() {
     import_demo_kb(&app).await;
     let intake = app::start(&settings, Roles::INTAKE).await.unwrap();
     let phone = unique_phone();
-    assert_eq!(app.post_signed_whatsapp(&first_message(&phone)).await.status(), 200);
-    eventually("the reply", WAIT, || async { answered(&twilio, &phone).then_some(()) }).await;
+    assert_eq!(
+        app.post_signed_whatsapp(&first_message(&phone))
+            .await
+            .status(),
+        200
+    );
+    eventually("the reply", WAIT, || async {
+        answered(&twilio, &phone).then_some(())
+    })
+    .await;
     // The intake leaves the group with its offsets committed past the record.
     intake.shutdown().await;
     let (partition, offset) = committed(&settings);

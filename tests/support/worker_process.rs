@@ -65,9 +65,7 @@ impl WorkerProcess {
                 .append(true)
                 .open(log)
                 .unwrap();
-            command
-                .stdout(file.try_clone().unwrap())
-                .stderr(file);
+            command.stdout(file.try_clone().unwrap()).stderr(file);
         }
         Self {
             child: command.spawn().unwrap(),
