@@ -11,7 +11,7 @@ use crate::support::*;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use steward::app::Roles;
+use steward::app::{self, Roles};
 use steward::webhook_sign::sign_whatsapp;
 
 const UP: u8 = 0;
@@ -31,6 +31,8 @@ struct Post {
 
 #[derive(Clone, Default)]
 struct Load {
+    /// The gateway the next webhooks go to.
+    gateway: Arc<Mutex<String>>,
     posts: Arc<Mutex<Vec<Post>>>,
     phase: Arc<AtomicU8>,
     stop: Arc<AtomicBool>,
@@ -38,11 +40,12 @@ struct Load {
 
 impl Load {
     /// A new customer every 100 ms, each posted without waiting for the last.
-    async fn run(self, base_url: String) {
+    async fn run(self) {
         let http = reqwest::Client::new();
         let mut inflight = tokio::task::JoinSet::new();
         while !self.stop.load(Ordering::SeqCst) {
-            let (load, http, base_url) = (self.clone(), http.clone(), base_url.clone());
+            let base_url = self.gateway.lock().unwrap().clone();
+            let (load, http) = (self.clone(), http.clone());
             inflight.spawn(async move {
                 let phone = unique_phone();
                 let params = first_message(&phone);
@@ -87,33 +90,137 @@ impl Load {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn broker_and_temporal_restarted_under_load_lose_no_acknowledged_message() {
-    let started = Instant::now();
-    let mut stack = PrivateStack::start().await;
-    let twilio = Twilio::default();
-    let mut settings = settings_on(&stack.kafka(), &stack.temporal());
-    settings.kafka.produce_timeout_ms = 2_000;
-    let (settings, _queue) = with_standins(settings, &twilio).await;
-    let app = spawn_app_with(settings, Roles::ALL).await;
-    import_demo_kb(&app).await;
-    let load = Load::default();
-    let loader = tokio::spawn(load.clone().run(app.base_url.clone()));
-    let replies = || twilio.sent.lock().unwrap().len();
-    let more_replies = |than: usize| async move {
-        eventually("replies", Duration::from_secs(120), || async {
-            (replies() >= than + 5).then_some(())
+/// A private stack, the core roles (intake, worker) and a gateway apart
+/// (as deployed), the stand-ins, and a load posting to the gateway.
+struct Run {
+    stack: PrivateStack,
+    twilio: Twilio,
+    core: TestApp,
+    gateway: app::RunningApp,
+    load: Load,
+    loader: tokio::task::JoinHandle<()>,
+    started: Instant,
+}
+
+impl Run {
+    async fn start() -> Self {
+        let started = Instant::now();
+        let stack = PrivateStack::start().await;
+        let twilio = Twilio::default();
+        let mut settings = settings_on(&stack.kafka(), &stack.temporal());
+        settings.kafka.produce_timeout_ms = 2_000;
+        let (settings, _queue) = with_standins(settings, &twilio).await;
+        let core = spawn_app_with(
+            settings.clone(),
+            Roles {
+                gateway: false,
+                ..Roles::ALL
+            },
+        )
+        .await;
+        import_demo_kb(&core).await;
+        let gateway = app::start(&settings, Roles::GATEWAY).await.unwrap();
+        let load = Load::default();
+        *load.gateway.lock().unwrap() = gateway.public_base_url.clone().unwrap();
+        let loader = tokio::spawn(load.clone().run());
+        let run = Self {
+            stack,
+            twilio,
+            core,
+            gateway,
+            load,
+            loader,
+            started,
+        };
+        run.more_replies().await;
+        run
+    }
+
+    fn replies(&self) -> usize {
+        self.twilio.sent.lock().unwrap().len()
+    }
+
+    /// Waits for five more replies than now.
+    async fn more_replies(&self) {
+        let than = self.replies();
+        eventually("more replies", Duration::from_secs(120), || async {
+            (self.replies() >= than + 5).then_some(())
         })
         .await;
-    };
-    more_replies(0).await;
+        println!(
+            "{} replies at {:.1}s",
+            self.replies(),
+            self.started.elapsed().as_secs_f64()
+        );
+    }
 
+    /// Stops the load; every webhook made with Kafka up was acknowledged,
+    /// the refused ones are posted again (as Twilio retries) and must be
+    /// acknowledged now; then one reply per customer.
+    async fn finish(self) {
+        self.load.stop.store(true, Ordering::SeqCst);
+        self.loader.await.unwrap();
+        let posts = self.load.posts();
+        for phase in [UP, TEMPORAL_DOWN] {
+            let refused: Vec<_> = self
+                .load
+                .during(phase)
+                .into_iter()
+                .filter(|p| p.status != 200)
+                .collect();
+            assert!(refused.is_empty(), "refused with Kafka up: {refused:?}");
+        }
+        let retried: Vec<&Post> = posts.iter().filter(|p| p.status != 200).collect();
+        let base_url = self.gateway.public_base_url.clone().unwrap();
+        for post in &retried {
+            let signed = sign_whatsapp(TWILIO_TOKEN.as_bytes(), &base_url, &post.params);
+            let status = signed.post(&self.core.http).await.unwrap().status();
+            assert_eq!(status, 200);
+        }
+        let phones: Vec<String> = posts.iter().map(|p| p.phone.clone()).collect();
+        let tally =
+            one_reply_each(&self.core, &self.twilio, &phones, Duration::from_secs(240)).await;
+        println!(
+            "{} webhooks ({} refused while Kafka was down, {} acknowledged while Temporal was down, {} posted again): {} replies, {:.1}s",
+            posts.len(),
+            self.load.during(BROKER_DOWN).len(),
+            self.load.during(TEMPORAL_DOWN).len(),
+            retried.len(),
+            tally.replies,
+            self.started.elapsed().as_secs_f64()
+        );
+        self.gateway.shutdown().await;
+        self.core.stop().await;
+        self.stack.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_restarted_under_load_refuses_while_down_and_loses_no_acknowledged_message() {
+    let mut run = Run::start().await;
+    let load = run.load.clone();
     load.phase.store(CHANGING, Ordering::SeqCst);
-    stack.stop_broker().await;
+    run.stack.stop_broker().await;
     load.phase.store(BROKER_DOWN, Ordering::SeqCst);
     load.until_posts_during(BROKER_DOWN, 5).await;
+    let statuses: Vec<u16> = load.during(BROKER_DOWN).iter().map(|p| p.status).collect();
+    assert!(
+        statuses.iter().all(|s| *s == 503),
+        "while Kafka was down: {statuses:?}"
+    );
+    assert!(
+        load.during(BROKER_DOWN)
+            .iter()
+            .all(|p| !answered(&run.twilio, &p.phone))
+    );
     load.phase.store(CHANGING, Ordering::SeqCst);
-    stack.start_broker().await;
+    if std::env::var_os("FAULTS_NEW_GATEWAY").is_some() {
+        let settings = run.core.settings.clone();
+        run.gateway.shutdown().await;
+        run.gateway = app::start(&settings, Roles::GATEWAY).await.unwrap();
+        *load.gateway.lock().unwrap() = run.gateway.public_base_url.clone().unwrap();
+    }
+    run.stack.start_broker().await;
     let restarted = Instant::now();
     eventually(
         "the gateway acknowledging again",
@@ -128,65 +235,22 @@ async fn broker_and_temporal_restarted_under_load_lose_no_acknowledged_message()
     )
     .await;
     load.phase.store(UP, Ordering::SeqCst);
-    more_replies(replies()).await;
-    println!(
-        "broker restarted; {} replies at {:.1}s",
-        replies(),
-        started.elapsed().as_secs_f64()
-    );
+    run.more_replies().await;
+    run.finish().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn temporal_restarted_under_load_loses_no_acknowledged_message() {
+    let mut run = Run::start().await;
+    let load = run.load.clone();
     load.phase.store(CHANGING, Ordering::SeqCst);
-    stack.stop_temporal().await;
+    run.stack.stop_temporal().await;
     load.phase.store(TEMPORAL_DOWN, Ordering::SeqCst);
+    // Kafka holds what the gateway acknowledges meanwhile.
     load.until_posts_during(TEMPORAL_DOWN, 10).await;
     load.phase.store(CHANGING, Ordering::SeqCst);
-    stack.start_temporal().await;
+    run.stack.start_temporal().await;
     load.phase.store(UP, Ordering::SeqCst);
-    more_replies(replies()).await;
-    load.stop.store(true, Ordering::SeqCst);
-    loader.await.unwrap();
-    println!(
-        "Temporal restarted; {} replies at {:.1}s",
-        replies(),
-        started.elapsed().as_secs_f64()
-    );
-
-    let posts = load.posts();
-    let down = load.during(BROKER_DOWN);
-    let statuses: Vec<u16> = down.iter().map(|p| p.status).collect();
-    assert!(
-        statuses.iter().all(|s| *s == 503),
-        "while Kafka was down: {statuses:?}"
-    );
-    for phase in [UP, TEMPORAL_DOWN] {
-        let refused: Vec<_> = load
-            .during(phase)
-            .into_iter()
-            .filter(|p| p.status != 200)
-            .collect();
-        assert!(refused.is_empty(), "refused with Kafka up: {refused:?}");
-    }
-    // Twilio retries what was not acknowledged; now it is.
-    let retried: Vec<&Post> = posts.iter().filter(|p| p.status != 200).collect();
-    for post in &down {
-        assert!(
-            !answered(&twilio, &post.phone),
-            "a refused message was answered"
-        );
-    }
-    for post in &retried {
-        assert_eq!(app.post_signed_whatsapp(&post.params).await.status(), 200);
-    }
-    let phones: Vec<String> = posts.iter().map(|p| p.phone.clone()).collect();
-    let tally = one_reply_each(&app, &twilio, &phones, Duration::from_secs(240)).await;
-    println!(
-        "{} webhooks ({} refused while Kafka was down, {} acknowledged while Temporal was down, {} retried): {tally:?}, {:.1}s",
-        posts.len(),
-        down.len(),
-        load.during(TEMPORAL_DOWN).len(),
-        retried.len(),
-        started.elapsed().as_secs_f64()
-    );
-    app.stop().await;
-    stack.stop().await;
+    run.more_replies().await;
+    run.finish().await;
 }

@@ -137,6 +137,10 @@ impl Drop for PrivateStack {
         // (after a failure: the servers stop in the background).
         drop(self.tansu.take());
         drop(self.temporal.take());
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if std::thread::panicking() {
+            eprintln!("the private stack's logs: {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
