@@ -1,12 +1,24 @@
 //! The inbound producer: envelopes to `steward.inbound`, keyed by conversation
 //! (so one customer's messages stay ordered on one partition), idempotent,
 //! `acks=all`. A webhook is answered 200 only after this returns `Ok`.
+//!
+//! After a message times out (the broker down or too slow: the webhook was
+//! answered 503 and the provider retries) the producer is replaced by a
+//! fresh one, and what the old one still holds is purged (answered 503 as
+//! well). librdkafka's idempotent producer would otherwise bump its epoch
+//! itself and carry on; tansu 0.6.0, the broker of `steward dev` and the
+//! tests, knows only the epochs it handed out and panics on a produce with
+//! another, and answers nothing after that until it is restarted (found by
+//! `tests/faults`: a broker restart under load). A fresh producer asks the
+//! broker for a new producer id, which every broker handles.
 
 use crate::config::KafkaConfig;
 use rdkafka::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer, PurgeConfig};
 use rdkafka::util::Timeout;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use steward_domain::InboundMessage;
 use steward_domain::envelope::SCHEMA_VERSION;
@@ -42,9 +54,16 @@ pub enum ProduceError {
 
 #[derive(Clone)]
 pub struct InboundProducer {
-    producer: FutureProducer,
+    current: Arc<RwLock<Current>>,
+    brokers: String,
     topic: String,
     timeout: Duration,
+}
+
+/// The producer in use, and how many times it was replaced.
+struct Current {
+    producer: FutureProducer,
+    generation: u64,
 }
 
 /// The producer settings shared by the gateway and the DLQ writer.
@@ -63,11 +82,43 @@ pub fn durable_producer_config(brokers: &str, timeout: Duration) -> ClientConfig
 impl InboundProducer {
     pub fn new(config: &KafkaConfig) -> Result<Self, rdkafka::error::KafkaError> {
         let timeout = Duration::from_millis(config.produce_timeout_ms);
+        let producer = durable_producer_config(&config.brokers, timeout).create()?;
         Ok(Self {
-            producer: durable_producer_config(&config.brokers, timeout).create()?,
+            current: Arc::new(RwLock::new(Current {
+                producer,
+                generation: 0,
+            })),
+            brokers: config.brokers.clone(),
             topic: config.inbound_topic.clone(),
             timeout,
         })
+    }
+
+    fn producer(&self) -> (FutureProducer, u64) {
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        (current.producer.clone(), current.generation)
+    }
+
+    /// Replaces producer `generation` (unless another request did) after
+    /// one of its messages timed out, and purges what it still holds.
+    fn renew(&self, generation: u64) {
+        let old = {
+            let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+            if current.generation != generation {
+                return;
+            }
+            let fresh = match durable_producer_config(&self.brokers, self.timeout).create() {
+                Ok(fresh) => fresh,
+                Err(err) => {
+                    tracing::warn!(%err, "could not create a fresh Kafka producer");
+                    return;
+                }
+            };
+            current.generation += 1;
+            std::mem::replace(&mut current.producer, fresh)
+        };
+        old.purge(PurgeConfig::default().queue().inflight());
+        tracing::warn!("a message timed out; the Kafka producer was replaced");
     }
 
     /// Writes one envelope and waits for `acks=all`.
@@ -124,10 +175,11 @@ impl InboundProducer {
             .payload(payload)
             .headers(headers);
         let started = std::time::Instant::now();
-        let sent = self
-            .producer
-            .send(record, Timeout::After(self.timeout))
-            .await;
+        let (producer, generation) = self.producer();
+        let sent = producer.send(record, Timeout::After(self.timeout)).await;
+        if let Err((KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut), _)) = &sent {
+            self.renew(generation);
+        }
         let outcome = if sent.is_ok() { "acked" } else { "failed" };
         crate::metrics::KAFKA_PRODUCE_SECONDS
             .with_label_values(&[outcome])
@@ -138,7 +190,7 @@ impl InboundProducer {
 
     /// Whether the broker answers a metadata request for the inbound topic.
     pub async fn check(&self) -> Result<(), String> {
-        let producer = self.producer.clone();
+        let (producer, _) = self.producer();
         let topic = self.topic.clone();
         tokio::task::spawn_blocking(move || {
             let metadata = producer
@@ -156,6 +208,6 @@ impl InboundProducer {
 
     /// Waits for in-flight messages on shutdown.
     pub fn flush(&self, timeout: Duration) {
-        let _ = self.producer.flush(Timeout::After(timeout));
+        let _ = self.producer().0.flush(Timeout::After(timeout));
     }
 }
