@@ -14,6 +14,8 @@
 
 #[path = "faults/kill_worker.rs"]
 mod kill_worker;
+#[path = "faults/load.rs"]
+mod load;
 #[path = "faults/outages.rs"]
 mod outages;
 #[path = "faults/postgres.rs"]

@@ -4,91 +4,15 @@
 //! provider retries); while Temporal is down it keeps acknowledging (Kafka
 //! holds the messages). Every acknowledged message gets exactly one reply.
 
+use crate::load::*;
 use crate::private_stack::PrivateStack;
 use crate::replies::*;
 use crate::support::standins::*;
 use crate::support::*;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use steward::app::{self, Roles};
 use steward::webhook_sign::sign_whatsapp;
-
-const UP: u8 = 0;
-const CHANGING: u8 = 1;
-const BROKER_DOWN: u8 = 2;
-const TEMPORAL_DOWN: u8 = 3;
-
-/// One webhook of the load: the phase when it was sent and when answered.
-#[derive(Clone, Debug)]
-struct Post {
-    phone: String,
-    params: Vec<(String, String)>,
-    phases: (u8, u8),
-    sent_at: Instant,
-    status: u16,
-}
-
-#[derive(Clone, Default)]
-struct Load {
-    /// The gateway the next webhooks go to.
-    gateway: Arc<Mutex<String>>,
-    posts: Arc<Mutex<Vec<Post>>>,
-    phase: Arc<AtomicU8>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Load {
-    /// A new customer every 250 ms, each posted without waiting for the last.
-    async fn run(self) {
-        let http = reqwest::Client::new();
-        let mut inflight = tokio::task::JoinSet::new();
-        while !self.stop.load(Ordering::SeqCst) {
-            let base_url = self.gateway.lock().unwrap().clone();
-            let (load, http) = (self.clone(), http.clone());
-            inflight.spawn(async move {
-                let phone = unique_phone();
-                let params = first_message(&phone);
-                let before = load.phase.load(Ordering::SeqCst);
-                let sent_at = Instant::now();
-                let signed = sign_whatsapp(TWILIO_TOKEN.as_bytes(), &base_url, &params);
-                let status = signed.post(&http).await.map_or(0, |r| r.status().as_u16());
-                let phases = (before, load.phase.load(Ordering::SeqCst));
-                let post = Post {
-                    phone,
-                    params,
-                    phases,
-                    sent_at,
-                    status,
-                };
-                load.posts.lock().unwrap().push(post);
-            });
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        while inflight.join_next().await.is_some() {}
-    }
-
-    fn posts(&self) -> Vec<Post> {
-        self.posts.lock().unwrap().clone()
-    }
-
-    /// Posts sent and answered wholly within `phase`.
-    fn during(&self, phase: u8) -> Vec<Post> {
-        self.posts()
-            .into_iter()
-            .filter(|p| p.phases == (phase, phase))
-            .collect()
-    }
-
-    async fn until_posts_during(&self, phase: u8, count: usize) {
-        eventually(
-            "posts during the outage",
-            Duration::from_secs(60),
-            || async { (self.during(phase).len() >= count).then_some(()) },
-        )
-        .await;
-    }
-}
 
 /// A private stack, the core roles (intake, worker) and a gateway apart
 /// (as deployed), the stand-ins, and a load posting to the gateway.
@@ -189,9 +113,19 @@ impl Run {
             tally.replies,
             self.started.elapsed().as_secs_f64()
         );
-        self.gateway.shutdown().await;
-        self.core.stop().await;
-        self.stack.stop().await;
+        // Every assertion is made: a teardown that hangs is reported, not
+        // waited for.
+        let teardown = async {
+            self.gateway.shutdown().await;
+            self.core.stop().await;
+            self.stack.stop().await;
+        };
+        if tokio::time::timeout(Duration::from_secs(90), teardown)
+            .await
+            .is_err()
+        {
+            eprintln!("the run's teardown did not finish in 90 s");
+        }
     }
 }
 
