@@ -62,7 +62,7 @@ async fn the_same_webhook_three_times_is_one_message_one_ticket_one_reply() {
     }
     assert_eq!(app.inbound_message_count(), 3, "all three are on Kafka");
     until_delivered(&app, &phone, 3).await;
-    let tally = one_reply_each(&app, &twilio, &[phone.clone()], WAIT).await;
+    let tally = one_reply_each(&app, &twilio, std::slice::from_ref(&phone), WAIT).await;
     assert_eq!(deliveries(&app, &phone).await, 3, "one run got all three");
     assert_eq!(tally.twilio_requests, 1);
     app.stop().await;
