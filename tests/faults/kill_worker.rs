@@ -37,8 +37,10 @@ async fn worker_killed_again_and_again_every_ticket_gets_exactly_one_reply() {
     // One wave of new customers per kill (and one after the last): each
     // kill lands while its wave is being answered.
     let phones: Vec<String> = (0..tickets).map(|_| unique_phone()).collect();
-    let waves: Vec<&[String]> = phones.chunks(tickets.div_ceil(kills + 1)).collect();
-    assert_eq!(waves.len(), kills + 1);
+    let bound = |n: usize| n * tickets / (kills + 1);
+    let waves: Vec<&[String]> = (0..=kills)
+        .map(|n| &phones[bound(n)..bound(n + 1)])
+        .collect();
     for (n, wave) in waves.iter().enumerate() {
         let posts = wave.iter().map(|phone| async {
             app.post_signed_whatsapp(&first_message(phone))
