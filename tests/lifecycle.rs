@@ -618,44 +618,6 @@ async fn tool_calls_written_as_text_run_and_json_is_never_sent() {
     }
 }
 
-/// The worker as its own process, configured like the test's settings.
-fn spawn_worker_process(s: &steward::settings::Settings) -> std::process::Child {
-    use secrecy::ExposeSecret;
-    let twilio = &s.activities.twilio;
-    std::process::Command::new(env!("CARGO_BIN_EXE_steward"))
-        .arg("worker")
-        .env("STEWARD_DATABASE__URL", s.database.url())
-        .env(
-            "STEWARD_TEMPORAL__ADDRESS",
-            s.temporal.address.as_ref().unwrap(),
-        )
-        .env("STEWARD_INTAKE__TASK_QUEUE", &s.intake.task_queue)
-        .env("STEWARD_ACTIVITIES__TWILIO__API_BASE", &twilio.api_base)
-        .env(
-            "STEWARD_ACTIVITIES__TWILIO__ACCOUNT_SID",
-            &twilio.account_sid,
-        )
-        .env(
-            "STEWARD_ACTIVITIES__TWILIO__AUTH_TOKEN",
-            twilio.auth_token.expose_secret(),
-        )
-        .env(
-            "STEWARD_ACTIVITIES__TWILIO__WHATSAPP_FROM",
-            &twilio.whatsapp_from,
-        )
-        .env(
-            "STEWARD_ACTIVITIES__HUMAN_QUEUE_WEBHOOK",
-            s.activities
-                .human_queue_webhook
-                .as_ref()
-                .unwrap()
-                .expose_secret(),
-        )
-        .env("STEWARD_LOG__FILTER", "warn")
-        .spawn()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_killed_mid_send_restarts_and_the_customer_gets_exactly_one_reply() {
     let twilio = Twilio::default();
@@ -673,17 +635,16 @@ async fn worker_killed_mid_send_restarts_and_the_customer_gets_exactly_one_reply
         .unwrap();
     let d = Desk { app, twilio, queue };
 
-    let mut worker = spawn_worker_process(&settings);
+    let worker = worker_process::WorkerProcess::spawn(&settings, None);
     let phone = unique_phone();
     let workflow_id = ticket_workflow_id(Channel::Whatsapp, &phone);
     d.customer_writes(&phone, "How do I reset my password?")
         .await;
     // The reply reached Twilio, whose answer is held: kill the worker now.
     d.sent(1).await;
-    worker.kill().unwrap();
-    worker.wait().unwrap();
+    worker.kill();
 
-    let mut restarted = spawn_worker_process(&settings);
+    let restarted = worker_process::WorkerProcess::spawn(&settings, None);
     let view = d
         .until("the ticket to finish its reply", &workflow_id, |v| {
             v.bot_replies == 1
@@ -710,8 +671,7 @@ async fn worker_killed_mid_send_restarts_and_the_customer_gets_exactly_one_reply
             .unwrap();
     assert_eq!((state.as_str(), reconciled), ("sent", true));
     assert_eq!(id, Some(d.twilio.sent.lock().unwrap()[0].sid.clone()));
-    restarted.kill().unwrap();
-    restarted.wait().unwrap();
+    restarted.kill();
     d.app.stop().await;
 }
 

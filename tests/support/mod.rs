@@ -8,6 +8,7 @@ pub mod claim_desk;
 pub mod google;
 pub mod private_postgres;
 pub mod standins;
+pub mod worker_process;
 
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -87,11 +88,16 @@ pub struct TestApp {
 /// Settings for a test: its own database, topics, group and task queue.
 pub async fn test_settings() -> Settings {
     let servers = servers().await;
+    settings_on(&servers.kafka_brokers, &servers.temporal_address)
+}
+
+/// [`test_settings`] on a broker and a Temporal server of the test's own.
+pub fn settings_on(kafka_brokers: &str, temporal_address: &str) -> Settings {
     let id = Uuid::new_v4().simple().to_string();
     let mut settings = Settings::default();
     settings.database.url = format!("postgres://postgres@127.0.0.1:5432/steward_test_{id}").into();
     settings.database.max_connections = 4;
-    settings.kafka.brokers = servers.kafka_brokers.clone();
+    settings.kafka.brokers = kafka_brokers.to_owned();
     settings.kafka.inbound_topic = format!("steward.inbound.{id}");
     settings.kafka.dlq_topic = format!("steward.inbound.dlq.{id}");
     settings.kafka.produce_timeout_ms = 5_000;
@@ -100,7 +106,7 @@ pub async fn test_settings() -> Settings {
     settings.intake.group_id = format!("steward-intake-{id}");
     settings.intake.task_queue = format!("steward-test-{id}");
     settings.intake.max_backoff_ms = 1_000;
-    settings.temporal.address = Some(servers.temporal_address.clone());
+    settings.temporal.address = Some(temporal_address.to_owned());
     settings
 }
 
