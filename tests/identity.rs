@@ -227,59 +227,6 @@ async fn self_statements_are_claims_other_mentions_are_proposed_and_unmerge_rest
     drop_database(pool, &name).await;
 }
 
-/// Benchmark, not a test (nothing asserted about time): customer lookup by
-/// identity at 100,000 customers, through the same function the activity
-/// uses. Run with `cargo test --test identity bench_ -- --ignored --nocapture`.
-#[tokio::test]
-#[ignore = "benchmark; run explicitly"]
-async fn bench_lookup_by_identity_at_100k_customers() {
-    let (pool, name) = fresh_pool().await;
-    sqlx::query(
-        "WITH c AS (
-             INSERT INTO customers (id, display_name)
-             SELECT gen_random_uuid(), 'customer ' || n FROM generate_series(1, 100000) n
-             RETURNING id, display_name)
-         INSERT INTO customer_identities (customer_id, kind, value)
-         SELECT id, 'email', 'user' || substr(display_name, 10) || '@example.com' FROM c
-         UNION ALL
-         SELECT id, 'phone', '+1555' || lpad(substr(display_name, 10), 7, '0') FROM c",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
-    let mut timings = Vec::new();
-    for i in 0..2000u32 {
-        let n = (i * 7919) % 100_000 + 1;
-        let identity = if i % 2 == 0 {
-            Identity::email(&format!("User{n}@Example.com")).unwrap()
-        } else {
-            Identity::phone(&format!("+1555{n:07}")).unwrap()
-        };
-        let started = std::time::Instant::now();
-        let mut tx = pool.begin().await.unwrap();
-        let said = Said {
-            sender: &identity,
-            display_name: "",
-            subject: "",
-            body: "hello",
-            source_message_id: "SM",
-        };
-        resolve_customer(&mut tx, said, "US").await.unwrap();
-        tx.commit().await.unwrap();
-        timings.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    let timings = steward::stats::sorted(timings);
-    let pct = |p: f64| steward::stats::percentile(&timings, p);
-    println!(
-        "lookup by identity at 100k customers (2,000 lookups, transaction included): p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
-        pct(0.5),
-        pct(0.95),
-        pct(0.99)
-    );
-    drop_database(pool, &name).await;
-}
-
 #[tokio::test]
 async fn people_sharing_a_phone_are_separate_customers_with_an_audit_row() {
     let (pool, name) = fresh_pool().await;

@@ -60,14 +60,8 @@ pub(super) async fn measure(
     passages: usize,
     queries: usize,
 ) -> anyhow::Result<Value> {
-    let base = database_url
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_owned())
-        .unwrap_or_default();
-    let url = format!("{base}/steward_bench_{}", Uuid::new_v4().simple());
-    steward_activities::db::ensure_database(&url).await?;
-    let pool = steward_activities::db::pool(&url, 4)?;
-    steward_activities::db::migrate(&pool).await?;
+    let scratch = super::scratch::ScratchDatabase::create(database_url, "steward_bench_kb").await?;
+    let pool = scratch.pool.clone();
     let pieces = sentences(kb_dir)?;
     anyhow::ensure!(pieces.len() > 2, "no sentences in {}", kb_dir.display());
     // Deterministic combinations of two or three sentences: varied passages
@@ -150,11 +144,6 @@ pub(super) async fn measure(
         "hybrid_with_query_embedding_ms": percentiles(hybrid),
         "raw_pgvector_top5_ms": percentiles(raw),
     });
-    pool.close().await;
-    let admin = sqlx::PgPool::connect(&format!("{base}/postgres")).await?;
-    let name = url.rsplit('/').next().unwrap_or_default();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&admin)
-        .await?;
+    scratch.drop_database().await?;
     Ok(figures)
 }

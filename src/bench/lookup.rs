@@ -16,15 +16,8 @@ pub(super) async fn at_scale(
     customers: usize,
     lookups: u32,
 ) -> anyhow::Result<Value> {
-    let base = database_url
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_owned())
-        .unwrap_or_default();
-    let name = format!("steward_lookup_{}", uuid::Uuid::new_v4().simple());
-    let url = format!("{base}/{name}");
-    steward_activities::db::ensure_database(&url).await?;
-    let pool = steward_activities::db::pool(&url, 4)?;
-    steward_activities::db::migrate(&pool).await?;
+    let scratch = super::scratch::ScratchDatabase::create(database_url, "steward_lookup").await?;
+    let pool = scratch.pool.clone();
     let started = Instant::now();
     // In slices of 100,000: one statement per slice keeps memory flat.
     for from in (1..=customers).step_by(100_000) {
@@ -73,11 +66,7 @@ pub(super) async fn at_scale(
         tx.commit().await?;
         resolution.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    pool.close().await;
-    let admin = sqlx::PgPool::connect(&format!("{base}/postgres")).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&admin)
-        .await?;
+    scratch.drop_database().await?;
     let figures = |sample: Vec<f64>| {
         let sorted = crate::stats::sorted(sample);
         let p = |q: f64| round2(crate::stats::percentile(&sorted, q));

@@ -11,6 +11,7 @@
 //! - [`lookup`]: customer lookup at a million customers.
 //! - [`profile`]: where an idle ticket's time went, from its history.
 //! - [`report`], [`plot`]: the Markdown report and its PNG plot.
+//! - [`scratch`]: throwaway databases for the stages that need their own.
 
 pub mod kb;
 mod load;
@@ -20,6 +21,7 @@ mod plot;
 mod profile;
 mod replies;
 mod report;
+mod scratch;
 mod stack;
 mod standin;
 
