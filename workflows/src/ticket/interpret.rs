@@ -61,6 +61,19 @@ async fn perform(ctx: &Ctx, request: Await) -> Outcome {
     }
 }
 
+/// A step's outcome: too late for its deadline, its result, or its failure
+/// (a failure is an outcome too, never the end of the ticket).
+fn settle<T, E: std::fmt::Display>(
+    finished: Option<Result<T, E>>,
+    done: impl FnOnce(T) -> Outcome,
+) -> Outcome {
+    match finished {
+        None => Outcome::Late,
+        Some(Ok(output)) => done(output),
+        Some(Err(err)) => Outcome::Failed(err.to_string()),
+    }
+}
+
 /// Runs one step as a local activity (see `patches::LOCAL_QUICK_STEPS`),
 /// raced against `race` like [`run`].
 async fn run_local<A>(
@@ -74,15 +87,11 @@ async fn run_local<A>(
 where
     A: ActivityDefinition + Clone + 'static,
 {
-    match before_deadline(ctx, race, || {
+    let finished = before_deadline(ctx, race, || {
         ctx.execute_local_activity(activity, input, options)
     })
-    .await
-    {
-        None => Outcome::Late,
-        Some(Ok(output)) => done(output),
-        Some(Err(err)) => Outcome::Failed(err.to_string()),
-    }
+    .await;
+    settle(finished, done)
 }
 
 /// Runs one activity, raced against `race` when given. `options.summary`
@@ -98,11 +107,9 @@ async fn run<A>(
 where
     A: ActivityDefinition + Clone + 'static,
 {
-    match before_deadline(ctx, race, || ctx.execute_activity(activity, input, options)).await {
-        None => Outcome::Late,
-        Some(Ok(output)) => done(output),
-        Some(Err(err)) => Outcome::Failed(err.to_string()),
-    }
+    let finished =
+        before_deadline(ctx, race, || ctx.execute_activity(activity, input, options)).await;
+    settle(finished, done)
 }
 
 async fn activity(ctx: &Ctx, call: Call, race: Option<i64>) -> Outcome {

@@ -32,46 +32,70 @@ pub(super) fn sync_now_ms<W>(ctx: &SyncWorkflowContext<W>) -> i64 {
         .unwrap_or_default()
 }
 
-/// Idempotent local work (policy, records, triage, checks): retried until
-/// it succeeds (a database outage delays the ticket, never loses it).
-pub(super) fn quick() -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(30))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(200))
-                .maximum_interval(Duration::from_secs(10))
-                .build(),
-        )
-        .build()
+/// How long one attempt of a step may take and how it is retried: the
+/// same whether the step runs as a task on the queue or as a local
+/// activity (where backoffs over a minute become durable timers).
+struct Limits {
+    attempt: Duration,
+    retries: RetryPolicy,
 }
 
-/// [`quick`] as a local activity (the same timeout and retries; backoffs
-/// over a minute become durable timers).
+impl Limits {
+    fn remote(self) -> ActivityOptions {
+        ActivityOptions::with_start_to_close_timeout(self.attempt)
+            .retry_policy(self.retries)
+            .build()
+    }
+
+    fn local(self, summary: String) -> LocalActivityOptions {
+        LocalActivityOptions::builder()
+            .start_to_close_timeout(self.attempt)
+            .retry_policy(self.retries)
+            .summary(summary)
+            .build()
+    }
+}
+
+/// Idempotent local work (policy, records, triage, checks): retried until
+/// it succeeds (a database outage delays the ticket, never loses it).
+fn quick_limits() -> Limits {
+    Limits {
+        attempt: Duration::from_secs(30),
+        retries: RetryPolicy::builder()
+            .initial_interval(Duration::from_millis(200))
+            .maximum_interval(Duration::from_secs(10))
+            .build(),
+    }
+}
+
+/// Drafting and LLM calls: slower, fewer attempts (the activity itself
+/// retries rate limits and falls back to a second model).
+fn drafting_limits() -> Limits {
+    Limits {
+        attempt: Duration::from_secs(90),
+        retries: RetryPolicy::builder()
+            .initial_interval(Duration::from_secs(1))
+            .maximum_attempts(3)
+            .build(),
+    }
+}
+
+pub(super) fn quick() -> ActivityOptions {
+    quick_limits().remote()
+}
+
+pub(super) fn drafting() -> ActivityOptions {
+    drafting_limits().remote()
+}
+
+/// [`quick`] as a local activity.
 pub(super) fn local_quick(summary: String) -> LocalActivityOptions {
-    LocalActivityOptions::builder()
-        .start_to_close_timeout(Duration::from_secs(30))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_millis(200))
-                .maximum_interval(Duration::from_secs(10))
-                .build(),
-        )
-        .summary(summary)
-        .build()
+    quick_limits().local(summary)
 }
 
 /// [`drafting`] as a local activity.
 pub(super) fn local_drafting(summary: String) -> LocalActivityOptions {
-    LocalActivityOptions::builder()
-        .start_to_close_timeout(Duration::from_secs(90))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_secs(1))
-                .maximum_attempts(3)
-                .build(),
-        )
-        .summary(summary)
-        .build()
+    drafting_limits().local(summary)
 }
 
 /// Notifications to the human queue: a few attempts; a queue that is down
@@ -82,19 +106,6 @@ pub(super) fn notify() -> ActivityOptions {
             RetryPolicy::builder()
                 .initial_interval(Duration::from_millis(500))
                 .maximum_attempts(4)
-                .build(),
-        )
-        .build()
-}
-
-/// Drafting and LLM calls: slower, fewer attempts (the activity itself
-/// retries rate limits and falls back to a second model).
-pub(super) fn drafting() -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(Duration::from_secs(90))
-        .retry_policy(
-            RetryPolicy::builder()
-                .initial_interval(Duration::from_secs(1))
-                .maximum_attempts(3)
                 .build(),
         )
         .build()
