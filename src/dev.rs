@@ -15,8 +15,6 @@ use anyhow::{Context, anyhow, bail};
 use std::fs::File;
 use std::time::Duration;
 
-const INBOUND_PARTITIONS: i32 = 12;
-
 pub async fn run(mut settings: Settings) -> anyhow::Result<()> {
     let dev = settings.dev.clone();
     std::fs::create_dir_all(dev.state_dir.join("logs"))
@@ -108,14 +106,7 @@ async fn run_with_children(
             tracing::info!(changed, "demo knowledge base imported");
         }
     }
-    stack::ensure_topics(
-        kafka_addr,
-        &[
-            (&settings.kafka.inbound_topic, INBOUND_PARTITIONS),
-            (&settings.kafka.dlq_topic, 1),
-        ],
-    )
-    .await?;
+    stack::ensure_steward_topics(kafka_addr, &settings.kafka, stack::INBOUND_PARTITIONS).await?;
     crate::temporal::wait_until_serving(&settings.temporal, Duration::from_secs(90)).await?;
 
     let running = app::start(settings, Roles::ALL).await?;

@@ -136,14 +136,7 @@ pub async fn run(
     let pool = steward_activities::db::pool(settings.database.url(), 4)?;
     steward_activities::db::migrate(&pool).await?;
     let (articles, _) = steward_activities::kb::import_dir(&pool, &dataset.join("kb")).await?;
-    stack::ensure_topics(
-        &kafka_addr,
-        &[
-            (&settings.kafka.inbound_topic, 12),
-            (&settings.kafka.dlq_topic, 1),
-        ],
-    )
-    .await?;
+    stack::ensure_steward_topics(&kafka_addr, &settings.kafka, stack::INBOUND_PARTITIONS).await?;
     let client =
         crate::temporal::wait_until_serving(&settings.temporal, Duration::from_secs(90)).await?;
     let running = app::start(&settings, Roles::ALL).await?;

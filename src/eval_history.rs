@@ -20,16 +20,20 @@ pub struct Ran {
     pub cited: Vec<String>,
 }
 
-/// A local activity's marker (the quick steps since `local-quick-steps`):
-/// its activity type and result.
-fn local_activity(marker: &Value) -> Option<(String, Value)> {
+/// The activity type of a local activity's marker (the quick steps since
+/// `local-quick-steps`); `None` for any other marker.
+pub(crate) fn local_activity_type(marker: &Value) -> Option<String> {
     if marker["marker_name"].as_str()? != "core_local_activity" {
         return None;
     }
-    let details = &marker["details"];
-    let data = decode(&details["data"])?;
-    let name = data["activity_type"].as_str()?.to_owned();
-    Some((name, decode(&details["result"])?))
+    let data = decode(&marker["details"]["data"])?;
+    Some(data["activity_type"].as_str()?.to_owned())
+}
+
+/// A local activity's marker: its activity type and result.
+fn local_activity(marker: &Value) -> Option<(String, Value)> {
+    let name = local_activity_type(marker)?;
+    Some((name, decode(&marker["details"]["result"])?))
 }
 
 fn decode(payloads: &Value) -> Option<Value> {

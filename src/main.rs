@@ -75,8 +75,11 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: Option<BenchCommand>,
+        /// Print only the JSON object.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
-        load: BenchLoad,
+        load: steward::bench::BenchOptions,
     },
     /// Exits 0 when GET URL answers 2xx (container health checks; the
     /// runtime image has no curl).
@@ -107,48 +110,6 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
-}
-
-/// How much each stage of `steward bench` offers (defaults: issue 15's).
-#[derive(clap::Args)]
-struct BenchLoad {
-    /// Print only the JSON object.
-    #[arg(long)]
-    json: bool,
-    /// The fixed offered rate of the acknowledgement figure (req/s)…
-    #[arg(long, default_value_t = 500)]
-    rate: u32,
-    /// …held this long (s).
-    #[arg(long, default_value_t = 10)]
-    rate_secs: u64,
-    /// Further offered rates for the latency curve (req/s)…
-    #[arg(long, value_delimiter = ',', default_value = "100,250,1000")]
-    curve: Vec<u32>,
-    /// …each held this long (s).
-    #[arg(long, default_value_t = 2)]
-    step_secs: u64,
-    /// Webhooks posted at once in the burst.
-    #[arg(long, default_value_t = 5_000)]
-    burst: usize,
-    /// Tickets timed one at a time, idle and under load.
-    #[arg(long, default_value_t = 50)]
-    probes: usize,
-    /// Tickets offered at --ticket-rate for inbound → reply and tickets/s.
-    #[arg(long, default_value_t = 500)]
-    tickets: usize,
-    #[arg(long, default_value_t = 50)]
-    ticket_rate: u32,
-    #[arg(long, default_value_t = 10_000)]
-    passages: usize,
-    #[arg(long, default_value_t = 200)]
-    queries: usize,
-    #[arg(long, default_value_t = 1_000_000)]
-    customers: usize,
-    #[arg(long, default_value = "demo-kb")]
-    kb: PathBuf,
-    /// Where report.json, report.md and latency.png go.
-    #[arg(long, default_value = "bench/results/latest")]
-    out: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -237,25 +198,11 @@ async fn main() -> anyhow::Result<()> {
         } => steward::bench::render(&dir),
         Command::Bench {
             command: None,
+            json,
             load,
         } => {
-            let options = steward::bench::BenchOptions {
-                rate: load.rate,
-                rate_secs: load.rate_secs,
-                curve: load.curve,
-                step_secs: load.step_secs,
-                burst: load.burst,
-                probes: load.probes,
-                tickets: load.tickets,
-                ticket_rate: load.ticket_rate,
-                passages: load.passages,
-                queries: load.queries,
-                customers: load.customers,
-                kb_dir: load.kb,
-                out: load.out,
-            };
-            let report = steward::bench::run(settings, options).await?;
-            if load.json {
+            let report = steward::bench::run(settings, load).await?;
+            if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 println!("{}", serde_json::to_string_pretty(&report)?);

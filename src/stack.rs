@@ -187,6 +187,26 @@ pub fn port_in_use(port: u16) -> bool {
     std::net::TcpListener::bind(("127.0.0.1", port)).is_err()
 }
 
+/// The inbound topic's partitions on a local stack: intake's parallelism.
+pub const INBOUND_PARTITIONS: i32 = 12;
+
+/// The inbound topic (with `inbound_partitions`) and its dead-letter topic,
+/// on `brokers` (those that exist are left as they are).
+pub async fn ensure_steward_topics(
+    brokers: &str,
+    kafka: &steward_bus::KafkaConfig,
+    inbound_partitions: i32,
+) -> anyhow::Result<()> {
+    ensure_topics(
+        brokers,
+        &[
+            (&kafka.inbound_topic, inbound_partitions),
+            (&kafka.dlq_topic, 1),
+        ],
+    )
+    .await
+}
+
 /// Creates the topics that do not exist yet (existing ones are left as they are).
 pub async fn ensure_topics(brokers: &str, topics: &[(&str, i32)]) -> anyhow::Result<()> {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()

@@ -1,6 +1,5 @@
 //! The activity of a claim code's expiry workflow: kill the code when its
-//! watch's timer fires (see `identity::expiry`); and `steward bench`'s
-//! baseline activity, which does nothing.
+//! watch's timer fires (see `identity::expiry`).
 
 use crate::identity::expiry;
 use sqlx::PgPool;
@@ -28,21 +27,5 @@ impl ClaimActivities {
         watch: ClaimCodeWatch,
     ) -> Result<ClaimCodeFate, ActivityError> {
         Ok(expiry::expire(&self.pool, &watch).await?)
-    }
-}
-
-/// `steward bench`'s baseline: an activity that only answers, so a workflow
-/// of these measures the platform's round trip and nothing of ours.
-pub struct BenchActivities;
-
-#[activities]
-impl BenchActivities {
-    #[activity(definition = steward_workflows::contracts::BenchEcho)]
-    pub async fn bench_echo(
-        self: Arc<Self>,
-        _ctx: ActivityContext,
-        n: u32,
-    ) -> Result<u32, ActivityError> {
-        Ok(n)
     }
 }

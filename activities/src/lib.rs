@@ -19,9 +19,11 @@
 //! - [`twilio`]: Twilio's Messages API (send, and look up what was sent).
 //! - [`triage`]: the learned triage model (escalate or answer, and why).
 //! - [`claims`]: the claim-code expiry workflow's activity.
+//! - [`bench`]: `steward bench`'s baseline activity (answers, no I/O).
 //! - [`ticket`]: [`TicketActivities`], bound to the contracts declared in
 //!   `steward_workflows::contracts`.
 
+pub mod bench;
 pub mod channels;
 pub mod claims;
 pub mod config;

@@ -7,11 +7,10 @@
 //! one web-form submission behind a trusted proxy (a distinct client
 //! address each, as a load balancer forwards them).
 
+use super::lag::LagProbe;
 use super::stack::BenchStack;
 use crate::stats;
 use futures::StreamExt;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -119,7 +118,8 @@ pub(super) fn highest_sustained(curve: &[Value]) -> Option<u64> {
 /// dev broker (tansu 0.6, sqlite) timed out a produce request and then
 /// panicked on the producer's bumped epoch: see the README.
 pub(super) async fn burst(bench: &BenchStack, n: u64) -> anyhow::Result<Value> {
-    let waiting = lag_when_answered(bench).await?;
+    let probe = LagProbe::new(bench)?;
+    let waiting = probe.lag_when_answered().await?;
     let started = Instant::now();
     let acknowledged = futures::stream::iter(0..n)
         .map(|_| post_ticket(bench))
@@ -130,7 +130,7 @@ pub(super) async fn burst(bench: &BenchStack, n: u64) -> anyhow::Result<Value> {
     let posted_secs = started.elapsed().as_secs_f64();
     let mut peak_lag = waiting;
     loop {
-        let lag = lag_when_answered(bench).await?;
+        let lag = probe.lag_when_answered().await?;
         peak_lag = peak_lag.max(lag);
         if lag == 0 {
             break;
@@ -157,78 +157,6 @@ pub(super) async fn burst(bench: &BenchStack, n: u64) -> anyhow::Result<Value> {
         "acknowledged_in_run": expected, "ticket_workflows": started_tickets,
         "lost": expected.saturating_sub(started_tickets),
     }))
-}
-
-/// Time until intake has handed everything waiting in Kafka to Temporal.
-pub(super) async fn drain(bench: &BenchStack) -> anyhow::Result<Value> {
-    let started = Instant::now();
-    let waiting = lag_when_answered(bench).await?;
-    while lag_when_answered(bench).await? > 0 {
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(1_800),
-            "intake lag not 0 after 30 min"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    Ok(
-        json!({"records": waiting, "lag_zero_after_secs": round2(secs), "records_per_sec": round2(waiting as f64 / secs)}),
-    )
-}
-
-/// [`intake_lag`], asked again while the broker is too busy to answer
-/// (a burst keeps it busy: that is a figure, not a failure).
-async fn lag_when_answered(bench: &BenchStack) -> anyhow::Result<i64> {
-    let mut attempts = 0;
-    loop {
-        match intake_lag(bench).await {
-            Ok(lag) => return Ok(lag),
-            Err(err) if attempts < 30 => {
-                attempts += 1;
-                eprintln!("[bench] intake lag unknown ({err}); asking again");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-            Err(err) => return Err(err),
-        }
-    }
-}
-
-/// Records on the inbound topic that intake has not committed yet.
-pub(super) async fn intake_lag(bench: &BenchStack) -> anyhow::Result<i64> {
-    let (brokers, group, topic) = (
-        bench.settings.kafka.brokers.clone(),
-        bench.settings.intake.group_id.clone(),
-        bench.settings.kafka.inbound_topic.clone(),
-    );
-    tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &brokers)
-            .set("group.id", &group)
-            .set("enable.auto.commit", "false")
-            .create()?;
-        let timeout = Duration::from_secs(10);
-        let metadata = consumer.fetch_metadata(Some(&topic), timeout)?;
-        let partitions = metadata
-            .topics()
-            .first()
-            .map_or(0, |t| t.partitions().len()) as i32;
-        let mut list = TopicPartitionList::new();
-        for p in 0..partitions {
-            list.add_partition(&topic, p);
-        }
-        let committed = consumer.committed_offsets(list, timeout)?;
-        let mut lag = 0;
-        for element in committed.elements() {
-            let (low, high) = consumer.fetch_watermarks(&topic, element.partition(), timeout)?;
-            let at = match element.offset() {
-                Offset::Offset(n) => n,
-                _ => low,
-            };
-            lag += (high - at.max(low)).max(0);
-        }
-        Ok(lag)
-    })
-    .await?
 }
 
 pub(super) fn round2(x: f64) -> f64 {

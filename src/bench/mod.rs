@@ -6,6 +6,7 @@
 //! - [`stack`]: the throwaway stack: servers, database, the roles as child
 //!   processes (so each has its own RSS) and a Twilio stand-in.
 //! - [`load`]: signed webhooks at a fixed offered rate, open loop.
+//! - [`lag`]: intake's consumer lag, and the drain of what waits in Kafka.
 //! - [`replies`]: inbound → reply latency, read at the Twilio stand-in.
 //! - [`platform`]: the empty-workflow baseline and raw produce latency.
 //! - [`lookup`]: customer lookup at a million customers.
@@ -14,6 +15,7 @@
 //! - [`scratch`]: throwaway databases for the stages that need their own.
 
 pub mod kb;
+mod lag;
 mod load;
 mod lookup;
 mod platform;
@@ -30,28 +32,46 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// How much load each stage offers (defaults: the figures issue 15 asks for).
-#[derive(Debug, Clone)]
+/// How much load each stage offers (defaults: the figures issue 15 asks
+/// for): `steward bench`'s options, recorded in the report as run.
+#[derive(Debug, Clone, clap::Args, serde::Serialize)]
 pub struct BenchOptions {
-    /// The fixed offered rate of the acknowledgement figure (req/s).
+    /// The fixed offered rate of the acknowledgement figure (req/s)…
+    #[arg(long, default_value_t = 500)]
     pub rate: u32,
-    /// How long the fixed rate is held.
+    /// …held this long (s).
+    #[arg(long, default_value_t = 10)]
     pub rate_secs: u64,
-    /// Further offered rates for the latency curve, each held `step_secs`.
+    /// Further offered rates for the latency curve (req/s)…
+    #[arg(long, value_delimiter = ',', default_value = "100,250,1000")]
     pub curve: Vec<u32>,
+    /// …each held this long (s).
+    #[arg(long, default_value_t = 2)]
     pub step_secs: u64,
-    /// Webhooks posted at once, as fast as they are accepted.
+    /// Webhooks posted at once in the burst, as fast as they are accepted.
+    #[arg(long, default_value_t = 5_000)]
     pub burst: usize,
-    /// Tickets timed one at a time (idle, then under load).
+    /// Tickets timed one at a time, idle and under load.
+    #[arg(long, default_value_t = 50)]
     pub probes: usize,
-    /// Tickets offered at `ticket_rate` for inbound → reply and tickets/s.
+    /// Tickets offered at --ticket-rate for inbound → reply and tickets/s.
+    #[arg(long, default_value_t = 500)]
     pub tickets: usize,
+    #[arg(long, default_value_t = 50)]
     pub ticket_rate: u32,
+    #[arg(long, default_value_t = 10_000)]
     pub passages: usize,
+    #[arg(long, default_value_t = 200)]
     pub queries: usize,
+    #[arg(long, default_value_t = 1_000_000)]
     pub customers: usize,
+    /// The knowledge base the stack and the KB stage use.
+    #[arg(long = "kb", default_value = "demo-kb")]
+    #[serde(skip)]
     pub kb_dir: PathBuf,
-    /// Where the report and plot go.
+    /// Where report.json, report.md and latency.png go.
+    #[arg(long, default_value = "bench/results/latest")]
+    #[serde(skip)]
     pub out: PathBuf,
 }
 
@@ -67,12 +87,7 @@ pub async fn run(settings: Settings, opts: BenchOptions) -> anyhow::Result<Value
     result?;
     let out = json!({
         "machine": report::machine(),
-        "options": {
-            "rate": opts.rate, "rate_secs": opts.rate_secs, "curve": opts.curve,
-            "step_secs": opts.step_secs, "burst": opts.burst, "probes": opts.probes,
-            "tickets": opts.tickets, "ticket_rate": opts.ticket_rate,
-            "passages": opts.passages, "queries": opts.queries, "customers": opts.customers,
-        },
+        "options": &opts,
         "figures": figures,
         "wall_secs": started.elapsed().as_secs(),
     });
@@ -160,7 +175,7 @@ async fn stages(
     bench.resume_intake().await?;
     // The acknowledged records drain first: the burst is timed on its own
     // (piled onto the backlog, it overloaded the dev broker: see load::burst).
-    figures.insert("ack_backlog".into(), load::drain(bench).await?);
+    figures.insert("ack_backlog".into(), lag::drain(bench).await?);
     figures.insert("burst".into(), load::burst(bench, opts.burst as u64).await?);
 
     progress("every ticket answered: open tickets with live timers");

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use steward_activities::claims::BenchActivities;
+use steward_activities::bench::BenchActivities;
 use steward_workflows::RoundTripsWorkflow;
 use temporalio_client::WorkflowStartOptions;
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};

@@ -18,17 +18,6 @@ pub(super) struct TicketProfile {
     pub(super) steps: Vec<(String, f64)>,
 }
 
-/// The activity type recorded in a local step's marker.
-fn local_step_name(marker: &Value) -> Option<String> {
-    use base64::Engine;
-    let data = marker["details"]["data"]["payloads"].get(0)?["data"].as_str()?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .ok()?;
-    let data: Value = serde_json::from_slice(&bytes).ok()?;
-    Some(data["activity_type"].as_str()?.to_owned())
-}
-
 fn unix_ms(event: &Value) -> Option<f64> {
     let at = chrono::DateTime::parse_from_rfc3339(event["event_time"].as_str()?).ok()?;
     Some(at.timestamp_micros() as f64 / 1000.0)
@@ -80,7 +69,8 @@ impl TicketProfile {
                 // workflow task it ran in: name it on that task.
                 "MarkerRecordedEventAttributes" if a["marker_name"] == "core_local_activity" => {
                     profile.local_steps += 1;
-                    let name = local_step_name(a).unwrap_or_else(|| "a local step".into());
+                    let name = crate::eval_history::local_activity_type(a)
+                        .unwrap_or_else(|| "a local step".into());
                     if let Some((step, _)) = profile.steps.last_mut() {
                         step.push_str(if step.contains(" running ") {
                             ", "

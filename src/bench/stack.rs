@@ -6,6 +6,7 @@
 
 use super::BenchOptions;
 use super::profile::TicketProfile;
+use super::scratch::ScratchDatabase;
 use super::standin::TwilioStandIn;
 use crate::settings::Settings;
 use crate::stack::{self, Supervised};
@@ -26,7 +27,7 @@ pub(super) struct BenchStack {
     pub(super) twilio_token: String,
     pub(super) client: Client,
     pub(super) twilio: TwilioStandIn,
-    pub(super) pool: sqlx::PgPool,
+    database: ScratchDatabase,
     state: PathBuf,
     env: Vec<(String, String)>,
     servers: Vec<Supervised>,
@@ -47,31 +48,18 @@ impl BenchStack {
         let state = std::env::temp_dir().join(format!("steward-bench-{id}"));
         std::fs::create_dir_all(&state)?;
         let (servers, temporal_addr, kafka_addr) = stack::start_ephemeral(&state).await?;
-        let base = settings
-            .database
-            .url()
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_owned());
-        let database_url = format!("{}/steward_bench_{id}", base.unwrap_or_default());
+        let database = ScratchDatabase::create(settings.database.url(), "steward_bench").await?;
+        let database_url = database.url.clone();
         settings.database.url = database_url.clone().into();
         settings.temporal.address = Some(temporal_addr.clone());
         settings.kafka.brokers = kafka_addr.clone();
         settings.intake.task_queue = format!("steward-bench-{id}");
         settings.intake.group_id = format!("steward-bench-{id}");
-        steward_activities::db::ensure_database(&database_url).await?;
-        let pool = steward_activities::db::pool(&database_url, 8)?;
-        steward_activities::db::migrate(&pool).await?;
-        steward_activities::kb::import_dir(&pool, &opts.kb_dir)
+        steward_activities::kb::import_dir(&database.pool, &opts.kb_dir)
             .await
             .with_context(|| format!("importing {}", opts.kb_dir.display()))?;
-        stack::ensure_topics(
-            &kafka_addr,
-            &[
-                (&settings.kafka.inbound_topic, 12),
-                (&settings.kafka.dlq_topic, 1),
-            ],
-        )
-        .await?;
+        stack::ensure_steward_topics(&kafka_addr, &settings.kafka, stack::INBOUND_PARTITIONS)
+            .await?;
         let client =
             crate::temporal::wait_until_serving(&settings.temporal, Duration::from_secs(90))
                 .await?;
@@ -133,7 +121,7 @@ impl BenchStack {
             twilio_token,
             client,
             twilio,
-            pool,
+            database,
             state,
             env,
             servers,
@@ -269,14 +257,8 @@ impl BenchStack {
         for server in self.servers {
             server.stop().await;
         }
-        self.pool.close().await;
-        let url = self.settings.database.url().to_owned();
-        if let Some((base, name)) = url.rsplit_once('/')
-            && let Ok(admin) = sqlx::PgPool::connect(&format!("{base}/postgres")).await
-        {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&admin)
-                .await;
+        if let Err(err) = self.database.drop_database().await {
+            eprintln!("[bench] could not drop the bench database: {err:#}");
         }
         if keep_logs {
             eprintln!("[bench] logs kept in {}", self.state.display());

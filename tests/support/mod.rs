@@ -119,15 +119,9 @@ pub async fn spawn_app_with(settings: Settings, roles: Roles) -> TestApp {
     let pool = steward_activities::db::pool(settings.database.url(), 2).unwrap();
     steward_activities::db::migrate(&pool).await.unwrap();
     if roles.intake || roles.worker {
-        stack::ensure_topics(
-            &settings.kafka.brokers,
-            &[
-                (&settings.kafka.inbound_topic, 3),
-                (&settings.kafka.dlq_topic, 1),
-            ],
-        )
-        .await
-        .unwrap();
+        stack::ensure_steward_topics(&settings.kafka.brokers, &settings.kafka, 3)
+            .await
+            .unwrap();
         steward::temporal::wait_until_serving(&settings.temporal, Duration::from_secs(90))
             .await
             .unwrap();
