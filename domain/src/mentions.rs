@@ -147,6 +147,26 @@ const NOT_SELF: &[&str] = &[
     "il mio capo",
     "inoltrat",
 ];
+/// Labels of contact fields. A line that opens with one of them and a
+/// colon ("Phone: +44 …", "Mobil: 0171 …") gives the writer's own contact,
+/// as a form field or a signature line does. General: how contact details
+/// are labelled in forms and signatures, in the languages customers write
+/// in (someone else's field still names them: "my boss's phone: …").
+const FIELD_LABELS: &[&str] = &[
+    "phone", "mobile", "mob", "cell", "tel", "tel.", "telephone", "whatsapp", "email", "e-mail",
+    "m", "t", "p", "telefon", "handy", "mobil", "telefono", "teléfono", "téléphone", "cellulare",
+    "celular", "móvil", "portable", "telemóvel",
+];
+
+/// Whether the mention at `at` is the value of a labelled contact field.
+fn labelled_field(lower: &str, at: usize) -> bool {
+    let line_start = lower[..at].rfind('\n').map_or(0, |i| i + 1);
+    lower[line_start..at]
+        .trim_end()
+        .strip_suffix(':')
+        .is_some_and(|label| FIELD_LABELS.contains(&label.trim()))
+}
+
 /// Whole words that make a mention someone else's.
 const OTHERS: &[&str] = &["her", "his", "their", "she", "he"];
 
@@ -250,9 +270,11 @@ pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
                 .any(|w| OTHERS.contains(&w));
         let first_sentence = !lower[..at].contains(['.', '!', '?', '\n']);
         let introduced = first_sentence && INTRODUCTIONS.iter().any(|p| before.contains(p));
-        let self_stated =
-            (at >= signature_start || introduced || SELF.iter().any(|p| before.contains(p)))
-                && !someone_else;
+        let self_stated = (at >= signature_start
+            || introduced
+            || labelled_field(&lower, at)
+            || SELF.iter().any(|p| before.contains(p)))
+            && !someone_else;
         if !found.iter().any(|m: &Mention| m.what == what) {
             found.push(Mention {
                 what,
@@ -381,6 +403,16 @@ mod tests {
         assert_eq!(
             own("Please call me on +1 415 555 0134 today"),
             vec!["+14155550134"]
+        );
+        assert_eq!(
+            own("Phone: +44 7700 900123. Still seeing the freeze on Android."),
+            vec!["+447700900123"],
+            "a labelled contact field opening a line is the writer's"
+        );
+        assert_eq!(own("Hi team\nMobil: +49 171 2345678\nDanke"), vec!["+491712345678"]);
+        assert!(
+            own("Can you call my boss, phone: +1 415 555 0134").is_empty(),
+            "a label mid-sentence, after someone else, is not a field of the writer's"
         );
     }
 
