@@ -3,6 +3,8 @@
 //! verified), other people's addresses are only proposed, and an unmerge
 //! round-trip restores separate customers.
 
+#[path = "identity/same_stated_contact.rs"]
+mod same_stated_contact;
 mod support;
 
 use steward_activities::identity::{Said, resolve_customer, unmerge};

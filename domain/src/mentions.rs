@@ -100,6 +100,10 @@ const SELF: &[&str] = &[
     "meine telefonnummer",
     "mein ticket",
     "mein login",
+    "meinen login",
+    "meinen account",
+    "mein konto",
+    "meinen zugang",
     "auch von",
     "auch schon von",
     "geschrieben von",
@@ -153,9 +157,30 @@ const NOT_SELF: &[&str] = &[
 /// are labelled in forms and signatures, in the languages customers write
 /// in (someone else's field still names them: "my boss's phone: …").
 const FIELD_LABELS: &[&str] = &[
-    "phone", "mobile", "mob", "cell", "tel", "tel.", "telephone", "whatsapp", "email", "e-mail",
-    "m", "t", "p", "telefon", "handy", "mobil", "telefono", "teléfono", "téléphone", "cellulare",
-    "celular", "móvil", "portable", "telemóvel",
+    "phone",
+    "mobile",
+    "mob",
+    "cell",
+    "tel",
+    "tel.",
+    "telephone",
+    "whatsapp",
+    "email",
+    "e-mail",
+    "m",
+    "t",
+    "p",
+    "telefon",
+    "handy",
+    "mobil",
+    "telefono",
+    "teléfono",
+    "téléphone",
+    "cellulare",
+    "celular",
+    "móvil",
+    "portable",
+    "telemóvel",
 ];
 
 /// Whether the mention at `at` is the value of a labelled contact field.
@@ -409,7 +434,15 @@ mod tests {
             vec!["+447700900123"],
             "a labelled contact field opening a line is the writer's"
         );
-        assert_eq!(own("Hi team\nMobil: +49 171 2345678\nDanke"), vec!["+491712345678"]);
+        assert_eq!(
+            own("Hi team\nMobil: +49 171 2345678\nDanke"),
+            vec!["+491712345678"]
+        );
+        assert_eq!(
+            own("Hallo, ich habe meinen Login von r.s@nord.de auf diese Adresse umgestellt."),
+            vec!["r.s@nord.de"],
+            "German self-statements in the accusative too"
+        );
         assert!(
             own("Can you call my boss, phone: +1 415 555 0134").is_empty(),
             "a label mid-sentence, after someone else, is not a field of the writer's"

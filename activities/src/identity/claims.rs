@@ -136,7 +136,8 @@ pub(super) async fn holder(
 }
 
 /// Who the system believes is who: (claimant, holder, verified) for every
-/// claim that has not failed and whose target someone holds now. A
+/// claim that has not failed and whose target someone holds now (or,
+/// held by nobody, another sender claimed first). A
 /// verified claim is a link; an unverified one only a belief.
 pub async fn believed_links(tx: &mut Tx<'_>) -> Result<Vec<(Uuid, Uuid, bool)>, sqlx::Error> {
     let claims: Vec<(Uuid, String, String, bool)> = sqlx::query_as(
@@ -146,9 +147,19 @@ pub async fn believed_links(tx: &mut Tx<'_>) -> Result<Vec<(Uuid, Uuid, bool)>, 
     .fetch_all(&mut **tx)
     .await?;
     let mut links = Vec::with_capacity(claims.len());
-    for (claimant, kind, value, verified) in claims {
-        if let Some(holder) = holder_for(tx, claimant, &kind, &value).await? {
-            links.push((claimant, holder, verified));
+    for (i, (claimant, kind, value, verified)) in claims.iter().enumerate() {
+        if let Some(holder) = holder_for(tx, *claimant, kind, value).await? {
+            links.push((*claimant, holder, *verified));
+            continue;
+        }
+        // Nobody holds it: two senders who each state the same phone or
+        // address as their own name one person (the first claimant), as
+        // far as belief goes; nothing is verified without a holder.
+        let first = claims[..i]
+            .iter()
+            .find(|(other, k, v, _)| other != claimant && k == kind && v == value);
+        if let Some((first, ..)) = first {
+            links.push((*claimant, *first, false));
         }
     }
     Ok(links)
