@@ -69,6 +69,26 @@ const SECURITY: &[&str] = &[
     "i didn't change",
     "i did not change",
     "someone changed my",
+    // The same, in the other languages customers write in (de, fr, es, pt, it, nl).
+    "gehackt",
+    "unbefugt",
+    "nicht von uns",
+    "piraté",
+    "accès non autorisé",
+    "pas à nous",
+    "hackeado",
+    "acceso no autorizado",
+    "no es nuestro",
+    "no son nuestros",
+    "hackeada",
+    "invadida",
+    "acesso não autorizado",
+    "não é nosso",
+    "hackerato",
+    "accesso non autorizzato",
+    "non è nostro",
+    "niet van ons",
+    "onbevoegd",
 ];
 /// Legal exposure: requests with statutory deadlines or liability.
 const LEGAL: &[&str] = &[
@@ -100,6 +120,28 @@ const LEGAL: &[&str] = &[
     "legal department",
     "legal team",
     "redline",
+    // The same, in the other languages customers write in (de, fr, es, pt, it, nl).
+    "dsgvo",
+    "anwalt",
+    "polizei",
+    "auftragsverarbeitung",
+    "haftung",
+    "avocat",
+    "données personnelles",
+    "responsabilité",
+    "abogado",
+    "datos personales",
+    "responsabilidad",
+    "advogado",
+    "dados pessoais",
+    "lgpd",
+    "avvocato",
+    "ufficio legale",
+    "responsabilità",
+    "dati personali",
+    "advocaat",
+    "persoonsgegevens",
+    "aansprakelijk",
 ];
 /// Access changes that need identity or authority checks first.
 const ACCOUNT_ACCESS: &[&str] = &[
@@ -133,6 +175,16 @@ const ACCOUNT_ACCESS: &[&str] = &[
     "make me the owner",
     "make me owner",
     "transfer ownership to me",
+    // The same, in the other languages customers write in (de, fr, es, pt, it, nl).
+    "kein zugriff mehr",
+    "keinen zugriff mehr",
+    "ya no tengo acceso",
+    "no tengo acceso al correo",
+    "não tenho mais acesso",
+    "não consigo receber",
+    "je n'ai plus accès",
+    "non ho più accesso",
+    "geen toegang meer",
 ];
 /// Money going back to the customer: only a human can authorise it.
 const REFUND: &[&str] = &[
@@ -155,6 +207,27 @@ const REFUND: &[&str] = &[
     "pay us back",
     "pay me back",
     "unused seats",
+    // The same, in the other languages customers write in (de, fr, es, pt, it, nl).
+    "rückerstattung",
+    "erstattung",
+    "geld zurück",
+    "doppelt abgebucht",
+    "zweimal abgebucht",
+    "débité deux fois",
+    "facturé deux fois",
+    "devuelvan",
+    "cobrado dos veces",
+    "cobro duplicado",
+    "devolução",
+    "devolver o dinheiro",
+    "cobrado duas vezes",
+    "cobrança duplicada",
+    "rimborso",
+    "due addebiti",
+    "addebitato due volte",
+    "terugbetal",
+    "geld terug",
+    "dubbel afgeschreven",
 ];
 /// Price negotiation: the bot may quote list prices (the KB has them) but
 /// never negotiate them.
@@ -177,6 +250,15 @@ const PRICING: &[&str] = &[
     "special price",
     "cheaper deal",
     "education pricing",
+    // The same, in the other languages customers write in (de, fr, es, pt, it, nl).
+    "rabatt",
+    "preisnachlass",
+    "remise",
+    "réduction",
+    "descuento",
+    "desconto",
+    "sconto",
+    "korting",
 ];
 /// Hostility: an answer from a bot makes it worse, even when correct.
 const ANGRY: &[&str] = &[
@@ -202,6 +284,17 @@ const ANGRY: &[&str] = &[
     "sick of",
     "sick and tired",
     "joke of a",
+    // The same, in the other languages customers write in (de, fr, es, pt, it, nl).
+    "dritte mal",
+    "troisième fois",
+    "tercera vez",
+    "terceira vez",
+    "terza volta",
+    "derde keer",
+    "porquería",
+    "porcaria",
+    "schifo",
+    "merde",
 ];
 /// An explicit request for a person overrides the bot, always. Bare role
 /// words are not enough: "our office manager invited…", "human resources"
@@ -230,6 +323,19 @@ const HUMAN: &[&str] = &[
     "to a supervisor",
     "your supervisor",
     "someone from your team",
+    // The same, in the other languages customers write in (de, fr, es, pt, it, nl).
+    "mit einem menschen",
+    "rückruf",
+    "parler à quelqu'un",
+    "qu'on m'appelle",
+    "hablar con una persona",
+    "que me llamen",
+    "falar com uma pessoa",
+    "me ligar",
+    "parlare con una persona",
+    "richiamare",
+    "met een mens",
+    "bel mij",
 ];
 /// Attempts to re-program the bot.
 const INJECTION: &[&str] = &[
