@@ -3,8 +3,9 @@
 //! the artefact the worker loads (`activities/models/triage.json`).
 //!
 //! Deterministic: fixed folds (seeded), fixed iterations, zero-initialised
-//! weights; the version is a hash of the training file and the settings, so
-//! the same data gives the same version.
+//! weights; the version is a hash of the training file, the settings and
+//! the phrase rules the model weighs, so the same inputs give the same
+//! version and changed rules a new one.
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -201,6 +202,7 @@ pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow
     hash.update(&raw);
     hash.update(format!("{settings:?}").as_bytes());
     hash.update(steward_activities::triage::FEATURES.as_bytes());
+    hash.update(steward_domain::guardrails::phrases_fingerprint().as_bytes());
     let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     model.version = format!("triage-lr-{}", &digest[..10]);
     model.provenance = json!({

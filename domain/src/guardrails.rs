@@ -408,6 +408,25 @@ fn shouting(original: &str) -> bool {
     (caps >= 3 && caps * 4 >= words.len()) || original.contains("!!!")
 }
 
+/// Every phrase the rules match, in one string: a model fitted on the
+/// rules' hits is another model when they change (`steward train` puts
+/// this into the model's version).
+pub fn phrases_fingerprint() -> String {
+    let lists = [
+        SECURITY,
+        LEGAL,
+        ACCOUNT_ACCESS,
+        REFUND,
+        PRICING,
+        ANGRY,
+        HUMAN,
+        INJECTION,
+    ];
+    let mut out: Vec<String> = lists.iter().map(|l| l.join("|")).collect();
+    out.extend(REFUND_PAIRS.iter().map(|(a, b)| format!("{a}&{b}")));
+    out.join("\n")
+}
+
 /// The rule families in the order a support lead checks them.
 pub const RULE_FAMILIES: [EscalationReason; 7] = [
     EscalationReason::SecurityIncident,
