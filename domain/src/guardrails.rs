@@ -58,8 +58,6 @@ const SECURITY: &[&str] = &[
     "stole",
     "stolen",
     "impersonat",
-    "former employee",
-    "ex-employee",
     "fake email from",
     // A change the customer disowns is a takeover until shown otherwise.
     "wasn't me",
@@ -120,6 +118,18 @@ const LEGAL: &[&str] = &[
     "legal department",
     "legal team",
     "redline",
+    // Data-subject requests by what they ask for, not by the word GDPR:
+    // everything held about the writer, or the regulation's articles.
+    "you hold about me",
+    "you have about me",
+    "you hold on me",
+    "you have on me",
+    "data you hold",
+    "subject access",
+    "article 15",
+    "article 17",
+    "erase everything",
+    "delete everything you",
     // The same, in the other languages customers write in (de, fr, es, pt, it, nl).
     "dsgvo",
     "anwalt",
@@ -362,6 +372,20 @@ const REFUND_PAIRS: &[(&str, &str)] = &[
     ("undo", "charge"),
 ];
 
+/// A former employee is a security matter when data or access goes with
+/// them ("a former employee is still downloading our files"), not when the
+/// customer asks how to remove one (a how-to in the roles article).
+const SECURITY_PAIRS: &[(&str, &str)] = &[
+    ("former employee", "download"),
+    ("former employee", "export"),
+    ("former employee", "still"),
+    ("former employee", "data"),
+    ("ex-employee", "download"),
+    ("ex-employee", "export"),
+    ("ex-employee", "still"),
+    ("ex-employee", "data"),
+];
+
 /// The `a … b` pairs that occur within one sentence of `text`.
 fn pairs_in_a_sentence(text: &str, pairs: &[(&str, &str)]) -> Vec<String> {
     pairs
@@ -423,7 +447,12 @@ pub fn phrases_fingerprint() -> String {
         INJECTION,
     ];
     let mut out: Vec<String> = lists.iter().map(|l| l.join("|")).collect();
-    out.extend(REFUND_PAIRS.iter().map(|(a, b)| format!("{a}&{b}")));
+    out.extend(
+        REFUND_PAIRS
+            .iter()
+            .chain(SECURITY_PAIRS)
+            .map(|(a, b)| format!("{a}&{b}")),
+    );
     out.join("\n")
 }
 
@@ -462,6 +491,9 @@ pub fn rule_hits(subject: &str, body: &str) -> (Vec<Vec<String>>, bool) {
             }
             if *reason == EscalationReason::Refund {
                 evidence.extend(pairs_in_a_sentence(&text, REFUND_PAIRS));
+            }
+            if *reason == EscalationReason::SecurityIncident {
+                evidence.extend(pairs_in_a_sentence(&text, SECURITY_PAIRS));
             }
             evidence
         })
@@ -564,6 +596,28 @@ mod tests {
         assert_eq!(
             reason("I lost access to my email at my old job, please move my account to this one"),
             Some(EscalationReason::AccountAccessVerification)
+        );
+    }
+
+    #[test]
+    fn a_former_employee_is_an_incident_only_when_data_goes_with_them() {
+        assert_eq!(
+            reason("A former employee is still downloading our client files."),
+            Some(EscalationReason::SecurityIncident)
+        );
+        assert_eq!(
+            reason(
+                "How do I remove a former employee from our workspace and reassign their tasks?"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn data_subject_requests_need_no_regulation_name() {
+        assert_eq!(
+            reason("Please send me a copy of all the data you hold about me."),
+            Some(EscalationReason::Legal)
         );
     }
 

@@ -118,7 +118,8 @@ pub fn assemble(
 }
 
 /// Triage of one message: the model's decision when a model and the
-/// embedder are there, the phrase rules' otherwise.
+/// embedder are there (a must-escalate phrase family that fired overrides
+/// an "answerable"), the phrase rules' otherwise.
 pub async fn classify(subject: &str, body: &str) -> Triage {
     let rules = guardrails::triage(subject, body);
     let Some(model) = current() else {
@@ -128,7 +129,7 @@ pub async fn classify(subject: &str, body: &str) -> Triage {
         return rules;
     };
     let scores = model.message_scores(&rows);
-    let reason = model.decide(&scores);
+    let reason = model::with_rules(model.decide(&scores), rules.escalate);
     let k = CLASSES.iter().position(|c| *c == reason).unwrap_or(0);
     let (hits, _) = guardrails::rule_hits(subject, body);
     let mut evidence: Vec<String> = hits.into_iter().flatten().collect();

@@ -113,6 +113,20 @@ pub fn decide(scores: &[f32], thresholds: &[f32]) -> Option<EscalationReason> {
     None
 }
 
+/// The model's decision, overridden by a must-escalate phrase family that
+/// fired when the model found nothing as serious. Those phrases are
+/// precise ("charged twice", "erase everything you hold about me"), and a
+/// missed refund or erasure request costs more than a needless hand-over.
+pub fn with_rules(
+    model: Option<EscalationReason>,
+    rules: Option<EscalationReason>,
+) -> Option<EscalationReason> {
+    match model {
+        Some(r) if MUST_ESCALATE.contains(&r) => Some(r),
+        decided => rules.filter(|r| MUST_ESCALATE.contains(r)).or(decided),
+    }
+}
+
 pub fn softmax(logits: &[f32]) -> Vec<f32> {
     let max = logits.iter().copied().fold(f32::MIN, f32::max);
     let exp: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();

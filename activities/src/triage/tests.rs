@@ -92,3 +92,21 @@ fn reasons_are_checked_in_priority_order() {
         "the gate picks the likeliest"
     );
 }
+
+#[test]
+fn a_must_escalate_rule_overrides_answerable_but_not_a_graver_decision() {
+    use super::model::with_rules;
+    use EscalationReason::*;
+    assert_eq!(with_rules(None, Some(Legal)), Some(Legal));
+    assert_eq!(with_rules(Some(HumanRequested), Some(Refund)), Some(Refund));
+    assert_eq!(
+        with_rules(Some(SecurityIncident), Some(Refund)),
+        Some(SecurityIncident)
+    );
+    assert_eq!(
+        with_rules(None, Some(AngryCustomer)),
+        None,
+        "tone and the rest stay the model's call"
+    );
+    assert_eq!(with_rules(Some(AngryCustomer), None), Some(AngryCustomer));
+}
