@@ -59,6 +59,21 @@ const SECURITY: &[&str] = &[
     "stolen",
     "impersonat",
     "fake email from",
+    // Someone posing as us, by how customers report it: a caller or a
+    // sender "from Lumen" asking for secrets, a look-alike sign-in page.
+    "claimed to be from",
+    "claiming to be from",
+    "said he was from",
+    "said she was from",
+    "said they were from",
+    "is this genuine",
+    "is the message below genuine",
+    "is this email genuine",
+    "is this legit",
+    "really from you",
+    "looks exactly like your",
+    "entered their password",
+    "read out the api token",
     // A change the customer disowns is a takeover until shown otherwise.
     "wasn't me",
     "wasnt me",
@@ -217,6 +232,10 @@ const REFUND: &[&str] = &[
     "pay us back",
     "pay me back",
     "unused seats",
+    // Money back without the word: "get back what we prepaid".
+    "back what we paid",
+    "back what we prepaid",
+    "back what i paid",
     // The same, in the other languages customers write in (de, fr, es, pt, it, nl).
     "rückerstattung",
     "erstattung",
