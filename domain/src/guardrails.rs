@@ -456,24 +456,34 @@ fn shouting(original: &str) -> bool {
 /// rules' hits is another model when they change (`steward train` puts
 /// this into the model's version).
 pub fn phrases_fingerprint() -> String {
-    let lists = [
-        SECURITY,
-        LEGAL,
-        ACCOUNT_ACCESS,
-        REFUND,
-        PRICING,
-        ANGRY,
-        HUMAN,
-        INJECTION,
-    ];
-    let mut out: Vec<String> = lists.iter().map(|l| l.join("|")).collect();
-    out.extend(
-        REFUND_PAIRS
-            .iter()
-            .chain(SECURITY_PAIRS)
-            .map(|(a, b)| format!("{a}&{b}")),
-    );
+    let mut out: Vec<String> = RULE_FAMILIES
+        .iter()
+        .map(|reason| {
+            let (phrases, pairs) = family(*reason);
+            let pairs: Vec<String> = pairs.iter().map(|(a, b)| format!("{a}&{b}")).collect();
+            format!("{}|{}", phrases.join("|"), pairs.join("|"))
+        })
+        .collect();
+    out.push(INJECTION.join("|"));
     out.join("\n")
+}
+
+/// A family's phrases, and the word pairs that count within one sentence.
+fn family(
+    reason: EscalationReason,
+) -> (
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+) {
+    match reason {
+        EscalationReason::SecurityIncident => (SECURITY, SECURITY_PAIRS),
+        EscalationReason::Legal => (LEGAL, &[]),
+        EscalationReason::AccountAccessVerification => (ACCOUNT_ACCESS, &[]),
+        EscalationReason::Refund => (REFUND, REFUND_PAIRS),
+        EscalationReason::Pricing => (PRICING, &[]),
+        EscalationReason::AngryCustomer => (ANGRY, &[]),
+        _ => (HUMAN, &[]),
+    }
 }
 
 /// The rule families in the order a support lead checks them.
@@ -496,24 +506,11 @@ pub fn rule_hits(subject: &str, body: &str) -> (Vec<Vec<String>>, bool) {
     let hits = RULE_FAMILIES
         .iter()
         .map(|reason| {
-            let phrases: &[&str] = match reason {
-                EscalationReason::SecurityIncident => SECURITY,
-                EscalationReason::Legal => LEGAL,
-                EscalationReason::AccountAccessVerification => ACCOUNT_ACCESS,
-                EscalationReason::Refund => REFUND,
-                EscalationReason::Pricing => PRICING,
-                EscalationReason::AngryCustomer => ANGRY,
-                _ => HUMAN,
-            };
+            let (phrases, pairs) = family(*reason);
             let mut evidence = matches(&text, phrases);
+            evidence.extend(pairs_in_a_sentence(&text, pairs));
             if *reason == EscalationReason::AngryCustomer && shouting(body) {
                 evidence.push("shouting".into());
-            }
-            if *reason == EscalationReason::Refund {
-                evidence.extend(pairs_in_a_sentence(&text, REFUND_PAIRS));
-            }
-            if *reason == EscalationReason::SecurityIncident {
-                evidence.extend(pairs_in_a_sentence(&text, SECURITY_PAIRS));
             }
             evidence
         })
