@@ -68,16 +68,22 @@ async fn the_same_webhook_three_times_is_one_message_one_ticket_one_reply() {
     app.stop().await;
 }
 
-/// The partition holding the topic's only record, and the intake group's
-/// committed offset there.
-fn committed(settings: &steward::settings::Settings) -> (i32, i64) {
-    let topic = settings.kafka.inbound_topic.as_str();
-    let consumer: BaseConsumer = ClientConfig::new()
+/// A consumer in the intake's group that commits only when told (to read
+/// and move the group's offsets, never to consume).
+fn intake_group_consumer(settings: &steward::settings::Settings) -> BaseConsumer {
+    ClientConfig::new()
         .set("bootstrap.servers", &settings.kafka.brokers)
         .set("group.id", &settings.intake.group_id)
         .set("enable.auto.commit", "false")
         .create()
-        .unwrap();
+        .unwrap()
+}
+
+/// The partition holding the topic's only record, and the intake group's
+/// committed offset there.
+fn committed(settings: &steward::settings::Settings) -> (i32, i64) {
+    let topic = settings.kafka.inbound_topic.as_str();
+    let consumer = intake_group_consumer(settings);
     let partition = (0..3)
         .find(|p| {
             let (low, high) = consumer
@@ -97,12 +103,7 @@ fn committed(settings: &steward::settings::Settings) -> (i32, i64) {
 
 /// Commits `offset` on `partition` for the (empty) intake group.
 fn rewind(settings: &steward::settings::Settings, partition: i32, offset: i64) {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &settings.kafka.brokers)
-        .set("group.id", &settings.intake.group_id)
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
+    let consumer = intake_group_consumer(settings);
     let mut list = TopicPartitionList::new();
     list.add_partition_offset(
         &settings.kafka.inbound_topic,
