@@ -6,6 +6,8 @@
 #[path = "identity/same_stated_contact.rs"]
 mod same_stated_contact;
 mod support;
+#[path = "identity/written_from.rs"]
+mod written_from;
 
 use steward_activities::identity::{Said, resolve_customer, unmerge};
 use steward_domain::Identity;

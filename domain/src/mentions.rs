@@ -116,6 +116,70 @@ const SELF: &[&str] = &[
     "ho scritto da",
     "scritto anche da",
 ];
+/// First-person "I wrote to you before" verbs. Followed later in the same
+/// sentence by a "from" ("I wrote earlier on WhatsApp from our family phone
+/// (+34 …)", "os escribí por WhatsApp desde el +34 …"), what follows is
+/// where the writer wrote from. General: the grammar of "I wrote from X"
+/// with words between verb and preposition, in each language; someone
+/// else's writing ("my colleague wrote from") is still someone else's.
+const WROTE: &[&str] = &[
+    "i wrote",
+    "i've written",
+    "i have written",
+    "i messaged",
+    "i texted",
+    "i emailed",
+    "i contacted",
+    "escribí",
+    "escrevi",
+    "ho scritto",
+    "vous ai écrit",
+    "j'ai écrit",
+];
+const FROM: &[&str] = &[" from ", " desde ", " de ", " da ", " depuis "];
+/// Other first-person sending verbs ("I asked about approvers earlier from
+/// our shared ops@ mailbox"): these count only with a possessive "from
+/// my/our", since "I asked for a copy from billing@…" names where the
+/// answer came from, not where the writer wrote from.
+const SENT: &[&str] = &["i asked", "i sent", "i raised", "i reported", "i posted"];
+const FROM_OWN: &[&str] = &[" from my ", " from our "];
+
+/// Whether `before` says "I wrote … from" right before a mention.
+fn wrote_from(before: &str) -> bool {
+    let followed = |verbs: &[&str], from: &[&str]| {
+        verbs.iter().any(|verb| {
+            before
+                .match_indices(verb)
+                .any(|(at, _)| from.iter().any(|f| before[at + verb.len()..].contains(f)))
+        })
+    };
+    followed(WROTE, FROM) || followed(SENT, FROM_OWN)
+}
+
+/// `text` with each bare role mailbox ("our shared ops@ mailbox", "from
+/// info@") completed with `own_domain`. General: people name their own
+/// organisation's shared mailbox by its local part alone; the domain they
+/// leave out is the one they write from.
+pub fn complete_bare_mailboxes(text: &str, own_domain: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        out.push(c);
+        let bare = c == '@'
+            && chars
+                .peek()
+                .is_none_or(|(_, next)| !(next.is_alphanumeric() || *next == '.'))
+            && text[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|before| before.is_ascii_alphanumeric());
+        if bare {
+            out.push_str(own_domain);
+        }
+    }
+    out
+}
+
 /// Self-introductions ("hey it's Dan (dan@x.com)", "Nikhil here, …"):
 /// they open a message, so they count in its first sentence only ("the
 /// form is here, ana@x.com never got it" introduces nobody).
@@ -192,8 +256,9 @@ fn labelled_field(lower: &str, at: usize) -> bool {
         .is_some_and(|label| FIELD_LABELS.contains(&label.trim()))
 }
 
-/// Whole words that make a mention someone else's.
-const OTHERS: &[&str] = &["her", "his", "their", "she", "he"];
+/// Whole words that make a mention someone else's (a relative clause
+/// "…, who called from +44 …" describes another person too).
+const OTHERS: &[&str] = &["her", "his", "their", "she", "he", "who", "whose"];
 
 fn window(text: &str, at: usize) -> &str {
     let mut start = at.saturating_sub(60);
@@ -298,6 +363,7 @@ pub fn mentions(text: &str, default_region: &str) -> Vec<Mention> {
         let self_stated = (at >= signature_start
             || introduced
             || labelled_field(&lower, at)
+            || wrote_from(before)
             || SELF.iter().any(|p| before.contains(p)))
             && !someone_else;
         if !found.iter().any(|m: &Mention| m.what == what) {
@@ -390,6 +456,15 @@ mod tests {
     }
 
     #[test]
+    fn bare_mailboxes_take_the_writers_domain() {
+        let done = |t: &str| complete_bare_mailboxes(t, "x.com");
+        assert_eq!(done("our ops@ mailbox"), "our ops@x.com mailbox");
+        assert_eq!(done("from info@, thanks"), "from info@x.com, thanks");
+        assert_eq!(done("ana@y.com and @handle"), "ana@y.com and @handle");
+        assert_eq!(done("written to é@ too"), "written to é@ too");
+    }
+
+    #[test]
     fn self_statements_and_signatures_link() {
         assert_eq!(
             own("hey it's jon, my lumen email is jon.baptiste+lumen@gmail.com, any update?"),
@@ -404,6 +479,30 @@ mod tests {
         assert_eq!(
             own("Following up on the timer.\n\nGrace Okafor | Fernhill\nMobile: +44 7700 900123"),
             vec!["+447700900123"]
+        );
+        assert_eq!(
+            own("Hola, I wrote earlier on WhatsApp from our family phone (+1 415 555 0100) too."),
+            vec!["+14155550100"]
+        );
+        assert_eq!(
+            own("También os escribí por WhatsApp desde el +1 415 555 0100 ayer."),
+            vec!["+14155550100"]
+        );
+        assert!(
+            own("My colleague wrote earlier from +1 415 555 0100 about this.").is_empty(),
+            "someone else's writing is theirs"
+        );
+        assert!(own("I wrote to support about +1 415 555 0100 being wrong.").is_empty());
+        assert_eq!(
+            own(&complete_bare_mailboxes(
+                "Hi, I asked about approvers earlier from our shared ops@ mailbox.",
+                "lanternfoods.com"
+            )),
+            vec!["ops@lanternfoods.com"]
+        );
+        assert!(
+            own("I asked for a copy from billing@vendor.example last week.").is_empty(),
+            "where an answer came from is not where the writer wrote from"
         );
         assert_eq!(own("Any news on my ticket TKT-000042?"), vec!["TKT-000042"]);
         // Short and padded forms are one ticket.

@@ -8,7 +8,7 @@
 
 use proptest::prelude::*;
 use steward_domain::identity::{Identity, canonical_email, is_single_address, phone_in_region};
-use steward_domain::mentions::{Mentioned, mentions};
+use steward_domain::mentions::{Mentioned, complete_bare_mailboxes, mentions};
 use steward_domain::web_form::SupportForm;
 use steward_domain::{Channel, InboundMessage, format, guardrails, persons, references, replies};
 
@@ -105,6 +105,18 @@ proptest! {
     }
 
     #[test]
+    fn bare_mailboxes_complete_only_with_the_domain(text in hostile_text()) {
+        let done = complete_bare_mailboxes(&text, "x.example");
+        // Only the domain is ever added, and only after an '@'.
+        prop_assert_eq!(done.replace("@x.example", "@"), text.replace("@x.example", "@"));
+        for m in mentions(&done, "GB") {
+            if let Mentioned::Identity(i) = m.what {
+                prop_assert!(!i.value.is_empty());
+            }
+        }
+    }
+
+    #[test]
     fn introduced_names_are_words_of_the_message(text in hostile_text(), other in hostile_text()) {
         if let Some(name) = persons::introduced_name(&text) {
             prop_assert!(text.contains(&name), "{name:?} not in {text:?}");
@@ -188,6 +200,7 @@ fn huge_messages_are_parsed_in_bounded_time() {
     let huge = "İ¡ this is Ana. call +44 7700 900123 or ana@example.com #12345 ".repeat(20_000);
     let started = std::time::Instant::now();
     let _ = mentions(&huge, "GB");
+    let _ = mentions(&complete_bare_mailboxes(&huge, "x.example"), "GB");
     let _ = persons::introduced_name(&huge);
     let _ = references::thread_references(&huge);
     let _ = format::render(Channel::Whatsapp, &huge, format::Addressing::default());

@@ -29,7 +29,7 @@ pub use unmerge::{UnmergeError, unmerge};
 
 use sqlx::{Postgres, Transaction};
 use steward_domain::identity::canonical_email;
-use steward_domain::mentions::{Mention, Mentioned, mentions};
+use steward_domain::mentions::{Mention, Mentioned, complete_bare_mailboxes, mentions};
 use steward_domain::persons::introduced_name;
 use steward_domain::references::thread_references;
 use steward_domain::{Identity, IdentityKind};
@@ -101,7 +101,14 @@ pub async fn resolve_customer_on(
     proven: bool,
 ) -> Result<Uuid, sqlx::Error> {
     let sender = canonical(said.sender);
-    let stated = mentions(said.body, default_region);
+    // A bare "ops@" names a mailbox at the sender's own domain.
+    let body = match sender.value.rsplit_once('@') {
+        Some((_, domain)) if sender.kind == IdentityKind::Email => {
+            complete_bare_mailboxes(said.body, domain)
+        }
+        _ => said.body.to_owned(),
+    };
+    let stated = mentions(&body, default_region);
     let country = stated::conversation_country(&sender);
     let stated =
         stated::read_national_phones(tx, stated, default_region, country.as_deref()).await?;
