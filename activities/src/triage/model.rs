@@ -113,17 +113,23 @@ pub fn decide(scores: &[f32], thresholds: &[f32]) -> Option<EscalationReason> {
     None
 }
 
-/// The model's decision, overridden by a must-escalate phrase family that
-/// fired when the model found nothing as serious. Those phrases are
-/// precise ("charged twice", "erase everything you hold about me"), and a
-/// missed refund or erasure request costs more than a needless hand-over.
+/// The model's decision, overridden by a phrase family that fired when the
+/// model found nothing as serious: a must-escalate family over any lesser
+/// reason, and any family (tone, asking for a person) over "answerable".
+/// The phrases are precise ("charged twice", "erase everything you hold
+/// about me", "call me": every hit on `train/` and the development set is
+/// a ticket of that reason or a graver one), and a missed refund, or a bot
+/// reply to someone who asked for a person, costs more than a needless
+/// hand-over.
 pub fn with_rules(
     model: Option<EscalationReason>,
     rules: Option<EscalationReason>,
 ) -> Option<EscalationReason> {
-    match model {
-        Some(r) if MUST_ESCALATE.contains(&r) => Some(r),
-        decided => rules.filter(|r| MUST_ESCALATE.contains(r)).or(decided),
+    match (model, rules) {
+        (Some(m), _) if MUST_ESCALATE.contains(&m) => Some(m),
+        (_, Some(r)) if MUST_ESCALATE.contains(&r) => Some(r),
+        (Some(m), _) => Some(m),
+        (None, r) => r,
     }
 }
 

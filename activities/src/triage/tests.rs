@@ -94,7 +94,7 @@ fn reasons_are_checked_in_priority_order() {
 }
 
 #[test]
-fn a_must_escalate_rule_overrides_answerable_but_not_a_graver_decision() {
+fn rules_override_answerable_and_must_escalate_rules_override_lesser_reasons() {
     use super::model::with_rules;
     use EscalationReason::*;
     assert_eq!(with_rules(None, Some(Legal)), Some(Legal));
@@ -104,9 +104,14 @@ fn a_must_escalate_rule_overrides_answerable_but_not_a_graver_decision() {
         Some(SecurityIncident)
     );
     assert_eq!(
-        with_rules(None, Some(AngryCustomer)),
-        None,
-        "tone and the rest stay the model's call"
+        with_rules(None, Some(HumanRequested)),
+        Some(HumanRequested),
+        "asking for a person is never answered by the bot"
+    );
+    assert_eq!(
+        with_rules(Some(AngryCustomer), Some(HumanRequested)),
+        Some(AngryCustomer),
+        "a lesser rule never replaces the model's reason"
     );
     assert_eq!(with_rules(Some(AngryCustomer), None), Some(AngryCustomer));
 }
