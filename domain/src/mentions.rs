@@ -144,23 +144,114 @@ const FROM: &[&str] = &[" from ", " desde ", " de ", " da ", " depuis "];
 const SENT: &[&str] = &["i asked", "i sent", "i raised", "i reported", "i posted"];
 const FROM_OWN: &[&str] = &[" from my ", " from our "];
 
-/// Whether `before` says "I wrote … from" right before a mention.
+/// Words that may stand between "from" and the contact it names: the
+/// writer's own device, line or mailbox ("from our family phone (", "desde
+/// el", "from my personal address"). Anything else is someone or something
+/// else ("from John in accounting (john@…)", "from our supplier at +44 …").
+const OWN_CHANNEL_WORDS: &[&str] = &[
+    "my",
+    "our",
+    "the",
+    "a",
+    "el",
+    "la",
+    "mi",
+    "nuestro",
+    "nuestra",
+    "o",
+    "meu",
+    "nosso",
+    "il",
+    "mio",
+    "nostro",
+    "mon",
+    "notre",
+    "family",
+    "shared",
+    "personal",
+    "private",
+    "work",
+    "old",
+    "new",
+    "other",
+    "office",
+    "phone",
+    "number",
+    "mobile",
+    "cell",
+    "mailbox",
+    "address",
+    "email",
+    "e-mail",
+    "account",
+    "whatsapp",
+    "teléfono",
+    "telefone",
+    "número",
+    "correo",
+    "móvil",
+    "celular",
+    "telefono",
+    "numero",
+    "indirizzo",
+    "cellulare",
+    "téléphone",
+    "numéro",
+    "adresse",
+    "portable",
+];
+
+/// Whether `before` says "I wrote … from <my own line>" right before a
+/// mention: a writing verb, the first "from" after it, and between that and
+/// the mention only words naming the writer's own channel.
 fn wrote_from(before: &str) -> bool {
+    let own_channel = |rest: &str| {
+        rest.split(|c: char| c.is_whitespace() || c == '(' || c == ':')
+            .filter(|w| !w.is_empty())
+            .all(|w| OWN_CHANNEL_WORDS.contains(&w))
+    };
     let followed = |verbs: &[&str], from: &[&str]| {
         verbs.iter().any(|verb| {
-            before
-                .match_indices(verb)
-                .any(|(at, _)| from.iter().any(|f| before[at + verb.len()..].contains(f)))
+            before.match_indices(verb).any(|(at, _)| {
+                let after = &before[at + verb.len()..];
+                from.iter()
+                    .filter_map(|f| after.find(f).map(|i| (i, f.len())))
+                    .min()
+                    .is_some_and(|(i, len)| own_channel(&after[i + len..]))
+            })
         })
     };
     followed(WROTE, FROM) || followed(SENT, FROM_OWN)
 }
 
-/// `text` with each bare role mailbox ("our shared ops@ mailbox", "from
-/// info@") completed with `own_domain`. General: people name their own
-/// organisation's shared mailbox by its local part alone; the domain they
-/// leave out is the one they write from.
+/// Mail providers where anyone gets an address: a bare "billing@" never
+/// means a mailbox at gmail.com.
+const FREE_MAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "yahoo.com",
+    "icloud.com",
+    "me.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "aol.com",
+];
+
+/// `text` with each bare role mailbox the writer calls their own ("our
+/// shared ops@ mailbox", "from our info@") completed with `own_domain`.
+/// General: people name their organisation's shared mailbox by its local
+/// part alone, after "our"; the domain they leave out is their own. Not at
+/// a free-mail domain, and not after "your" ("your billing@ address").
 pub fn complete_bare_mailboxes(text: &str, own_domain: &str) -> String {
+    if FREE_MAIL.contains(&own_domain.to_ascii_lowercase().as_str()) {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
@@ -168,16 +259,27 @@ pub fn complete_bare_mailboxes(text: &str, own_domain: &str) -> String {
         let bare = c == '@'
             && chars
                 .peek()
-                .is_none_or(|(_, next)| !(next.is_alphanumeric() || *next == '.'))
+                .is_none_or(|(_, next)| next.is_whitespace() || ",;)".contains(*next))
             && text[..at]
                 .chars()
                 .next_back()
                 .is_some_and(|before| before.is_ascii_alphanumeric());
-        if bare {
+        if bare && ours(&text[..at]) {
             out.push_str(own_domain);
         }
     }
     out
+}
+
+/// Whether "our" is among the three words before the local part at the end
+/// of `before` ("our shared ops", "our ops").
+fn ours(before: &str) -> bool {
+    before
+        .split_whitespace()
+        .rev()
+        .skip(1)
+        .take(3)
+        .any(|w| w.eq_ignore_ascii_case("our"))
 }
 
 /// Self-introductions ("hey it's Dan (dan@x.com)", "Nikhil here, …"):
@@ -459,7 +561,22 @@ mod tests {
     fn bare_mailboxes_take_the_writers_domain() {
         let done = |t: &str| complete_bare_mailboxes(t, "x.com");
         assert_eq!(done("our ops@ mailbox"), "our ops@x.com mailbox");
-        assert_eq!(done("from info@, thanks"), "from info@x.com, thanks");
+        assert_eq!(
+            done("from our info@, thanks"),
+            "from our info@x.com, thanks"
+        );
+        assert_eq!(
+            done("write to your billing@ address"),
+            "write to your billing@ address"
+        );
+        assert_eq!(
+            done("my address is jane.doe@\nx.de"),
+            "my address is jane.doe@\nx.de"
+        );
+        assert_eq!(
+            complete_bare_mailboxes("our shared billing@ mailbox", "gmail.com"),
+            "our shared billing@ mailbox"
+        );
         assert_eq!(done("ana@y.com and @handle"), "ana@y.com and @handle");
         assert_eq!(done("written to é@ too"), "written to é@ too");
     }
@@ -504,6 +621,13 @@ mod tests {
             own("I asked for a copy from billing@vendor.example last week.").is_empty(),
             "where an answer came from is not where the writer wrote from"
         );
+        assert!(own("I contacted John from accounting (john@acme.example) too.").is_empty());
+        assert!(own("I asked for a quote from our supplier at +1 415 555 0100.").is_empty());
+        assert!(
+            own("I sent the invites from our admin account, and tom@acme.example can't see them.")
+                .is_empty()
+        );
+        assert!(own("Escribí a María de contabilidad, maria@acme.example, ayer.").is_empty());
         assert_eq!(own("Any news on my ticket TKT-000042?"), vec!["TKT-000042"]);
         // Short and padded forms are one ticket.
         assert_eq!(own("Any news on my ticket TKT-42?"), vec!["TKT-000042"]);

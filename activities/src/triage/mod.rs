@@ -118,8 +118,9 @@ pub fn assemble(
 }
 
 /// Triage of one message: the model's decision when a model and the
-/// embedder are there (a must-escalate phrase family that fired overrides
-/// an "answerable"), the phrase rules' otherwise.
+/// embedder are there (a phrase family that fired overrides "answerable",
+/// and a must-escalate one a lesser reason: see [`model::with_rules`]), the
+/// phrase rules' otherwise.
 pub async fn classify(subject: &str, body: &str) -> Triage {
     let rules = guardrails::triage(subject, body);
     let Some(model) = current() else {

@@ -125,10 +125,15 @@ pub fn with_rules(
     model: Option<EscalationReason>,
     rules: Option<EscalationReason>,
 ) -> Option<EscalationReason> {
+    let rank = |r: &EscalationReason| MUST_ESCALATE.iter().position(|m| m == r);
     match (model, rules) {
-        (Some(m), _) if MUST_ESCALATE.contains(&m) => Some(m),
-        (_, Some(r)) if MUST_ESCALATE.contains(&r) => Some(r),
-        (Some(m), _) => Some(m),
+        (Some(m), Some(r)) => match (rank(&m), rank(&r)) {
+            // Both must escalate: the graver one (security before legal …).
+            (Some(a), Some(b)) => Some(if b < a { r } else { m }),
+            (None, Some(_)) => Some(r),
+            _ => Some(m),
+        },
+        (decided, None) => decided,
         (None, r) => r,
     }
 }

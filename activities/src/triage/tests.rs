@@ -104,6 +104,11 @@ fn rules_override_answerable_and_must_escalate_rules_override_lesser_reasons() {
         Some(SecurityIncident)
     );
     assert_eq!(
+        with_rules(Some(Pricing), Some(SecurityIncident)),
+        Some(SecurityIncident),
+        "the graver of two must-escalate reasons wins"
+    );
+    assert_eq!(
         with_rules(None, Some(HumanRequested)),
         Some(HumanRequested),
         "asking for a person is never answered by the bot"

@@ -38,15 +38,45 @@ pub struct Triage {
     pub model_version: Option<String>,
 }
 
-/// Whether every occurrence of `phrase` in `text` follows a disclaimer in
-/// its own sentence.
+/// How far before a phrase a disclaimer may start and still govern it
+/// ("we don't need a refund", "no need to refund anything"): a few words,
+/// so "I don't need the extra seats, can we get a refund?" still asks.
+const DISCLAIMER_REACH: usize = 24;
+
+/// Whether every occurrence of `phrase` in `text` directly follows a
+/// disclaimer (within [`DISCLAIMER_REACH`] bytes, in its own clause).
 fn disclaimed(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase).all(|(at, _)| {
-        let sentence_start = text[..at].rfind(['.', '!', '?', '\n']).map_or(0, |i| i + 1);
-        DISCLAIMERS
-            .iter()
-            .any(|d| text[sentence_start..at].contains(d))
+    occurrences(text, phrase).all(|at| {
+        let mut from = at.saturating_sub(DISCLAIMER_REACH + 20);
+        while !text.is_char_boundary(from) {
+            from -= 1;
+        }
+        let before = &text[from..at];
+        let clause = before
+            .rfind(['.', '!', '?', ',', ';'])
+            .map_or(before, |i| &before[i + 1..]);
+        DISCLAIMERS.iter().any(|d| {
+            clause
+                .rfind(d)
+                .is_some_and(|i| clause.len() - (i + d.len()) <= DISCLAIMER_REACH)
+        })
     })
+}
+
+/// Where `phrase` occurs in `text` starting a word: "ring me" is not in
+/// "during meetings", nor "any deal" in "many deals". A phrase may end
+/// inside a word, since some are stems ("impersonat", "negotiat").
+fn occurrences<'a>(text: &'a str, phrase: &'a str) -> impl Iterator<Item = usize> + 'a {
+    text.match_indices(phrase)
+        .map(|(at, _)| at)
+        .filter(move |at| {
+            let first_is_word = phrase.chars().next().is_some_and(char::is_alphanumeric);
+            !first_is_word
+                || text[..*at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        })
 }
 
 /// The `a … b` pairs that occur within one sentence of `text`.
@@ -54,8 +84,10 @@ fn pairs_in_a_sentence(text: &str, pairs: &[(&str, &str)]) -> Vec<String> {
     pairs
         .iter()
         .filter(|(a, b)| {
-            text.split(['.', '!', '?', '\n'])
-                .any(|sentence| sentence.contains(a) && sentence.contains(b))
+            text.split(['.', '!', '?', '\n']).any(|sentence| {
+                occurrences(sentence, a).next().is_some()
+                    && occurrences(sentence, b).next().is_some()
+            })
         })
         .map(|(a, b)| format!("{a}… {b}"))
         .collect()
@@ -69,7 +101,7 @@ fn normalise(text: &str) -> String {
 fn matches(text: &str, phrases: &[&str]) -> Vec<String> {
     phrases
         .iter()
-        .filter(|p| text.contains(*p))
+        .filter(|p| occurrences(text, p).next().is_some())
         .map(|p| p.trim().to_owned())
         .collect()
 }

@@ -200,3 +200,41 @@ fn injection_is_flagged_without_escalating_a_real_question() {
     assert!(t.prompt_injection);
     assert_eq!(t.escalate, None);
 }
+
+#[test]
+fn ordinary_questions_that_share_words_with_the_rules_stay_answerable() {
+    for how_to in [
+        "The Outlook sync doesn't work for us since Monday.",
+        "The timer stops during meetings, how do I keep it running?",
+        "How do I log a phone meeting as billable?",
+        "We opened a new bank account; where do I update the direct debit?",
+        "I never made a template before, where do I start?",
+        "I didn't send the invites yet; can I edit the text?",
+        "Can we require a login from guests before they view boards?",
+        "We've been exporting timesheets but the files are quite large.",
+        "The PDF that has been exported lost its left margin.",
+        "We track many deals per client; can tasks link to them?",
+        "Can you match imported users by email?",
+        "We pay by credit card, do unused hours roll over?",
+        "Can I split the plan into two payments on the same card?",
+        "Can I move the payment back to the 1st?",
+        "How do I delete my personal workspace?",
+        "Can Lumen send automated replies to clients?",
+        "Does your configuration let me list our API keys?",
+    ] {
+        assert_eq!(reason(how_to), None, "{how_to}");
+    }
+    assert_eq!(
+        reason("I don't need the extra seats, can we get a refund?"),
+        Some(EscalationReason::Refund),
+        "a disclaimer must govern the phrase, not precede it anywhere"
+    );
+}
+
+#[test]
+fn a_long_run_of_disclaimers_is_checked_in_linear_time() {
+    let text = "no need to refund ".repeat(50_000);
+    let started = std::time::Instant::now();
+    let _ = rule_hits("", &text);
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
