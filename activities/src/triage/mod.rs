@@ -122,24 +122,25 @@ pub fn assemble(
 /// and a must-escalate one a lesser reason: see [`model::with_rules`]), the
 /// phrase rules' otherwise.
 pub async fn classify(subject: &str, body: &str) -> Triage {
-    let rules = guardrails::triage(subject, body);
+    // The phrase rules run once: their hits are the fallback's decision,
+    // the override in `with_rules` and the evidence beside the model's.
+    let (hits, prompt_injection) = guardrails::rule_hits(subject, body);
     let Some(model) = current() else {
-        return rules;
+        return guardrails::triage_from_hits(hits, prompt_injection);
     };
     let Some(rows) = rows(subject, body).await else {
-        return rules;
+        return guardrails::triage_from_hits(hits, prompt_injection);
     };
     let scores = model.message_scores(&rows);
-    let reason = model::with_rules(model.decide(&scores), rules.escalate);
+    let reason = model::with_rules(model.decide(&scores), guardrails::first_fired(&hits));
     let k = CLASSES.iter().position(|c| *c == reason).unwrap_or(0);
-    let (hits, _) = guardrails::rule_hits(subject, body);
     let mut evidence: Vec<String> = hits.into_iter().flatten().collect();
     evidence.push(format!("model {} {:.2}", class_name(reason), scores[k]));
     Triage {
         escalate: reason,
         confidence: scores[k],
         evidence,
-        prompt_injection: rules.prompt_injection,
+        prompt_injection,
         model_version: Some(model.version.clone()),
     }
 }

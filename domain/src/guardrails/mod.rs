@@ -47,7 +47,8 @@ const DISCLAIMER_REACH: usize = 24;
 /// disclaimer (within [`DISCLAIMER_REACH`] bytes, in its own clause).
 fn disclaimed(text: &str, phrase: &str) -> bool {
     occurrences(text, phrase).all(|at| {
-        let mut from = at.saturating_sub(DISCLAIMER_REACH + 20);
+        let longest = DISCLAIMERS.iter().map(|d| d.len()).max().unwrap_or(0);
+        let mut from = at.saturating_sub(DISCLAIMER_REACH + longest);
         while !text.is_char_boundary(from) {
             from -= 1;
         }
@@ -67,10 +68,10 @@ fn disclaimed(text: &str, phrase: &str) -> bool {
 /// "during meetings", nor "any deal" in "many deals". A phrase may end
 /// inside a word, since some are stems ("impersonat", "negotiat").
 fn occurrences<'a>(text: &'a str, phrase: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let first_is_word = phrase.chars().next().is_some_and(char::is_alphanumeric);
     text.match_indices(phrase)
         .map(|(at, _)| at)
         .filter(move |at| {
-            let first_is_word = phrase.chars().next().is_some_and(char::is_alphanumeric);
             !first_is_word
                 || text[..*at]
                     .chars()
@@ -211,6 +212,21 @@ pub fn rule_hits(subject: &str, body: &str) -> (Vec<Vec<String>>, bool) {
 /// The phrase rules alone: the first family that fires decides.
 pub fn triage(subject: &str, body: &str) -> Triage {
     let (hits, prompt_injection) = rule_hits(subject, body);
+    triage_from_hits(hits, prompt_injection)
+}
+
+/// The first family that fired, in [`RULE_FAMILIES`] order, among the hits
+/// of [`rule_hits`].
+pub fn first_fired(hits: &[Vec<String>]) -> Option<EscalationReason> {
+    RULE_FAMILIES
+        .iter()
+        .zip(hits)
+        .find(|(_, e)| !e.is_empty())
+        .map(|(reason, _)| *reason)
+}
+
+/// [`triage`] from hits already computed by [`rule_hits`].
+pub fn triage_from_hits(hits: Vec<Vec<String>>, prompt_injection: bool) -> Triage {
     match RULE_FAMILIES.iter().zip(hits).find(|(_, e)| !e.is_empty()) {
         Some((reason, evidence)) => Triage {
             escalate: Some(*reason),
