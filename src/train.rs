@@ -4,8 +4,9 @@
 //!
 //! Deterministic: fixed folds (seeded), fixed iterations, zero-initialised
 //! weights; the version is a hash of the training file, the settings and
-//! the phrase rules the model weighs, so the same inputs give the same
-//! version and changed rules a new one.
+//! the phrase rules the model weighs and the embedder's name, so the same
+//! inputs give the same version and changed rules or another embedder a
+//! new one.
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -72,9 +73,12 @@ pub async fn samples(tickets: &[Labelled]) -> anyhow::Result<Vec<Sample>> {
             .filter(|text| !cache.contains_key(text))
             .collect();
         if !missing.is_empty() {
-            let vectors = steward_activities::kb::embed_all(missing.clone())
-                .await
-                .context("the embedding model is needed to train (scripts/provision.sh)")?;
+            let vectors = steward_activities::kb::embed_all(
+                missing.clone(),
+                steward_activities::embed::Role::Query,
+            )
+            .await
+            .context("the embedding model is needed to train (scripts/provision.sh)")?;
             cache.extend(missing.into_iter().zip(vectors));
         }
         let embeddings: Vec<Vec<f32>> = texts.iter().map(|(text, _)| cache[text].clone()).collect();
@@ -203,6 +207,7 @@ pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow
     hash.update(format!("{settings:?}").as_bytes());
     hash.update(steward_activities::triage::FEATURES.as_bytes());
     hash.update(steward_domain::guardrails::phrases_fingerprint().as_bytes());
+    hash.update(model.embedder.as_bytes());
     let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     model.version = format!("triage-lr-{}", &digest[..10]);
     model.provenance = json!({

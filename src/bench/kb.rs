@@ -87,13 +87,14 @@ pub(super) async fn measure(
     let started = Instant::now();
     for (n, chunk) in corpus.chunks(64).enumerate() {
         let texts: Vec<String> = chunk.iter().map(|(t, c)| format!("{t}\n{c}")).collect();
-        let vectors = steward_activities::kb::embed_all(texts)
-            .await
-            .context("the embedding model is missing (scripts/provision.sh)")?;
+        let vectors =
+            steward_activities::kb::embed_all(texts, steward_activities::embed::Role::Passage)
+                .await
+                .context("the embedding model is missing (scripts/provision.sh)")?;
         for (k, ((title, content), vector)) in chunk.iter().zip(vectors).enumerate() {
             sqlx::query(
-                "INSERT INTO kb_chunks (id, article_id, ordinal, heading, content, content_hash, embedding)
-                 VALUES ($1, $2, $3, $4, $5, '', $6::vector)",
+                "INSERT INTO kb_chunks (id, article_id, ordinal, heading, content, content_hash, embedding, embedded_with)
+                 VALUES ($1, $2, $3, $4, $5, '', $6::vector, $7)",
             )
             .bind(Uuid::new_v4())
             .bind(article)
@@ -101,6 +102,7 @@ pub(super) async fn measure(
             .bind(title)
             .bind(content)
             .bind(steward_activities::kb::vector_literal(&vector))
+            .bind(steward_activities::embed::shared_name())
             .execute(&pool)
             .await?;
         }
@@ -125,10 +127,13 @@ pub(super) async fn measure(
         hybrid.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     for q in &questions {
-        let vector = steward_activities::kb::embed_all(vec![q.clone()])
-            .await
-            .and_then(|mut v| v.pop())
-            .unwrap_or_default();
+        let vector = steward_activities::kb::embed_all(
+            vec![q.clone()],
+            steward_activities::embed::Role::Query,
+        )
+        .await
+        .and_then(|mut v| v.pop())
+        .unwrap_or_default();
         let t = Instant::now();
         let _: Vec<(Uuid,)> =
             sqlx::query_as("SELECT id FROM kb_chunks ORDER BY embedding <=> $1::vector LIMIT 5")

@@ -6,6 +6,7 @@
 pub mod answerable;
 pub mod remote;
 mod search;
+mod vectors;
 pub use search::{Retrievers, search, search_with};
 
 use sha1::{Digest, Sha1};
@@ -124,12 +125,23 @@ pub async fn import_dir_with_progress(
     if let Some(remote) = remote::configured() {
         let embedded = remote.sync(pool).await?;
         tracing::info!(model = %remote.model(), embedded, "passages embedded by the configured model");
+    } else if let Some(embedded) = sync_second(pool).await? {
+        tracing::info!(embedded, "passages embedded by the second model");
     }
     Ok((changed, unchanged))
 }
 
 /// Embeddings of `texts` on a blocking thread; `None` without a model.
-pub async fn embed_all(texts: Vec<String>) -> Option<Vec<Vec<f32>>> {
+pub async fn embed_all(texts: Vec<String>, role: crate::embed::Role) -> Option<Vec<Vec<f32>>> {
+    embed_by(crate::embed::Slot::Primary, texts, role).await
+}
+
+/// Embeddings of `texts` by the model in `slot`; `None` without it.
+pub async fn embed_by(
+    slot: crate::embed::Slot,
+    texts: Vec<String>,
+    role: crate::embed::Role,
+) -> Option<Vec<Vec<f32>>> {
     // One embedding job at a time: candle already spreads one job over the
     // cores, and a burst of tickets embedding at once (triage scores every
     // sentence) only makes each of them slower than its activity timeout.
@@ -137,18 +149,43 @@ pub async fn embed_all(texts: Vec<String>) -> Option<Vec<Vec<f32>>> {
     let _permit = ONE_AT_A_TIME.acquire().await.ok()?;
     tokio::task::spawn_blocking(move || {
         // Loading the model (first call only) blocks too, so it is here.
-        let embedder = crate::embed::shared()?;
+        let embedder = crate::embed::get(slot)?;
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let mut out = Vec::with_capacity(refs.len());
         // Small batches are fastest on CPU.
         for batch in refs.chunks(8) {
-            out.extend(embedder.embed(batch).ok()?);
+            out.extend(embedder.embed(batch, role).ok()?);
         }
         Some(out)
     })
     .await
     .ok()
     .flatten()
+}
+
+/// Embeds, with the second in-process model, every passage that has no
+/// vector of it yet; `None` without that model.
+async fn sync_second(pool: &PgPool) -> Result<Option<usize>, KbError> {
+    use crate::embed::{Role, Slot};
+    let Some(name) =
+        tokio::task::spawn_blocking(|| crate::embed::get(Slot::Second).map(|e| e.name()))
+            .await
+            .ok()
+            .flatten()
+    else {
+        return Ok(None);
+    };
+    let missing = vectors::missing(pool, name).await?;
+    for batch in missing.chunks(64) {
+        let texts = batch.iter().map(|(_, text)| text.clone()).collect();
+        let embedded = embed_by(Slot::Second, texts, Role::Passage)
+            .await
+            .ok_or_else(|| KbError::Embeddings(format!("{name} failed to embed passages")))?;
+        vectors::register(pool, name, crate::embed::DIMENSIONS).await?;
+        let ids = batch.iter().map(|(id, _)| *id);
+        vectors::store(pool, name, ids.zip(embedded).collect()).await?;
+    }
+    Ok(Some(missing.len()))
 }
 
 /// pgvector's text form: `[0.1,0.2,…]`.
@@ -171,18 +208,22 @@ async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbErro
     if let Some((id, hash)) = &existing
         && *hash == content_hash
     {
-        // Unchanged, unless it was imported before the model was available.
-        let unembedded: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM kb_chunks WHERE article_id = $1 AND embedding IS NULL)",
+        // Loading the model (first call only) blocks: not on a runtime thread.
+        let model = tokio::task::spawn_blocking(crate::embed::shared_name)
+            .await
+            .ok()
+            .flatten();
+        // Unchanged, unless it was imported before the model was available
+        // or another model embedded it.
+        let stale: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM kb_chunks WHERE article_id = $1
+                              AND (embedding IS NULL OR embedded_with IS DISTINCT FROM $2))",
         )
         .bind(id)
+        .bind(model)
         .fetch_one(&mut *tx)
         .await?;
-        // Loading the model (first call only) blocks: not on a runtime thread.
-        let model = tokio::task::spawn_blocking(|| crate::embed::shared().is_some())
-            .await
-            .unwrap_or(false);
-        if !unembedded || !model {
+        if !stale || model.is_none() {
             return Ok(false);
         }
     }
@@ -194,6 +235,7 @@ async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbErro
             .iter()
             .map(|c| format!("{}\n{c}", article.title))
             .collect(),
+        crate::embed::Role::Passage,
     )
     .await;
     sqlx::query(
@@ -212,14 +254,15 @@ async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbErro
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    let embedded_with = embeddings.as_ref().and(crate::embed::shared_name());
     for (ordinal, content) in chunks.iter().enumerate() {
         let embedding = embeddings
             .as_ref()
             .and_then(|e| e.get(ordinal))
             .map(|v| vector_literal(v));
         sqlx::query(
-            "INSERT INTO kb_chunks (id, article_id, ordinal, heading, content, content_hash, embedding)
-             VALUES ($1, $2, $3, $4, $5, $6, $7::vector)",
+            "INSERT INTO kb_chunks (id, article_id, ordinal, heading, content, content_hash, embedding, embedded_with)
+             VALUES ($1, $2, $3, $4, $5, $6, $7::vector, $8)",
         )
         .bind(Uuid::new_v4())
         .bind(id)
@@ -228,6 +271,7 @@ async fn upsert_article(pool: &PgPool, article: &Article) -> Result<bool, KbErro
         .bind(content)
         .bind(hash(content))
         .bind(embedding)
+        .bind(embedded_with)
         .execute(&mut *tx)
         .await?;
     }

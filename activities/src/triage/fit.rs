@@ -114,7 +114,7 @@ pub fn fit_weights(samples: &[Sample], settings: &FitSettings) -> candle_core::R
     }
     Ok(TriageModel {
         version: String::new(),
-        embedder: crate::embed::MODEL_NAME.to_owned(),
+        embedder: crate::embed::shared_name().unwrap_or("none").to_owned(),
         classes: CLASSES
             .iter()
             .map(|c| super::model::class_name(*c).to_owned())

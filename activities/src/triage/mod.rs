@@ -100,7 +100,11 @@ pub const FEATURES: &str = "whole+subject+10-sentences, 12 extras, v1";
 /// the embedding model.
 pub async fn rows(subject: &str, body: &str) -> Option<Vec<Vec<f32>>> {
     let texts = texts(subject, body);
-    let embeddings = crate::kb::embed_all(texts.iter().map(|(t, _)| t.clone()).collect()).await?;
+    let embeddings = crate::kb::embed_all(
+        texts.iter().map(|(t, _)| t.clone()).collect(),
+        crate::embed::Role::Query,
+    )
+    .await?;
     Some(assemble(&texts, &embeddings, !subject.trim().is_empty()))
 }
 
@@ -117,6 +121,18 @@ pub fn assemble(
         .collect()
 }
 
+/// Logged once: a triage model fitted on another embedder's vectors.
+fn warn_embedder_mismatch(fitted_on: &str) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        tracing::warn!(
+            fitted_on,
+            running = crate::embed::shared_name().unwrap_or("none"),
+            "triage model fitted on another embedder: phrase rules only (run steward train)"
+        );
+    });
+}
+
 /// Triage of one message: the model's decision when a model and the
 /// embedder are there (a phrase family that fired overrides "answerable",
 /// and a must-escalate one a lesser reason: see [`model::with_rules`]), the
@@ -131,6 +147,11 @@ pub async fn classify(subject: &str, body: &str) -> Triage {
     let Some(rows) = rows(subject, body).await else {
         return guardrails::triage_from_hits(hits, prompt_injection);
     };
+    // Weights fitted on another model's vectors would read noise.
+    if crate::embed::shared_name() != Some(model.embedder.as_str()) {
+        warn_embedder_mismatch(&model.embedder);
+        return guardrails::triage_from_hits(hits, prompt_injection);
+    }
     let scores = model.message_scores(&rows);
     let reason = model::with_rules(model.decide(&scores), guardrails::first_fired(&hits));
     let k = CLASSES.iter().position(|c| *c == reason).unwrap_or(0);
