@@ -109,14 +109,15 @@ pub(super) fn read(bytes: &[u8]) -> Result<(Shape, Weights), PackedError> {
         layer_norm_eps: f64::from(c.f32("epsilon")?),
     };
     let block = c.count("block size", 1 << 10)?;
-    let divides = |n: usize, d: usize| d > 0 && n % d == 0;
-    if block != BLOCK
-        || shape.hidden == 0
-        || !divides(shape.hidden, BLOCK)
-        || !divides(shape.feed_forward, BLOCK)
-        || !divides(shape.hidden, shape.heads)
-        || !(shape.layer_norm_eps.is_finite() && shape.layer_norm_eps > 0.0)
-    {
+    let divides = |n: usize, d: usize| d > 0 && n.is_multiple_of(d);
+    let plausible = block == BLOCK
+        && shape.hidden > 0
+        && divides(shape.hidden, BLOCK)
+        && divides(shape.feed_forward, BLOCK)
+        && divides(shape.hidden, shape.heads)
+        && shape.layer_norm_eps.is_finite()
+        && shape.layer_norm_eps > 0.0;
+    if !plausible {
         return Err(PackedError::Shape(format!("{shape:?}, block {block}")));
     }
     skip_tokenizer(&mut c)?;
@@ -191,7 +192,7 @@ impl Entry {
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect()),
-            1 if want % BLOCK == 0 && self.length == want / BLOCK * BLOCK_BYTES => {
+            1 if want.is_multiple_of(BLOCK) && self.length == want / BLOCK * BLOCK_BYTES => {
                 Ok(dequantise(bytes))
             }
             d => Err(format!(
