@@ -1,7 +1,9 @@
 //! The knowledge base in Postgres: import of Markdown articles (passages
 //! embedded in-process when the model is available), and hybrid search
-//! (`search`). With a remote embedding model configured ([`remote`]),
-//! passages are also embedded by it after import, and search uses it.
+//! (`search`). After import, passages are also embedded by a configured
+//! remote model ([`remote`]), which search then uses, or else by the second
+//! in-process model (multilingual, for non-English questions); those
+//! vectors live in `kb_embeddings` (`vectors`).
 
 pub mod answerable;
 pub mod remote;
