@@ -24,12 +24,7 @@ fn embeddings_match_sentence_transformers() {
     let mut worst = 1.0f32;
     for (item, vector) in items.iter().zip(&ours) {
         assert_eq!(vector.len(), DIMENSIONS);
-        let expected: Vec<f32> = item["vector"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap() as f32)
-            .collect();
+        let expected = reference_vector(item);
         let c = cosine(vector, &expected);
         worst = worst.min(c);
         assert!(c >= 0.9999, "cosine {c} for {:?}", item["text"]);
@@ -72,12 +67,7 @@ fn packed_e5_matches_its_reference_engine() {
         let ours = embedder
             .embed(&[item["text"].as_str().unwrap()], role)
             .unwrap();
-        let expected: Vec<f32> = item["vector"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap() as f32)
-            .collect();
+        let expected = reference_vector(item);
         let c = cosine(&ours[0], &expected);
         worst = worst.min(c);
         assert!(c >= 0.999, "cosine {c} for {:?}", item["text"]);
@@ -96,4 +86,14 @@ fn packed_e5_matches_its_reference_engine() {
         )
         .unwrap();
     assert!(cosine(&v[0], &v[1]) > cosine(&v[0], &v[2]));
+}
+
+/// A fixture item's `vector`.
+fn reference_vector(item: &serde_json::Value) -> Vec<f32> {
+    item["vector"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect()
 }
