@@ -57,6 +57,23 @@ fn resolved(o: &Outcome, strict: bool) -> bool {
         }
 }
 
+/// Articles cited by replies to resolvable tickets, and how many of them
+/// no label asks for: strict resolution does not charge a reply for an
+/// extra article, so a responder that pads its replies would look free.
+/// (A label can miss an article a side question needed, so `unlabelled`
+/// is an upper bound on the padding.)
+fn citations(resolvable: &[&Outcome]) -> (usize, usize) {
+    let replied = resolvable.iter().filter(|o| o.reply.is_some());
+    replied.fold((0, 0), |(n, extra), o| {
+        let cited = &o.ran.cited;
+        let unlabelled = cited
+            .iter()
+            .filter(|a| !o.ticket.expected.kb.contains(*a))
+            .count();
+        (n + cited.len(), extra + unlabelled)
+    })
+}
+
 pub fn score(
     outcomes: &[Outcome],
     articles: usize,
@@ -73,6 +90,7 @@ pub fn score(
     let (two_n, two_strict) = two.fold((0, 0), |(n, k), o| {
         (n + 1, k + usize::from(resolved(o, true)))
     });
+    let (cited, unlabelled) = citations(&resolvable);
     let at_all = escalate.iter().filter(|o| o.escalation.is_some()).count();
     let right = escalate
         .iter()
@@ -122,6 +140,7 @@ pub fn score(
         "resolution_correct_strict": rate(strict, resolvable.len()),
         "resolution_correct_lenient": rate(lenient, resolvable.len()),
         "two_article_tickets": {"n": two_n, "strict": two_strict},
+        "citations": {"n": cited, "unlabelled": unlabelled, "precision": rate(cited - unlabelled, cited)},
         "escalated_at_all": rate(at_all, escalate.len()),
         "escalated_right_reason": rate(right, escalate.len()),
         "must_escalate_recall": rate(must.iter().filter(|o| o.escalation.is_some()).count(), must.len()),
@@ -204,4 +223,46 @@ pub fn markdown(report: &Value, outcomes: &[Outcome]) -> String {
         }
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{Expected, Ticket};
+    use crate::eval_history::Ran;
+
+    fn replied(kb: &[&str], cited: &[&str]) -> Outcome {
+        Outcome {
+            ticket: Ticket {
+                id: "t1".into(),
+                channel: "webform".into(),
+                from: json!({"email": "a@example.com"}),
+                subject: None,
+                body: "How do I reset my password?".into(),
+                expected: Expected {
+                    action: "resolve".into(),
+                    kb: kb.iter().map(|a| (*a).to_owned()).collect(),
+                    escalation_reason: None,
+                },
+            },
+            reply: Some("…".into()),
+            escalation: None,
+            latency_ms: 1.0,
+            ran: Ran {
+                cited: cited.iter().map(|a| (*a).to_owned()).collect(),
+                ..Ran::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_padded_reply_is_strictly_right_but_its_extra_article_is_counted() {
+        let padded = replied(&["kb-007"], &["kb-007", "kb-013"]);
+        let exact = replied(&["kb-015", "kb-036"], &["kb-036", "kb-015"]);
+        assert!(resolved(&padded, true));
+        assert_eq!(citations(&[&padded, &exact]), (4, 1));
+        let mut declined = replied(&["kb-007"], &[]);
+        declined.reply = None;
+        assert_eq!(citations(&[&declined]), (0, 0));
+    }
 }
