@@ -87,14 +87,14 @@ pub fn draft_all(input: &DraftInput, parts: &[(String, KbResults)], unknown: &[S
     let mut sections = vec![answer_sentences(&input.question, &best.content)];
     let mut cited = vec![best.article_slug.clone()];
     let mut titles = vec![best.title.clone()];
+    let whole_top = &input.kb.top_articles[..input.kb.top_articles.len().min(PART_IN_WHOLE_TOP)];
     for (question, results) in parts {
         let Some(top) = results.passages.first() else {
             continue;
         };
-        let in_whole_top = input.kb.top_articles.iter().take(PART_IN_WHOLE_TOP);
         if results.confidence < input.min_confidence
             || cited.contains(&top.article_slug)
-            || !in_whole_top.clone().any(|a| *a == top.article_slug)
+            || !whole_top.contains(&top.article_slug)
         {
             continue;
         }
