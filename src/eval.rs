@@ -213,9 +213,9 @@ async fn cross_validated(
 ) -> anyhow::Result<Vec<Outcome>> {
     use steward_activities::triage::{self, fit};
     let (labelled, _) = crate::train::read_tickets(dataset)?;
-    let samples = crate::train::samples(&labelled).await?;
+    let settings = crate::train::tuned(fit::FitSettings::default());
+    let samples = crate::train::samples(&labelled, settings.second_embedder).await?;
     let classes: Vec<usize> = samples.iter().map(|s| s.class).collect();
-    let settings = fit::FitSettings::default();
     let fold = fit::folds(&classes, k, settings.seed);
     let mut outcomes = Vec::new();
     for f in 0..k {

@@ -52,40 +52,64 @@ pub fn read_tickets(dataset: &Path) -> anyhow::Result<(Vec<Labelled>, Vec<u8>)> 
     Ok((tickets, raw))
 }
 
-/// Feature rows of every ticket (needs the embedding model). With
-/// `STEWARD_EMBED_CACHE=file`, embeddings are kept there by text, so
-/// repeated fits on the same data skip the embedder.
-pub async fn samples(tickets: &[Labelled]) -> anyhow::Result<Vec<Sample>> {
+/// Feature rows of every ticket (needs the embedding model, and the second
+/// one when `second`). With `STEWARD_EMBED_CACHE=file`, embeddings are kept
+/// there by model and text, so repeated fits on the same data skip the
+/// embedders.
+pub async fn samples(tickets: &[Labelled], second: bool) -> anyhow::Result<Vec<Sample>> {
     use std::collections::HashMap;
+    use steward_activities::embed::{Role, Slot};
     let cache_path = std::env::var_os("STEWARD_EMBED_CACHE").map(std::path::PathBuf::from);
     let mut cache: HashMap<String, Vec<f32>> = cache_path
         .as_ref()
         .and_then(|p| std::fs::read(p).ok())
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
+    // The primary model's entries are keyed by the bare text (older caches
+    // stay valid); the second model's by a prefix no text starts with.
+    let key = |slot: Slot, text: &str| match slot {
+        Slot::Primary => text.to_owned(),
+        Slot::Second => format!("\u{1}second\u{1}{text}"),
+    };
+    let slots: &[Slot] = if second {
+        &[Slot::Primary, Slot::Second]
+    } else {
+        &[Slot::Primary]
+    };
     let mut out = Vec::with_capacity(tickets.len());
     for t in tickets {
         let subject = t.subject.as_deref().unwrap_or("");
         let texts = steward_activities::triage::texts(subject, &t.body);
-        let missing: Vec<String> = texts
-            .iter()
-            .map(|(text, _)| text.clone())
-            .filter(|text| !cache.contains_key(text))
-            .collect();
-        if !missing.is_empty() {
-            let vectors = steward_activities::kb::embed_all(
-                missing.clone(),
-                steward_activities::embed::Role::Query,
-            )
-            .await
-            .context("the embedding model is needed to train (scripts/provision.sh)")?;
-            cache.extend(missing.into_iter().zip(vectors));
+        let mut embeddings: Option<Vec<Vec<f32>>> = None;
+        for slot in slots {
+            let missing: Vec<String> = texts
+                .iter()
+                .map(|(text, _)| text.clone())
+                .filter(|text| !cache.contains_key(&key(*slot, text)))
+                .collect();
+            if !missing.is_empty() {
+                let vectors = steward_activities::kb::embed_by(*slot, missing.clone(), Role::Query)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "the {slot:?} embedding model is needed to train (scripts/provision.sh)"
+                        )
+                    })?;
+                cache.extend(missing.iter().map(|text| key(*slot, text)).zip(vectors));
+            }
+            let these: Vec<Vec<f32>> = texts
+                .iter()
+                .map(|(text, _)| cache[&key(*slot, text)].clone())
+                .collect();
+            embeddings = Some(match embeddings {
+                None => these,
+                Some(first) => steward_activities::triage::beside(first, these),
+            });
         }
-        let embeddings: Vec<Vec<f32>> = texts.iter().map(|(text, _)| cache[text].clone()).collect();
         out.push(Sample {
             rows: steward_activities::triage::assemble(
                 &texts,
-                &embeddings,
+                &embeddings.unwrap_or_default(),
                 !subject.trim().is_empty(),
             ),
             class: t.class(),
@@ -157,7 +181,7 @@ fn rules_decisions(tickets: &[Labelled]) -> Vec<usize> {
 /// on another labelled set, for choosing between methods quickly.
 async fn triage_report(model: &TriageModel, dataset: &Path) -> anyhow::Result<Value> {
     let (tickets, _) = read_tickets(dataset)?;
-    let samples = samples(&tickets).await?;
+    let samples = samples(&tickets, model.second_embedder.is_some()).await?;
     let truth: Vec<usize> = samples.iter().map(|s| s.class).collect();
     let decided: Vec<usize> = samples
         .iter()
@@ -175,9 +199,10 @@ async fn triage_report(model: &TriageModel, dataset: &Path) -> anyhow::Result<Va
     }))
 }
 
-/// `STEWARD_FIT_L2`, `_ITERATIONS`, `_BUDGET`, `_REASON_BUDGET`: settings
-/// to try other fits with (recorded in the artefact's settings and version).
-fn tuned(mut s: FitSettings) -> FitSettings {
+/// `STEWARD_FIT_L2`, `_ITERATIONS`, `_BUDGET`, `_REASON_BUDGET`, `_SECOND`
+/// (`1`: with the second embedder's vectors): settings to try other fits
+/// with (recorded in the artefact's settings and version).
+pub fn tuned(mut s: FitSettings) -> FitSettings {
     let var = |name: &str| std::env::var(format!("STEWARD_FIT_{name}")).ok();
     if let Some(v) = var("L2").and_then(|v| v.parse().ok()) {
         s.l2 = v;
@@ -191,6 +216,9 @@ fn tuned(mut s: FitSettings) -> FitSettings {
     if let Some(v) = var("REASON_BUDGET").and_then(|v| v.parse().ok()) {
         s.reason_budget = v;
     }
+    if let Some(v) = var("SECOND") {
+        s.second_embedder = v == "1";
+    }
     s
 }
 
@@ -198,7 +226,7 @@ pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow
     let (tickets, raw) = read_tickets(dataset)?;
     let settings = tuned(FitSettings::default());
     eprintln!("embedding {} tickets and their sentences…", tickets.len());
-    let samples = samples(&tickets).await?;
+    let samples = samples(&tickets, settings.second_embedder).await?;
     let (mut model, scores) = fit::train(&samples, &settings)?;
     let truth: Vec<usize> = samples.iter().map(|s| s.class).collect();
     let decided = fit::decisions(&scores, &model.thresholds);

@@ -247,7 +247,7 @@ pub fn get(slot: Slot) -> Option<std::sync::Arc<Embedder>> {
                     };
                     load_logged(
                         &dir,
-                        "no second embedding model: non-English questions are ranked by MiniLM",
+                        "no second embedding model: non-English questions are ranked by MiniLM, and a triage model fitted with it falls back to the phrase rules",
                     )
                 })
                 .clone()

@@ -35,6 +35,9 @@ pub struct FitSettings {
     pub false_escalation_budget: f32,
     pub folds: usize,
     pub seed: u64,
+    /// Rows carry the second (multilingual) embedder's vectors after the
+    /// first's (`STEWARD_FIT_SECOND=0` fits without them).
+    pub second_embedder: bool,
 }
 
 impl Default for FitSettings {
@@ -48,6 +51,11 @@ impl Default for FitSettings {
             false_escalation_budget: 0.08,
             folds: 5,
             seed: 13,
+            // The multilingual model reads the tickets MiniLM cannot (15%
+            // of `train/` is not English) and, on wording triage had never
+            // seen (near-miss probe set d), caught 7 of 13 must-escalate
+            // requests where MiniLM's vectors alone caught 4.
+            second_embedder: true,
         }
     }
 }
@@ -115,6 +123,10 @@ pub fn fit_weights(samples: &[Sample], settings: &FitSettings) -> candle_core::R
     Ok(TriageModel {
         version: String::new(),
         embedder: crate::embed::shared_name().unwrap_or("none").to_owned(),
+        second_embedder: settings
+            .second_embedder
+            .then(|| crate::embed::get(crate::embed::Slot::Second).map(|e| e.name().to_owned()))
+            .flatten(),
         classes: CLASSES
             .iter()
             .map(|c| super::model::class_name(*c).to_owned())

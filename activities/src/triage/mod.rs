@@ -1,6 +1,7 @@
 //! Learned triage: should the bot answer this message, and if not, why.
 //!
-//! A linear model over the in-process embedder's sentence vectors plus
+//! A linear model over the in-process embedders' sentence vectors (MiniLM's
+//! and, beside them, the multilingual second model's) plus
 //! simple features (which phrase rules fired, subject line, length,
 //! language) scores the whole message and each of its sentences; a reason
 //! fires when its best score reaches the threshold cross-validation chose
@@ -94,18 +95,33 @@ const MAX_SENTENCES: usize = 10;
 
 /// What the feature rows are, for the artefact's version: a change here
 /// must give a new version even on the same data.
-pub const FEATURES: &str = "whole+subject+10-sentences, 12 extras, v1";
+pub const FEATURES: &str = "whole+subject+10-sentences, [second embedder], 12 extras, v2";
 
-/// Feature rows of a message (whole first, then sentences); `None` without
-/// the embedding model.
-pub async fn rows(subject: &str, body: &str) -> Option<Vec<Vec<f32>>> {
+/// Feature rows of a message (whole first, then sentences), with the
+/// second model's vectors beside the first's when `second`; `None` without
+/// a model they need.
+pub async fn rows(subject: &str, body: &str, second: bool) -> Option<Vec<Vec<f32>>> {
+    use crate::embed::{Role, Slot};
     let texts = texts(subject, body);
-    let embeddings = crate::kb::embed_all(
-        texts.iter().map(|(t, _)| t.clone()).collect(),
-        crate::embed::Role::Query,
-    )
-    .await?;
+    let all: Vec<String> = texts.iter().map(|(t, _)| t.clone()).collect();
+    let mut embeddings = crate::kb::embed_by(Slot::Primary, all.clone(), Role::Query).await?;
+    if second {
+        let more = crate::kb::embed_by(Slot::Second, all, Role::Query).await?;
+        embeddings = beside(embeddings, more);
+    }
     Some(assemble(&texts, &embeddings, !subject.trim().is_empty()))
+}
+
+/// Each text's first vector followed by its second one.
+pub fn beside(first: Vec<Vec<f32>>, second: Vec<Vec<f32>>) -> Vec<Vec<f32>> {
+    first
+        .into_iter()
+        .zip(second)
+        .map(|(mut a, b)| {
+            a.extend(b);
+            a
+        })
+        .collect()
 }
 
 /// Feature rows from [`texts`] and their embeddings.
@@ -119,6 +135,16 @@ pub fn assemble(
         .zip(embeddings)
         .map(|((text, sentence), e)| features::vector(e, text, has_subject, *sentence))
         .collect()
+}
+
+/// Whether this process embeds with the models `model` was fitted on.
+fn same_embedders(model: &TriageModel) -> bool {
+    let second = || crate::embed::get(crate::embed::Slot::Second).map(|e| e.name());
+    crate::embed::shared_name() == Some(model.embedder.as_str())
+        && model
+            .second_embedder
+            .as_deref()
+            .is_none_or(|name| second() == Some(name))
 }
 
 /// Logged once: a triage model fitted on another embedder's vectors.
@@ -144,11 +170,11 @@ pub async fn classify(subject: &str, body: &str) -> Triage {
     let Some(model) = current() else {
         return guardrails::triage_from_hits(hits, prompt_injection);
     };
-    let Some(rows) = rows(subject, body).await else {
+    let Some(rows) = rows(subject, body, model.second_embedder.is_some()).await else {
         return guardrails::triage_from_hits(hits, prompt_injection);
     };
     // Weights fitted on another model's vectors would read noise.
-    if crate::embed::shared_name() != Some(model.embedder.as_str()) {
+    if !same_embedders(&model) {
         warn_embedder_mismatch(&model.embedder);
         return guardrails::triage_from_hits(hits, prompt_injection);
     }

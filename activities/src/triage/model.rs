@@ -39,6 +39,10 @@ pub struct TriageModel {
     pub version: String,
     /// The sentence embedder the features were computed with.
     pub embedder: String,
+    /// The second embedder whose vectors follow the first's in each row,
+    /// if the model was fitted with one.
+    #[serde(default)]
+    pub second_embedder: Option<String>,
     pub classes: Vec<String>,
     pub extra_features: Vec<String>,
     /// Standardisation: features are `(x - mean) / scale` before the weights.

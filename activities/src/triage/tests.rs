@@ -120,3 +120,40 @@ fn rules_override_answerable_and_must_escalate_rules_override_lesser_reasons() {
     );
     assert_eq!(with_rules(Some(AngryCustomer), None), Some(AngryCustomer));
 }
+
+#[test]
+fn a_row_holds_the_first_models_vector_then_the_seconds() {
+    let rows = super::beside(
+        vec![vec![1.0, 2.0], vec![3.0, 4.0]],
+        vec![vec![5.0], vec![6.0]],
+    );
+    assert_eq!(rows, vec![vec![1.0, 2.0, 5.0], vec![3.0, 4.0, 6.0]]);
+}
+
+/// The committed artefact's rows are as wide as the features the worker
+/// builds for it: a change of features without `steward train` fails here.
+#[test]
+fn the_committed_model_matches_the_features_it_is_given() {
+    let model: super::model::TriageModel =
+        serde_json::from_str(include_str!("../../models/triage.json")).unwrap();
+    let vectors = if model.second_embedder.is_some() {
+        2
+    } else {
+        1
+    };
+    let width = vectors * crate::embed::DIMENSIONS + super::features::EXTRA.len();
+    assert_eq!(model.mean.len(), width);
+    assert!(model.weights.iter().all(|w| w.len() == width));
+    assert_eq!(
+        model.second_embedder.as_deref(),
+        Some("multilingual-e5-small")
+    );
+}
+
+#[test]
+fn an_artefact_from_before_the_second_model_reads_as_first_model_only() {
+    let old = r#"{"version":"v","embedder":"all-MiniLM-L6-v2","classes":[],"extra_features":[],
+        "mean":[],"scale":[],"weights":[],"bias":[],"thresholds":[]}"#;
+    let model: super::model::TriageModel = serde_json::from_str(old).unwrap();
+    assert_eq!(model.second_embedder, None);
+}
