@@ -3,10 +3,10 @@
 //! the artefact the worker loads (`activities/models/triage.json`).
 //!
 //! Deterministic: fixed folds (seeded), fixed iterations, zero-initialised
-//! weights; the version is a hash of the training file, the settings and
-//! the phrase rules the model weighs and the embedder's name, so the same
-//! inputs give the same version and changed rules or another embedder a
-//! new one.
+//! weights; the version is a hash of the training file, the settings, the
+//! features, the phrase rules the model weighs and both embedders' names,
+//! so the same inputs give the same version and changed rules or another
+//! embedder a new one.
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -65,11 +65,28 @@ pub async fn samples(tickets: &[Labelled], second: bool) -> anyhow::Result<Vec<S
         .and_then(|p| std::fs::read(p).ok())
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
-    // The primary model's entries are keyed by the bare text (older caches
-    // stay valid); the second model's by a prefix no text starts with.
-    let key = |slot: Slot, text: &str| match slot {
-        Slot::Primary => text.to_owned(),
-        Slot::Second => format!("\u{1}second\u{1}{text}"),
+    // Both models are loaded (or found missing) here, off the runtime:
+    // rows fitted without a model the artefact then names would be noise.
+    let names = tokio::task::spawn_blocking(|| {
+        let name = |slot| steward_activities::embed::get(slot).map(|e| e.name());
+        (name(Slot::Primary), name(Slot::Second))
+    })
+    .await?;
+    let primary = names
+        .0
+        .context("the embedding model is needed to train (scripts/provision.sh)")?;
+    let second_name = match (second, names.1) {
+        (true, None) => anyhow::bail!(
+            "the second embedding model is needed to train with it (scripts/provision.sh, or STEWARD_FIT_SECOND=0)"
+        ),
+        (_, name) => name.unwrap_or_default(),
+    };
+    // MiniLM's entries are keyed by the bare text (older caches stay
+    // valid), any other model's by its name and the text.
+    let key = |slot: Slot, text: &str| match (slot, primary) {
+        (Slot::Primary, name) if name == steward_activities::embed::MINILM_NAME => text.to_owned(),
+        (Slot::Primary, name) => format!("\u{1}{name}\u{1}{text}"),
+        (Slot::Second, _) => format!("\u{1}{second_name}\u{1}{text}"),
     };
     let slots: &[Slot] = if second {
         &[Slot::Primary, Slot::Second]
@@ -216,8 +233,11 @@ pub fn tuned(mut s: FitSettings) -> FitSettings {
     if let Some(v) = var("REASON_BUDGET").and_then(|v| v.parse().ok()) {
         s.reason_budget = v;
     }
-    if let Some(v) = var("SECOND") {
-        s.second_embedder = v == "1";
+    match var("SECOND").as_deref() {
+        Some("1") => s.second_embedder = true,
+        Some("0") => s.second_embedder = false,
+        Some(other) => eprintln!("STEWARD_FIT_SECOND={other} ignored: 0 or 1"),
+        None => {}
     }
     s
 }
@@ -236,6 +256,7 @@ pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow
     hash.update(steward_activities::triage::FEATURES.as_bytes());
     hash.update(steward_domain::guardrails::phrases_fingerprint().as_bytes());
     hash.update(model.embedder.as_bytes());
+    hash.update(model.second_embedder.as_deref().unwrap_or("").as_bytes());
     let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     model.version = format!("triage-lr-{}", &digest[..10]);
     model.provenance = json!({

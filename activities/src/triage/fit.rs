@@ -123,6 +123,7 @@ pub fn fit_weights(samples: &[Sample], settings: &FitSettings) -> candle_core::R
     Ok(TriageModel {
         version: String::new(),
         embedder: crate::embed::shared_name().unwrap_or("none").to_owned(),
+        // `steward train` checked that the model is there before embedding.
         second_embedder: settings
             .second_embedder
             .then(|| crate::embed::get(crate::embed::Slot::Second).map(|e| e.name().to_owned()))

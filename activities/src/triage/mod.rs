@@ -137,24 +137,31 @@ pub fn assemble(
         .collect()
 }
 
-/// Whether this process embeds with the models `model` was fitted on.
+/// Whether this process embeds with the models `model` was fitted on
+/// (blocking: the first call loads them).
 fn same_embedders(model: &TriageModel) -> bool {
-    let second = || crate::embed::get(crate::embed::Slot::Second).map(|e| e.name());
-    crate::embed::shared_name() == Some(model.embedder.as_str())
+    use crate::embed::{Slot, get};
+    let name = |slot| get(slot).map(|e| e.name());
+    name(Slot::Primary) == Some(model.embedder.as_str())
         && model
             .second_embedder
             .as_deref()
-            .is_none_or(|name| second() == Some(name))
+            .is_none_or(|second| name(Slot::Second) == Some(second))
 }
 
-/// Logged once: a triage model fitted on another embedder's vectors.
-fn warn_embedder_mismatch(fitted_on: &str) {
+/// Logged once: a triage model fitted on embedders this process does not
+/// run (another model, or the second one missing or turned off).
+fn warn_embedder_mismatch(model: &TriageModel) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        use crate::embed::{Slot, get};
+        let name = |slot| get(slot).map_or("none", |e| e.name());
         tracing::warn!(
-            fitted_on,
-            running = crate::embed::shared_name().unwrap_or("none"),
-            "triage model fitted on another embedder: phrase rules only (run steward train)"
+            fitted_on = %model.embedder,
+            fitted_on_second = model.second_embedder.as_deref().unwrap_or("none"),
+            running = name(Slot::Primary),
+            running_second = name(Slot::Second),
+            "triage model fitted on other embedders: phrase rules only (run steward train)"
         );
     });
 }
@@ -170,12 +177,28 @@ pub async fn classify(subject: &str, body: &str) -> Triage {
     let Some(model) = current() else {
         return guardrails::triage_from_hits(hits, prompt_injection);
     };
+    // Weights fitted on another model's vectors would read noise; checked
+    // before embedding, off the runtime (the check may load a model).
+    let fitted = model.clone();
+    let same = tokio::task::spawn_blocking(move || same_embedders(&fitted)).await;
+    if !same.unwrap_or(false) {
+        warn_embedder_mismatch(&model);
+        return guardrails::triage_from_hits(hits, prompt_injection);
+    }
     let Some(rows) = rows(subject, body, model.second_embedder.is_some()).await else {
         return guardrails::triage_from_hits(hits, prompt_injection);
     };
-    // Weights fitted on another model's vectors would read noise.
-    if !same_embedders(&model) {
-        warn_embedder_mismatch(&model.embedder);
+    // An artefact whose rows are not the width of these (features changed
+    // without `steward train`) would score a shifted vector.
+    if rows.first().map(Vec::len) != Some(model.mean.len()) {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            tracing::warn!(
+                fitted = model.mean.len(),
+                built = rows.first().map_or(0, Vec::len),
+                "triage model fitted on other features: phrase rules only (run steward train)"
+            );
+        });
         return guardrails::triage_from_hits(hits, prompt_injection);
     }
     let scores = model.message_scores(&rows);
