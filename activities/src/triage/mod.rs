@@ -1,7 +1,8 @@
 //! Learned triage: should the bot answer this message, and if not, why.
 //!
-//! A linear model over the in-process embedders' sentence vectors (MiniLM's
-//! and, beside them, the multilingual second model's) plus
+//! A linear model over the in-process embedder's sentence vectors (MiniLM's,
+//! and the multilingual second model's beside them when the artefact names
+//! it) plus
 //! simple features (which phrase rules fired, subject line, length,
 //! language) scores the whole message and each of its sentences; a reason
 //! fires when its best score reaches the threshold cross-validation chose

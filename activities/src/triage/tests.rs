@@ -144,10 +144,6 @@ fn the_committed_model_matches_the_features_it_is_given() {
     let width = vectors * crate::embed::DIMENSIONS + super::features::EXTRA.len();
     assert_eq!(model.mean.len(), width);
     assert!(model.weights.iter().all(|w| w.len() == width));
-    assert_eq!(
-        model.second_embedder.as_deref(),
-        Some("multilingual-e5-small")
-    );
 }
 
 #[test]
