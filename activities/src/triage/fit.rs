@@ -55,7 +55,7 @@ impl Default for FitSettings {
             // requests on wording never fitted (probe set d: 7 of 13
             // against 4) but escalated more answerable ones on `train/`,
             // and the broker-restart fault test did not finish with it
-            // (README, "Triage reads both embedders").
+            // (README, "Triage reading both embedders").
             second_embedder: false,
         }
     }

@@ -2,9 +2,8 @@
 //!
 //! A linear model over the in-process embedder's sentence vectors (MiniLM's,
 //! and the multilingual second model's beside them when the artefact names
-//! it) plus
-//! simple features (which phrase rules fired, subject line, length,
-//! language) scores the whole message and each of its sentences; a reason
+//! it) plus simple features (which phrase rules fired, subject line,
+//! length, language) scores the whole message and each of its sentences; a reason
 //! fires when its best score reaches the threshold cross-validation chose
 //! for it ([`fit`]). The phrase rules ([`steward_domain::guardrails`]) are
 //! evidence the model weighs, and its fallback when the embedding model is
@@ -105,9 +104,11 @@ pub async fn rows(subject: &str, body: &str, second: bool) -> Option<Vec<Vec<f32
     use crate::embed::{Role, Slot};
     let texts = texts(subject, body);
     let all: Vec<String> = texts.iter().map(|(t, _)| t.clone()).collect();
-    let mut embeddings = crate::kb::embed_by(Slot::Primary, all.clone(), Role::Query).await?;
-    if second {
-        let more = crate::kb::embed_by(Slot::Second, all, Role::Query).await?;
+    // A copy of the texts only for a model that reads them twice.
+    let for_second = second.then(|| all.clone());
+    let mut embeddings = crate::kb::embed_by(Slot::Primary, all, Role::Query).await?;
+    if let Some(texts) = for_second {
+        let more = crate::kb::embed_by(Slot::Second, texts, Role::Query).await?;
         embeddings = beside(embeddings, more);
     }
     Some(assemble(&texts, &embeddings, !subject.trim().is_empty()))
