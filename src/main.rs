@@ -126,6 +126,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         queries: usize,
     },
+    /// Triage latency per message: the committed model beside each
+    /// `--with` artefact, interleaved in one run.
+    Triage {
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Another triage artefact to measure beside the committed one.
+        #[arg(long)]
+        with: Vec<PathBuf>,
+        /// Times each message is triaged by each model.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -192,6 +204,15 @@ async fn main() -> anyhow::Result<()> {
                 }),
             ..
         } => steward::bench::kb::kb(settings.database.url(), &kb, passages, queries).await,
+        Command::Bench {
+            command:
+                Some(BenchCommand::Triage {
+                    dataset,
+                    with,
+                    rounds,
+                }),
+            ..
+        } => steward::bench::triage::run(&dataset, &with, rounds).await,
         Command::Bench {
             command: Some(BenchCommand::Render { dir }),
             ..

@@ -12,6 +12,7 @@
 //! - [`lookup`]: customer lookup at a million customers.
 //! - [`profile`]: where an idle ticket's time went, from its history.
 //! - [`report`], [`plot`]: the Markdown report and its PNG plot.
+//! - [`triage`]: triage latency per model (`steward bench triage`).
 //! - [`scratch`]: throwaway databases for the stages that need their own.
 
 pub mod kb;
@@ -26,6 +27,7 @@ mod report;
 mod scratch;
 mod stack;
 mod standin;
+pub mod triage;
 
 use crate::settings::Settings;
 use serde_json::{Value, json};

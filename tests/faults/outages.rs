@@ -7,6 +7,7 @@
 use crate::load::*;
 use crate::private_stack::PrivateStack;
 use crate::replies::*;
+use crate::support::fail_loudly::fail_loudly;
 use crate::support::standins::*;
 use crate::support::*;
 use std::sync::atomic::Ordering;
@@ -16,18 +17,22 @@ use steward::webhook_sign::sign_whatsapp;
 
 /// A private stack, the core roles (intake, worker) and a gateway apart
 /// (as deployed), the stand-ins, and a load posting to the gateway.
+/// Fields drop in order: after a failure the apps' Kafka clients must close
+/// while the broker still runs (one waiting on a stopped broker can block
+/// forever), so the stack is last.
 struct Run {
-    stack: PrivateStack,
     twilio: Twilio,
     core: TestApp,
     gateway: app::RunningApp,
     load: Load,
     loader: tokio::task::JoinHandle<()>,
     started: Instant,
+    stack: PrivateStack,
 }
 
 impl Run {
     async fn start() -> Self {
+        fail_loudly();
         let started = Instant::now();
         let stack = PrivateStack::start().await;
         let twilio = Twilio::default();
@@ -48,13 +53,13 @@ impl Run {
         *load.gateway.lock().unwrap() = gateway.public_base_url.clone().unwrap();
         let loader = tokio::spawn(load.clone().run());
         let run = Self {
-            stack,
             twilio,
             core,
             gateway,
             load,
             loader,
             started,
+            stack,
         };
         run.more_replies().await;
         run

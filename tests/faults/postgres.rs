@@ -4,6 +4,7 @@
 //! exactly one reply. The gateway needs only Kafka: it keeps acknowledging.
 
 use crate::replies::*;
+use crate::support::fail_loudly::fail_loudly;
 use crate::support::private_postgres::PrivatePostgres;
 use crate::support::standins::*;
 use crate::support::*;
@@ -29,6 +30,7 @@ async fn attempts(client: &temporalio_client::Client, phone: &str) -> i32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restarted_mid_run_every_ticket_finishes_with_one_reply() {
+    fail_loudly();
     let started = Instant::now();
     let pg = PrivatePostgres::start();
     let twilio = Twilio::default();

@@ -5,6 +5,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod claim_desk;
+pub mod fail_loudly;
 pub mod google;
 pub mod private_postgres;
 pub mod standins;
