@@ -99,7 +99,12 @@ pub async fn samples(tickets: &[Labelled], second: bool) -> anyhow::Result<Vec<S
         let texts = steward_activities::triage::texts(subject, &t.body);
         let mut embeddings: Option<Vec<Vec<f32>>> = None;
         for slot in slots {
-            let missing: Vec<String> = texts
+            // The second model reads the whole message only (triage::rows).
+            let read = match slot {
+                Slot::Primary => &texts[..],
+                Slot::Second => &texts[..1],
+            };
+            let missing: Vec<String> = read
                 .iter()
                 .map(|(text, _)| text.clone())
                 .filter(|text| !cache.contains_key(&key(*slot, text)))
@@ -114,13 +119,13 @@ pub async fn samples(tickets: &[Labelled], second: bool) -> anyhow::Result<Vec<S
                     })?;
                 cache.extend(missing.iter().map(|text| key(*slot, text)).zip(vectors));
             }
-            let these: Vec<Vec<f32>> = texts
+            let these: Vec<Vec<f32>> = read
                 .iter()
                 .map(|(text, _)| cache[&key(*slot, text)].clone())
                 .collect();
             embeddings = Some(match embeddings {
                 None => these,
-                Some(first) => steward_activities::triage::beside(first, these),
+                Some(first) => steward_activities::triage::beside_whole(first, &these[0]),
             });
         }
         out.push(Sample {

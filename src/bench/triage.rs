@@ -1,6 +1,6 @@
 //! `steward bench triage`: what a triage decision costs, per message, with
 //! the committed model beside other artefacts (`--with FILE`, e.g. one
-//! fitted with `STEWARD_FIT_SECOND=1`), measured in one run.
+//! fitted with `STEWARD_FIT_SECOND=0`), measured in one run.
 //!
 //! Every message of a dataset is triaged once by each model in turn, the
 //! order rotating from one message to the next, so that every model sees

@@ -35,8 +35,9 @@ pub struct FitSettings {
     pub false_escalation_budget: f32,
     pub folds: usize,
     pub seed: u64,
-    /// Rows carry the second (multilingual) embedder's vectors after the
-    /// first's (`STEWARD_FIT_SECOND=1`).
+    /// Rows carry the second (multilingual) embedder's vector of the whole
+    /// message after the first's (the default; `STEWARD_FIT_SECOND=0`
+    /// fits on MiniLM's alone).
     pub second_embedder: bool,
 }
 
@@ -51,12 +52,13 @@ impl Default for FitSettings {
             false_escalation_budget: 0.08,
             folds: 5,
             seed: 13,
-            // Opt-in (`STEWARD_FIT_SECOND=1`): it caught more must-escalate
-            // requests on wording never fitted (probe set d: 7 of 13
-            // against 4) but escalated more answerable ones on `train/`,
-            // and the broker-restart fault test did not finish with it
-            // (README, "Triage reading both embedders").
-            second_embedder: false,
+            // The multilingual model's vector of the whole message beside
+            // MiniLM's rows: on the blind probe set d it caught every
+            // must-escalate request (13 of 13, no unsafe reply, against 11
+            // and 2 unsafe), at some false escalations on `train/` and the
+            // development set and 1.7 times the triage time (README,
+            // "Triage reads both embedders").
+            second_embedder: true,
         }
     }
 }

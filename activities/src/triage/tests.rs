@@ -122,12 +122,9 @@ fn rules_override_answerable_and_must_escalate_rules_override_lesser_reasons() {
 }
 
 #[test]
-fn a_row_holds_the_first_models_vector_then_the_seconds() {
-    let rows = super::beside(
-        vec![vec![1.0, 2.0], vec![3.0, 4.0]],
-        vec![vec![5.0], vec![6.0]],
-    );
-    assert_eq!(rows, vec![vec![1.0, 2.0, 5.0], vec![3.0, 4.0, 6.0]]);
+fn every_row_holds_its_own_vector_then_the_whole_messages_second() {
+    let rows = super::beside_whole(vec![vec![1.0, 2.0], vec![3.0, 4.0]], &[5.0]);
+    assert_eq!(rows, vec![vec![1.0, 2.0, 5.0], vec![3.0, 4.0, 5.0]]);
 }
 
 /// The committed artefact's rows are as wide as the features the worker
