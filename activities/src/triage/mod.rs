@@ -1,8 +1,8 @@
 //! Learned triage: should the bot answer this message, and if not, why.
 //!
-//! A linear model over the in-process embedder's sentence vectors (MiniLM's,
-//! and the multilingual second model's beside them when the artefact names
-//! it) plus simple features (which phrase rules fired, subject line,
+//! A linear model over the in-process embedder's sentence vectors (MiniLM's
+//! of each text, and beside each the multilingual second model's vector of
+//! the whole message when the artefact names it) plus simple features (which phrase rules fired, subject line,
 //! length, language) scores the whole message and each of its sentences; a reason
 //! fires when its best score reaches the threshold cross-validation chose
 //! for it ([`fit`]). The phrase rules ([`steward_domain::guardrails`]) are
@@ -105,13 +105,24 @@ pub async fn rows(subject: &str, body: &str, second: bool) -> Option<Vec<Vec<f32
     use crate::embed::{Role, Slot};
     let texts = texts(subject, body);
     let all: Vec<String> = texts.iter().map(|(t, _)| t.clone()).collect();
-    let whole = second.then(|| vec![all[0].clone()]);
+    let whole = second.then(|| {
+        read_by_second(&texts)
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect()
+    });
     let mut embeddings = crate::kb::embed_by(Slot::Primary, all, Role::Query).await?;
     if let Some(whole) = whole {
         let whole = crate::kb::embed_by(Slot::Second, whole, Role::Query).await?;
         embeddings = beside_whole(embeddings, whole.first()?);
     }
     Some(assemble(&texts, &embeddings, !subject.trim().is_empty()))
+}
+
+/// The texts of [`texts`] the second model embeds: the whole message
+/// (training and the worker both ask here, so their rows agree).
+pub fn read_by_second(texts: &[(String, bool)]) -> &[(String, bool)] {
+    &texts[..texts.len().min(1)]
 }
 
 /// Each text's first vector followed by the second model's vector of the
