@@ -7,7 +7,7 @@
 use crate::load::*;
 use crate::private_stack::PrivateStack;
 use crate::replies::*;
-use crate::support::fail_loudly::{Watch, fail_loudly};
+use crate::support::fail_loudly::fail_loudly;
 use crate::support::standins::*;
 use crate::support::*;
 use std::sync::atomic::Ordering;
@@ -17,11 +17,9 @@ use steward::webhook_sign::sign_whatsapp;
 
 /// A private stack, the core roles (intake, worker) and a gateway apart
 /// (as deployed), the stand-ins, and a load posting to the gateway.
-/// Fields drop in order: after a failure the apps' Kafka clients close
-/// before the servers stop (a consumer closing against a stopped broker
-/// blocks forever; a failure while the broker is down still hangs there,
-/// and the watch then ends the process); the watch drops last, when the
-/// teardown is done.
+/// Fields drop in order: after a failure the apps drop before the servers
+/// stop (a Kafka client left waiting on a stopped broker can block the
+/// runtime's shutdown; such a hang is bounded by `fail_loudly`).
 struct Run {
     twilio: Twilio,
     core: TestApp,
@@ -30,12 +28,11 @@ struct Run {
     loader: tokio::task::JoinHandle<()>,
     started: Instant,
     stack: PrivateStack,
-    _watch: Watch,
 }
 
 impl Run {
     async fn start() -> Self {
-        let watch = fail_loudly();
+        fail_loudly();
         let started = Instant::now();
         let stack = PrivateStack::start().await;
         let twilio = Twilio::default();
@@ -63,7 +60,6 @@ impl Run {
             loader,
             started,
             stack,
-            _watch: watch,
         };
         run.more_replies().await;
         run

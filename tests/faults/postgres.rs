@@ -30,7 +30,7 @@ async fn attempts(client: &temporalio_client::Client, phone: &str) -> i32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restarted_mid_run_every_ticket_finishes_with_one_reply() {
-    let _watch = fail_loudly();
+    fail_loudly();
     let started = Instant::now();
     let pg = PrivatePostgres::start();
     let twilio = Twilio::default();

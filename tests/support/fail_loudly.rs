@@ -5,10 +5,11 @@
 //! unwinding; a consumer closing while the broker is down blocks forever,
 //! and the run then hangs with the reason never printed (seen in CI). So a
 //! panic on a watched test thread is written straight to the process's
-//! stderr (which libtest does not capture), and if that test's teardown
-//! has not finished [`GRACE`] later the process exits with the failure
-//! status. A teardown that does finish cancels the exit, so the binary's
-//! other tests run on.
+//! stderr (which libtest does not capture), and if that test's thread has
+//! not ended [`GRACE`] later the process exits with the failure status. A
+//! thread that does end (the test's runtime, dropped after the test body,
+//! is where teardown hangs, so the thread's end is what counts) cancels
+//! the exit, and the binary's other tests run on.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -22,7 +23,7 @@ const GRACE: Duration = Duration::from_secs(120);
 #[derive(Default)]
 struct Threads {
     watched: HashSet<ThreadId>,
-    /// Watched threads whose test has dropped its [`Watch`].
+    /// Watched threads that have ended.
     finished: HashSet<ThreadId>,
 }
 
@@ -60,13 +61,11 @@ fn install_hook() {
     });
 }
 
-/// Held for a test's whole run (declared first, or as the last field of
-/// the struct that owns the run, so it drops after everything else): its
-/// drop says the teardown finished.
-#[must_use = "the watch ends when this guard drops"]
-pub struct Watch(ThreadId);
+/// Marks its thread ended when the thread's locals are destroyed (holding
+/// the id: `thread::current()` is unavailable by then).
+struct Ended(ThreadId);
 
-impl Drop for Watch {
+impl Drop for Ended {
     fn drop(&mut self) {
         if let Ok(mut t) = threads().lock() {
             t.finished.insert(self.0);
@@ -74,16 +73,19 @@ impl Drop for Watch {
     }
 }
 
+thread_local! {
+    static ENDED: Ended = Ended(std::thread::current().id());
+}
+
 /// Watches the calling thread (a test's own thread: `#[tokio::test]` runs
 /// the test body on it), so that a panic on it is reported at once. Panics
 /// on other threads (runtime workers, caught activity panics) are left to
 /// the default hook.
-pub fn fail_loudly() -> Watch {
+pub fn fail_loudly() {
     install_hook();
-    let id = std::thread::current().id();
+    // Registers the thread-local whose destruction marks the thread ended.
+    ENDED.with(|_| {});
     if let Ok(mut t) = threads().lock() {
-        t.watched.insert(id);
-        t.finished.remove(&id);
+        t.watched.insert(std::thread::current().id());
     }
-    Watch(id)
 }
