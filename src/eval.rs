@@ -89,6 +89,16 @@ struct Bench {
     id: String,
 }
 
+/// The labelled tickets of a dataset folder (`tickets.jsonl`).
+pub fn read_tickets(dataset: &Path) -> anyhow::Result<Vec<Ticket>> {
+    std::fs::read_to_string(dataset.join("tickets.jsonl"))
+        .context("reading tickets.jsonl")?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).context("a line of tickets.jsonl"))
+        .collect()
+}
+
 pub async fn run(
     mut settings: Settings,
     dataset: &Path,
@@ -96,12 +106,7 @@ pub async fn run(
     cv: Option<usize>,
     direct: bool,
 ) -> anyhow::Result<()> {
-    let tickets: Vec<Ticket> = std::fs::read_to_string(dataset.join("tickets.jsonl"))
-        .context("reading tickets.jsonl")?
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()?;
+    let tickets = read_tickets(dataset)?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let base = settings
         .database

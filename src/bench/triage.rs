@@ -8,7 +8,6 @@
 //! percentiles per model and each model's ratio to the first. Triage needs
 //! no database: it embeds the message and its sentences in-process.
 
-use crate::eval::Ticket;
 use anyhow::Context;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -33,12 +32,7 @@ fn models(with: &[PathBuf]) -> anyhow::Result<Vec<Arc<TriageModel>>> {
 
 /// `steward bench triage`: prints the figures as JSON.
 pub async fn run(dataset: &Path, with: &[PathBuf], rounds: usize) -> anyhow::Result<()> {
-    let tickets: Vec<Ticket> = std::fs::read_to_string(dataset.join("tickets.jsonl"))
-        .context("reading tickets.jsonl")?
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()?;
+    let tickets = crate::eval::read_tickets(dataset)?;
     anyhow::ensure!(!tickets.is_empty(), "no tickets in {}", dataset.display());
     let models = models(with)?;
     // Loads every model's embedders before timing (a first call reads the
