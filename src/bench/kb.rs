@@ -35,7 +35,7 @@ fn sentences(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-fn percentiles(sample: Vec<f64>) -> Value {
+pub(super) fn percentiles(sample: Vec<f64>) -> Value {
     let sorted = crate::stats::sorted(sample);
     let p = |q: f64| super::load::round2(crate::stats::percentile(&sorted, q));
     json!({"p50": p(0.5), "p95": p(0.95), "p99": p(0.99)})

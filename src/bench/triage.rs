@@ -63,20 +63,25 @@ pub async fn run(dataset: &Path, with: &[PathBuf], rounds: usize) -> anyhow::Res
         }
     }
     triage::set_current(None);
-    let first_p50 = p(&times[0], 0.5);
+    let ms: Vec<Value> = times
+        .iter()
+        .map(|sample| super::kb::percentiles(sample.clone()))
+        .collect();
+    let p50 = |k: usize| ms[k]["p50"].as_f64().unwrap_or(0.0);
     let figures: Vec<Value> = models
         .iter()
         .zip(&times)
         .zip(&fallbacks)
-        .map(|((model, sample), fell_back)| {
+        .enumerate()
+        .map(|(k, ((model, sample), fell_back))| {
             json!({
                 "model": model.version,
                 "embedders": [Some(model.embedder.as_str()), model.second_embedder.as_deref()],
                 "messages": sample.len(),
                 "fell_back_to_rules": fell_back,
-                "ms": {"p50": p(sample, 0.5), "p95": p(sample, 0.95), "p99": p(sample, 0.99)},
+                "ms": ms[k],
                 "messages_per_s": 1000.0 * sample.len() as f64 / sample.iter().sum::<f64>(),
-                "p50_ratio_to_committed": p(sample, 0.5) / first_p50,
+                "p50_ratio_to_committed": p50(k) / p50(0),
             })
         })
         .collect();
@@ -85,9 +90,4 @@ pub async fn run(dataset: &Path, with: &[PathBuf], rounds: usize) -> anyhow::Res
         serde_json::to_string_pretty(&json!({"dataset": dataset, "models": figures}))?
     );
     Ok(())
-}
-
-fn p(sample: &[f64], q: f64) -> f64 {
-    let sorted = crate::stats::sorted(sample.to_vec());
-    super::load::round2(crate::stats::percentile(&sorted, q))
 }

@@ -18,8 +18,9 @@ use steward::webhook_sign::sign_whatsapp;
 /// A private stack, the core roles (intake, worker) and a gateway apart
 /// (as deployed), the stand-ins, and a load posting to the gateway.
 /// Fields drop in order: after a failure the apps drop before the servers
-/// stop (a Kafka client left waiting on a stopped broker can block the
-/// runtime's shutdown; such a hang is bounded by `fail_loudly`).
+/// stop, so their Kafka clients are not left facing a stopped broker (the
+/// runtime's shutdown can still block after a failure: `fail_loudly`
+/// bounds that).
 struct Run {
     twilio: Twilio,
     core: TestApp,

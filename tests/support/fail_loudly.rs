@@ -2,8 +2,9 @@
 //!
 //! libtest prints a test's panic message only when the test returns, and a
 //! fault test that fails mid-run drops live Kafka clients and servers while
-//! unwinding; a consumer closing while the broker is down blocks forever,
-//! and the run then hangs with the reason never printed (seen in CI). So a
+//! unwinding; its runtime's shutdown then blocked forever (seen in CI, and
+//! here with the broker down and with it up), with the reason never
+//! printed. So a
 //! panic on a watched test thread is written straight to the process's
 //! stderr (which libtest does not capture), and if that test's thread has
 //! not ended [`GRACE`] later the process exits with the failure status. A

@@ -2,9 +2,9 @@
 //!
 //! A linear model over the in-process embedder's sentence vectors (MiniLM's
 //! of each text, and beside each the multilingual second model's vector of
-//! the whole message when the artefact names it) plus simple features (which phrase rules fired, subject line,
-//! length, language) scores the whole message and each of its sentences; a reason
-//! fires when its best score reaches the threshold cross-validation chose
+//! the whole message when the artefact names it) plus simple features
+//! (which phrase rules fired, subject line, length, language) scores the
+//! whole message and each of its sentences; a reason fires when its best score reaches the threshold cross-validation chose
 //! for it ([`fit`]). The phrase rules ([`steward_domain::guardrails`]) are
 //! evidence the model weighs, and its fallback when the embedding model is
 //! missing.
@@ -128,7 +128,7 @@ pub fn read_by_second(texts: &[(String, bool)]) -> &[(String, bool)] {
 /// Each text's first vector followed by the second model's vector of the
 /// whole message. The second model reads the whole message only: every
 /// sentence as well cost 3.1 times MiniLM-only triage per message against
-/// 1.7 times (`steward bench triage`), and on the blind probe set it caught
+/// 1.7 times (`steward bench triage`), and on probe set d it caught
 /// fewer must-escalate requests (12 of 13 against 13), since a sentence row
 /// then also carries what the whole message is about.
 pub fn beside_whole(first: Vec<Vec<f32>>, whole: &[f32]) -> Vec<Vec<f32>> {
