@@ -15,7 +15,7 @@ use crate::stack;
 use anyhow::Context;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use steward_domain::{Channel, Identity, InboundMessage, Phase, ticket_workflow_id};
 use steward_workflows::TicketWorkflow;
@@ -104,8 +104,13 @@ pub async fn run(
     dataset: &Path,
     json_only: bool,
     cv: Option<usize>,
+    also: &[PathBuf],
     direct: bool,
 ) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        also.is_empty() || cv.is_some(),
+        "--also adds training data to --cv's folds: without --cv the committed model judges"
+    );
     let tickets = read_tickets(dataset)?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let base = settings
@@ -116,7 +121,7 @@ pub async fn run(
         .unwrap_or_default();
     settings.database.url = format!("{base}/steward_eval_{id}").into();
     if direct {
-        return run_direct(settings, dataset, tickets, json_only, cv).await;
+        return run_direct(settings, dataset, tickets, json_only, cv, also).await;
     }
     let state =
         std::env::temp_dir().join(format!("steward-eval-{}", uuid::Uuid::new_v4().simple()));
@@ -159,7 +164,7 @@ pub async fn run(
     let runner = Runner::Stack(&bench);
     let outcomes = match cv {
         None => runner.run(tickets, 0).await?,
-        Some(k) => cross_validated(&runner, dataset, tickets, k).await?,
+        Some(k) => cross_validated(&runner, dataset, tickets, k, also).await?,
     };
     let wall = started_all.elapsed();
     let identity =
@@ -168,6 +173,7 @@ pub async fn run(
         "search_mode": search_mode(),
         "drafting": serde_json::to_value(bench.settings.activities.policy.drafting)?,
         "cross_validation_folds": cv,
+        "cross_validation_also": also.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     });
     let report = crate::eval_score::score(&outcomes, articles, identity, wall, setup);
     running.shutdown().await;
@@ -210,11 +216,13 @@ fn search_mode() -> String {
 /// `--cv k`: every ticket is triaged by a model fitted (thresholds chosen
 /// by cross-validation inside its own training part) without the ticket's
 /// fold; folds run one after another, each with its model swapped in.
+/// `also`'s tickets join every fold's weights, never its thresholds.
 async fn cross_validated(
     runner: &Runner<'_>,
     dataset: &Path,
     tickets: Vec<Ticket>,
     k: usize,
+    also: &[PathBuf],
 ) -> anyhow::Result<Vec<Outcome>> {
     use steward_activities::triage::{self, fit};
     let (labelled, _) = crate::train::read_tickets(dataset)?;
@@ -222,13 +230,14 @@ async fn cross_validated(
     let samples = crate::train::samples(&labelled, settings.second_embedder).await?;
     let classes: Vec<usize> = samples.iter().map(|s| s.class).collect();
     let fold = fit::folds(&classes, k, settings.seed);
+    let extra = crate::train::extra_samples(also, settings.second_embedder).await?;
     let mut outcomes = Vec::new();
     for f in 0..k {
         let part: Vec<fit::Sample> = (0..samples.len())
             .filter(|i| fold[*i] != f)
             .map(|i| samples[i].clone())
             .collect();
-        let (mut model, _) = fit::train(&part, &settings)?;
+        let (mut model, _) = fit::train_with(&part, &extra, &settings)?;
         model.version = format!("cv-fold-{}-of-{k}", f + 1);
         triage::set_current(Some(std::sync::Arc::new(model)));
         let held_out: Vec<Ticket> = (0..tickets.len())
@@ -249,6 +258,7 @@ async fn run_direct(
     tickets: Vec<Ticket>,
     json_only: bool,
     cv: Option<usize>,
+    also: &[PathBuf],
 ) -> anyhow::Result<()> {
     steward_activities::db::ensure_database(settings.database.url()).await?;
     let pool = steward_activities::db::pool(settings.database.url(), 4)?;
@@ -263,7 +273,7 @@ async fn run_direct(
     let started_all = Instant::now();
     let outcomes = match cv {
         None => runner.run(tickets, 0).await?,
-        Some(k) => cross_validated(&runner, dataset, tickets, k).await?,
+        Some(k) => cross_validated(&runner, dataset, tickets, k, also).await?,
     };
     let wall = started_all.elapsed();
     let identity =
@@ -272,6 +282,7 @@ async fn run_direct(
         "search_mode": search_mode(),
         "drafting": "offline, in-process (--direct: no workflow)",
         "cross_validation_folds": cv,
+        "cross_validation_also": also.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
     });
     let report = crate::eval_score::score(&outcomes, articles, identity, wall, setup);
     write_report(&report, &outcomes, json_only)

@@ -56,6 +56,11 @@ enum Command {
         /// methods; report the full run.
         #[arg(long)]
         direct: bool,
+        /// With --cv: these labelled folders' tickets join every fold's
+        /// training data (the weights, not the thresholds), as with
+        /// `steward train --also`.
+        #[arg(long)]
+        also: Vec<PathBuf>,
     },
     /// Fits the triage model on a dataset folder's tickets and writes the
     /// artefact the worker loads (deterministic: fixed seed and folds).
@@ -68,6 +73,11 @@ enum Command {
         /// labelled set, e.g. the development set (nothing is fitted on it).
         #[arg(long)]
         report_on: Option<PathBuf>,
+        /// Further labelled folders (e.g. `docs/near-miss-probes/a`) whose
+        /// tickets add to the weights' data; thresholds are still chosen
+        /// on --dataset's cross-validated scores.
+        #[arg(long)]
+        also: Vec<PathBuf>,
     },
     /// The whole stack under load, beside the platform's own limits:
     /// JSON on stdout, report.md and latency.png in --out (reported,
@@ -235,12 +245,14 @@ async fn main() -> anyhow::Result<()> {
             json,
             cv,
             direct,
-        } => steward::eval::run(settings, &dataset, json, cv, direct).await,
+            also,
+        } => steward::eval::run(settings, &dataset, json, cv, &also, direct).await,
         Command::Train {
             dataset,
             out,
             report_on,
-        } => steward::train::run(&dataset, &out, report_on.as_deref()).await,
+            also,
+        } => steward::train::run(&dataset, &out, report_on.as_deref(), &also).await,
         Command::Desk { ui, agent } => steward::desk_views::print(&ui, &agent),
         Command::Probe { url } => {
             let response = reqwest::Client::new()

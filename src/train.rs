@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use steward_activities::triage::fit::{self, FitSettings, Sample};
 use steward_activities::triage::model::{CLASSES, TriageModel, class_name};
 
@@ -142,6 +142,23 @@ pub async fn samples(tickets: &[Labelled], second: bool) -> anyhow::Result<Vec<S
     Ok(out)
 }
 
+/// Feature rows of the labelled tickets in `folders` (`--also`), and the
+/// bytes of their files (for the version).
+pub async fn extra_samples(folders: &[PathBuf], second: bool) -> anyhow::Result<Vec<Sample>> {
+    Ok(read_extra(folders, second).await?.0)
+}
+
+async fn read_extra(folders: &[PathBuf], second: bool) -> anyhow::Result<(Vec<Sample>, Vec<u8>)> {
+    let (mut out, mut bytes) = (Vec::new(), Vec::new());
+    for folder in folders {
+        let (tickets, raw) =
+            read_tickets(folder).with_context(|| format!("--also {}", folder.display()))?;
+        out.extend(samples(&tickets, second).await?);
+        bytes.extend(raw);
+    }
+    Ok((out, bytes))
+}
+
 /// Per-class recall and precision of cross-validated decisions, and the
 /// false-escalation rate (answerable messages sent to a human).
 pub fn cv_summary(decided: &[usize], truth: &[usize]) -> Value {
@@ -247,16 +264,23 @@ pub fn tuned(mut s: FitSettings) -> FitSettings {
     s
 }
 
-pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow::Result<()> {
+pub async fn run(
+    dataset: &Path,
+    out: &Path,
+    report_on: Option<&Path>,
+    also: &[PathBuf],
+) -> anyhow::Result<()> {
     let (tickets, raw) = read_tickets(dataset)?;
     let settings = tuned(FitSettings::default());
     eprintln!("embedding {} tickets and their sentences…", tickets.len());
     let samples = samples(&tickets, settings.second_embedder).await?;
-    let (mut model, scores) = fit::train(&samples, &settings)?;
+    let (extra, extra_raw) = read_extra(also, settings.second_embedder).await?;
+    let (mut model, scores) = fit::train_with(&samples, &extra, &settings)?;
     let truth: Vec<usize> = samples.iter().map(|s| s.class).collect();
     let decided = fit::decisions(&scores, &model.thresholds);
     let mut hash = Sha1::new();
     hash.update(&raw);
+    hash.update(&extra_raw);
     hash.update(format!("{settings:?}").as_bytes());
     hash.update(steward_activities::triage::FEATURES.as_bytes());
     hash.update(steward_domain::guardrails::phrases_fingerprint().as_bytes());
@@ -267,6 +291,8 @@ pub async fn run(dataset: &Path, out: &Path, report_on: Option<&Path>) -> anyhow
     model.provenance = json!({
         "dataset": dataset.display().to_string(),
         "tickets": tickets.len(),
+        "also": also.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "also_tickets": extra.len(),
         "settings": format!("{settings:?}"),
         "cross_validated": cv_summary(&decided, &truth),
         "phrase_rules_on_the_same_data": cv_summary(&rules_decisions(&tickets), &truth),

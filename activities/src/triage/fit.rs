@@ -183,6 +183,16 @@ pub fn cross_validated_scores(
     samples: &[Sample],
     settings: &FitSettings,
 ) -> candle_core::Result<Vec<Vec<f32>>> {
+    cross_validated_scores_with(samples, &[], settings)
+}
+
+/// [`cross_validated_scores`] with `extra` in every fold's training part
+/// (never scored).
+pub fn cross_validated_scores_with(
+    samples: &[Sample],
+    extra: &[Sample],
+    settings: &FitSettings,
+) -> candle_core::Result<Vec<Vec<f32>>> {
     let classes: Vec<usize> = samples.iter().map(|s| s.class).collect();
     let fold = folds(&classes, settings.folds, settings.seed);
     let mut scores = vec![Vec::new(); samples.len()];
@@ -190,6 +200,7 @@ pub fn cross_validated_scores(
         let train: Vec<Sample> = (0..samples.len())
             .filter(|i| fold[*i] != f)
             .map(|i| samples[i].clone())
+            .chain(extra.iter().cloned())
             .collect();
         let model = fit_weights(&train, settings)?;
         for i in (0..samples.len()).filter(|i| fold[*i] == f) {
@@ -206,9 +217,20 @@ pub fn train(
     samples: &[Sample],
     settings: &FitSettings,
 ) -> candle_core::Result<(TriageModel, Vec<Vec<f32>>)> {
+    train_with(samples, &[], settings)
+}
+
+/// [`train`] with `extra` samples that add to the weights' data only:
+/// thresholds are chosen on `samples`' cross-validated scores.
+pub fn train_with(
+    samples: &[Sample],
+    extra: &[Sample],
+    settings: &FitSettings,
+) -> candle_core::Result<(TriageModel, Vec<Vec<f32>>)> {
     let classes: Vec<usize> = samples.iter().map(|s| s.class).collect();
-    let scores = cross_validated_scores(samples, settings)?;
-    let mut model = fit_weights(samples, settings)?;
+    let scores = cross_validated_scores_with(samples, extra, settings)?;
+    let all: Vec<Sample> = samples.iter().chain(extra).cloned().collect();
+    let mut model = fit_weights(&all, settings)?;
     model.thresholds = thresholds(&scores, &classes, settings);
     Ok((model, scores))
 }

@@ -150,3 +150,33 @@ fn an_artefact_from_before_the_second_model_reads_as_first_model_only() {
     let model: super::model::TriageModel = serde_json::from_str(old).unwrap();
     assert_eq!(model.second_embedder, None);
 }
+
+#[test]
+fn extra_samples_join_the_weights_but_never_the_thresholds() {
+    use super::fit::{cross_validated_scores_with, train_with};
+    let settings = FitSettings::default();
+    let data = samples();
+    // Refunds worded further out than the dataset's, as a hand-written
+    // set would be: they move the weights.
+    let extra: Vec<Sample> = (0..8)
+        .map(|i| Sample {
+            rows: vec![vec![2.0 + i as f32 * 0.1, -0.5]],
+            class: 4,
+        })
+        .collect();
+    let (model, scores) = train_with(&data, &extra, &settings).unwrap();
+    assert_eq!(scores.len(), data.len(), "only the dataset is scored");
+    let all: Vec<Sample> = data.iter().chain(&extra).cloned().collect();
+    assert_eq!(model.weights, fit_weights(&all, &settings).unwrap().weights);
+    assert_ne!(
+        model.weights,
+        fit_weights(&data, &settings).unwrap().weights
+    );
+    let classes: Vec<usize> = data.iter().map(|s| s.class).collect();
+    assert_eq!(model.thresholds, thresholds(&scores, &classes, &settings));
+    assert_eq!(
+        scores,
+        cross_validated_scores_with(&data, &extra, &settings).unwrap(),
+        "deterministic"
+    );
+}
