@@ -109,8 +109,9 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
         also.is_empty() || cv.is_some(),
-        "--also adds training data to --cv's folds: without --cv the committed model judges"
+        "--also needs --cv: without it nothing is fitted, and the committed model is evaluated"
     );
+    crate::train::check_also(dataset, also)?;
     let tickets = read_tickets(dataset)?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let base = settings
@@ -173,7 +174,7 @@ pub async fn run(
         "search_mode": search_mode(),
         "drafting": serde_json::to_value(bench.settings.activities.policy.drafting)?,
         "cross_validation_folds": cv,
-        "cross_validation_also": also.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "cross_validation_also": crate::train::folder_names(also),
     });
     let report = crate::eval_score::score(&outcomes, articles, identity, wall, setup);
     running.shutdown().await;
@@ -230,7 +231,7 @@ async fn cross_validated(
     let samples = crate::train::samples(&labelled, settings.second_embedder).await?;
     let classes: Vec<usize> = samples.iter().map(|s| s.class).collect();
     let fold = fit::folds(&classes, k, settings.seed);
-    let extra = crate::train::extra_samples(also, settings.second_embedder).await?;
+    let (extra, _) = crate::train::read_extra(also, settings.second_embedder).await?;
     let mut outcomes = Vec::new();
     for f in 0..k {
         let part: Vec<fit::Sample> = (0..samples.len())
@@ -282,7 +283,7 @@ async fn run_direct(
         "search_mode": search_mode(),
         "drafting": "offline, in-process (--direct: no workflow)",
         "cross_validation_folds": cv,
-        "cross_validation_also": also.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "cross_validation_also": crate::train::folder_names(also),
     });
     let report = crate::eval_score::score(&outcomes, articles, identity, wall, setup);
     write_report(&report, &outcomes, json_only)

@@ -59,7 +59,7 @@ enum Command {
         /// With --cv: these labelled folders' tickets join every fold's
         /// training data (the weights, not the thresholds), as with
         /// `steward train --also`.
-        #[arg(long)]
+        #[arg(long, requires = "cv")]
         also: Vec<PathBuf>,
     },
     /// Fits the triage model on a dataset folder's tickets and writes the

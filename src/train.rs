@@ -3,7 +3,8 @@
 //! the artefact the worker loads (`activities/models/triage.json`).
 //!
 //! Deterministic: fixed folds (seeded), fixed iterations, zero-initialised
-//! weights; the version is a hash of the training file, the settings, the
+//! weights; the version is a hash of the training file (and of each
+//! `--also` folder's, each marked as such), the settings, the
 //! features, the phrase rules the model weighs and both embedders' names,
 //! so the same inputs give the same version and changed rules or another
 //! embedder a new one.
@@ -142,18 +143,50 @@ pub async fn samples(tickets: &[Labelled], second: bool) -> anyhow::Result<Vec<S
     Ok(out)
 }
 
-/// Feature rows of the labelled tickets in `folders` (`--also`), and the
-/// bytes of their files (for the version).
-pub async fn extra_samples(folders: &[PathBuf], second: bool) -> anyhow::Result<Vec<Sample>> {
-    Ok(read_extra(folders, second).await?.0)
+/// Checks `--also` before anything is embedded or started: every folder
+/// reads, and none shares a ticket (by id or body) with `dataset`, which
+/// would put scored tickets into the training data.
+pub fn check_also(dataset: &Path, also: &[PathBuf]) -> anyhow::Result<()> {
+    if also.is_empty() {
+        return Ok(());
+    }
+    let (tickets, _) = read_tickets(dataset)?;
+    for folder in also {
+        let (extra, _) =
+            read_tickets(folder).with_context(|| format!("--also {}", folder.display()))?;
+        if let Some(t) = extra
+            .iter()
+            .find(|e| tickets.iter().any(|t| t.id == e.id || t.body == e.body))
+        {
+            anyhow::bail!(
+                "--also {}: ticket {} is also in {}; its tickets must be new to the dataset",
+                folder.display(),
+                t.id,
+                dataset.display()
+            );
+        }
+    }
+    Ok(())
 }
 
-async fn read_extra(folders: &[PathBuf], second: bool) -> anyhow::Result<(Vec<Sample>, Vec<u8>)> {
+/// The `--also` folders as the report and the artefact name them.
+pub fn folder_names(also: &[PathBuf]) -> Vec<String> {
+    also.iter().map(|p| p.display().to_string()).collect()
+}
+
+/// Feature rows of the labelled tickets in `folders` (`--also`), and each
+/// folder's file bytes behind a marker and their length (for the version:
+/// moving tickets between the dataset and `--also` changes it).
+pub async fn read_extra(
+    folders: &[PathBuf],
+    second: bool,
+) -> anyhow::Result<(Vec<Sample>, Vec<u8>)> {
     let (mut out, mut bytes) = (Vec::new(), Vec::new());
     for folder in folders {
         let (tickets, raw) =
             read_tickets(folder).with_context(|| format!("--also {}", folder.display()))?;
         out.extend(samples(&tickets, second).await?);
+        bytes.extend(format!("\u{1}also {}\u{1}", raw.len()).as_bytes());
         bytes.extend(raw);
     }
     Ok((out, bytes))
@@ -270,6 +303,7 @@ pub async fn run(
     report_on: Option<&Path>,
     also: &[PathBuf],
 ) -> anyhow::Result<()> {
+    check_also(dataset, also)?;
     let (tickets, raw) = read_tickets(dataset)?;
     let settings = tuned(FitSettings::default());
     eprintln!("embedding {} tickets and their sentences…", tickets.len());
@@ -291,7 +325,7 @@ pub async fn run(
     model.provenance = json!({
         "dataset": dataset.display().to_string(),
         "tickets": tickets.len(),
-        "also": also.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "also": folder_names(also),
         "also_tickets": extra.len(),
         "settings": format!("{settings:?}"),
         "cross_validated": cv_summary(&decided, &truth),

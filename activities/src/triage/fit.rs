@@ -1,8 +1,9 @@
 //! Fitting the triage model: class-weighted multinomial logistic regression
 //! (a linear head trained with candle, whose matrix code is optimised even
 //! in debug builds), and per-reason thresholds chosen on cross-validated
-//! scores so that the must-escalate reasons reach full recall on the data
-//! the model was fitted on.
+//! scores so that the must-escalate reasons reach full recall on the
+//! dataset the model was fitted on (further samples, `steward train
+//! --also`, join the weights only).
 
 use super::model::{CLASSES, TriageModel};
 pub use super::thresholds::{NEVER, decisions, thresholds};

@@ -153,7 +153,7 @@ fn an_artefact_from_before_the_second_model_reads_as_first_model_only() {
 
 #[test]
 fn extra_samples_join_the_weights_but_never_the_thresholds() {
-    use super::fit::{cross_validated_scores_with, train_with};
+    use super::fit::{cross_validated_scores, cross_validated_scores_with, train_with};
     let settings = FitSettings::default();
     let data = samples();
     // Refunds worded further out than the dataset's, as a hand-written
@@ -166,6 +166,11 @@ fn extra_samples_join_the_weights_but_never_the_thresholds() {
         .collect();
     let (model, scores) = train_with(&data, &extra, &settings).unwrap();
     assert_eq!(scores.len(), data.len(), "only the dataset is scored");
+    assert_ne!(
+        scores,
+        cross_validated_scores(&data, &settings).unwrap(),
+        "every fold's weights saw the extra samples"
+    );
     let all: Vec<Sample> = data.iter().chain(&extra).cloned().collect();
     assert_eq!(model.weights, fit_weights(&all, &settings).unwrap().weights);
     assert_ne!(
