@@ -111,7 +111,7 @@ pub async fn run(
         also.is_empty() || cv.is_some(),
         "--also needs --cv: without it nothing is fitted, and the committed model is evaluated"
     );
-    crate::train::check_also(dataset, also)?;
+    let also = &crate::train::Also::load(dataset, also)?;
     let tickets = read_tickets(dataset)?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let base = settings
@@ -174,7 +174,7 @@ pub async fn run(
         "search_mode": search_mode(),
         "drafting": serde_json::to_value(bench.settings.activities.policy.drafting)?,
         "cross_validation_folds": cv,
-        "cross_validation_also": crate::train::folder_names(also),
+        "cross_validation_also": also.names,
     });
     let report = crate::eval_score::score(&outcomes, articles, identity, wall, setup);
     running.shutdown().await;
@@ -223,7 +223,7 @@ async fn cross_validated(
     dataset: &Path,
     tickets: Vec<Ticket>,
     k: usize,
-    also: &[PathBuf],
+    also: &crate::train::Also,
 ) -> anyhow::Result<Vec<Outcome>> {
     use steward_activities::triage::{self, fit};
     let (labelled, _) = crate::train::read_tickets(dataset)?;
@@ -231,7 +231,7 @@ async fn cross_validated(
     let samples = crate::train::samples(&labelled, settings.second_embedder).await?;
     let classes: Vec<usize> = samples.iter().map(|s| s.class).collect();
     let fold = fit::folds(&classes, k, settings.seed);
-    let (extra, _) = crate::train::read_extra(also, settings.second_embedder).await?;
+    let extra = also.samples(settings.second_embedder).await?;
     let mut outcomes = Vec::new();
     for f in 0..k {
         let part: Vec<fit::Sample> = (0..samples.len())
@@ -259,7 +259,7 @@ async fn run_direct(
     tickets: Vec<Ticket>,
     json_only: bool,
     cv: Option<usize>,
-    also: &[PathBuf],
+    also: &crate::train::Also,
 ) -> anyhow::Result<()> {
     steward_activities::db::ensure_database(settings.database.url()).await?;
     let pool = steward_activities::db::pool(settings.database.url(), 4)?;
@@ -283,7 +283,7 @@ async fn run_direct(
         "search_mode": search_mode(),
         "drafting": "offline, in-process (--direct: no workflow)",
         "cross_validation_folds": cv,
-        "cross_validation_also": crate::train::folder_names(also),
+        "cross_validation_also": also.names,
     });
     let report = crate::eval_score::score(&outcomes, articles, identity, wall, setup);
     write_report(&report, &outcomes, json_only)

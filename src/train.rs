@@ -143,53 +143,54 @@ pub async fn samples(tickets: &[Labelled], second: bool) -> anyhow::Result<Vec<S
     Ok(out)
 }
 
-/// Checks `--also` before anything is embedded or started: every folder
-/// reads, and none shares a ticket (by id or body) with `dataset`, which
-/// would put scored tickets into the training data.
-pub fn check_also(dataset: &Path, also: &[PathBuf]) -> anyhow::Result<()> {
-    if also.is_empty() {
-        return Ok(());
-    }
-    let (tickets, _) = read_tickets(dataset)?;
-    for folder in also {
-        let (extra, _) =
-            read_tickets(folder).with_context(|| format!("--also {}", folder.display()))?;
-        if let Some(t) = extra
-            .iter()
-            .find(|e| tickets.iter().any(|t| t.id == e.id || t.body == e.body))
-        {
-            anyhow::bail!(
-                "--also {}: ticket {} is also in {}; its tickets must be new to the dataset",
-                folder.display(),
-                t.id,
-                dataset.display()
-            );
+/// `--also`: further labelled folders whose tickets join the weights'
+/// data, read once, and checked before anything is embedded or started.
+#[derive(Debug, Default)]
+pub struct Also {
+    /// The folders as the report and the artefact name them.
+    pub names: Vec<String>,
+    tickets: Vec<Labelled>,
+    /// Each folder's file behind a marker and its length (for the version:
+    /// moving tickets between the dataset and `--also` changes it).
+    fingerprint: Vec<u8>,
+}
+
+impl Also {
+    /// Reads `folders`; refuses one sharing a ticket (by id or body) with
+    /// `dataset`, which would put scored tickets into the training data.
+    pub fn load(dataset: &Path, folders: &[PathBuf]) -> anyhow::Result<Self> {
+        let mut also = Self::default();
+        if folders.is_empty() {
+            return Ok(also);
         }
+        let (scored, _) = read_tickets(dataset)?;
+        for folder in folders {
+            let (tickets, raw) =
+                read_tickets(folder).with_context(|| format!("--also {}", folder.display()))?;
+            if let Some(t) = tickets
+                .iter()
+                .find(|e| scored.iter().any(|t| t.id == e.id || t.body == e.body))
+            {
+                anyhow::bail!(
+                    "--also {}: ticket {} is also in {}; its tickets must be new to the dataset",
+                    folder.display(),
+                    t.id,
+                    dataset.display()
+                );
+            }
+            also.names.push(folder.display().to_string());
+            also.tickets.extend(tickets);
+            also.fingerprint
+                .extend(format!("\u{1}also {}\u{1}", raw.len()).as_bytes());
+            also.fingerprint.extend(raw);
+        }
+        Ok(also)
     }
-    Ok(())
-}
 
-/// The `--also` folders as the report and the artefact name them.
-pub fn folder_names(also: &[PathBuf]) -> Vec<String> {
-    also.iter().map(|p| p.display().to_string()).collect()
-}
-
-/// Feature rows of the labelled tickets in `folders` (`--also`), and each
-/// folder's file bytes behind a marker and their length (for the version:
-/// moving tickets between the dataset and `--also` changes it).
-pub async fn read_extra(
-    folders: &[PathBuf],
-    second: bool,
-) -> anyhow::Result<(Vec<Sample>, Vec<u8>)> {
-    let (mut out, mut bytes) = (Vec::new(), Vec::new());
-    for folder in folders {
-        let (tickets, raw) =
-            read_tickets(folder).with_context(|| format!("--also {}", folder.display()))?;
-        out.extend(samples(&tickets, second).await?);
-        bytes.extend(format!("\u{1}also {}\u{1}", raw.len()).as_bytes());
-        bytes.extend(raw);
+    /// Feature rows of the folders' tickets.
+    pub async fn samples(&self, second: bool) -> anyhow::Result<Vec<Sample>> {
+        samples(&self.tickets, second).await
     }
-    Ok((out, bytes))
 }
 
 /// Per-class recall and precision of cross-validated decisions, and the
@@ -303,18 +304,18 @@ pub async fn run(
     report_on: Option<&Path>,
     also: &[PathBuf],
 ) -> anyhow::Result<()> {
-    check_also(dataset, also)?;
+    let also = Also::load(dataset, also)?;
     let (tickets, raw) = read_tickets(dataset)?;
     let settings = tuned(FitSettings::default());
     eprintln!("embedding {} tickets and their sentences…", tickets.len());
     let samples = samples(&tickets, settings.second_embedder).await?;
-    let (extra, extra_raw) = read_extra(also, settings.second_embedder).await?;
+    let extra = also.samples(settings.second_embedder).await?;
     let (mut model, scores) = fit::train_with(&samples, &extra, &settings)?;
     let truth: Vec<usize> = samples.iter().map(|s| s.class).collect();
     let decided = fit::decisions(&scores, &model.thresholds);
     let mut hash = Sha1::new();
     hash.update(&raw);
-    hash.update(&extra_raw);
+    hash.update(&also.fingerprint);
     hash.update(format!("{settings:?}").as_bytes());
     hash.update(steward_activities::triage::FEATURES.as_bytes());
     hash.update(steward_domain::guardrails::phrases_fingerprint().as_bytes());
@@ -325,7 +326,7 @@ pub async fn run(
     model.provenance = json!({
         "dataset": dataset.display().to_string(),
         "tickets": tickets.len(),
-        "also": folder_names(also),
+        "also": also.names,
         "also_tickets": extra.len(),
         "settings": format!("{settings:?}"),
         "cross_validated": cv_summary(&decided, &truth),
