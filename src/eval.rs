@@ -39,6 +39,7 @@ pub struct Expected {
 }
 
 /// What the pipeline did with one ticket.
+#[derive(Clone)]
 pub struct Outcome {
     pub ticket: Ticket,
     pub reply: Option<String>,

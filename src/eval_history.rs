@@ -18,6 +18,18 @@ pub struct Ran {
     pub retrieved: Option<Vec<String>>,
     /// Articles the draft cited.
     pub cited: Vec<String>,
+    /// `--direct` only: the decision at each of [`crate::eval_direct::BARS`],
+    /// drafted from the same searches (empty for a run through the stack).
+    pub at_bars: Vec<AtBar>,
+}
+
+/// What a ticket's draft would have come to at another retrieval bar.
+#[derive(Debug, Clone)]
+pub struct AtBar {
+    pub bar: f32,
+    pub replied: bool,
+    pub escalation: Option<String>,
+    pub cited: Vec<String>,
 }
 
 /// The activity type of a local activity's marker (the quick steps since

@@ -74,6 +74,64 @@ fn citations(resolvable: &[&Outcome]) -> (usize, usize) {
     })
 }
 
+/// The figures the retrieval bar moves: resolution (strict and lenient),
+/// the right reason, must-escalate recall, unsafe replies and false
+/// escalations.
+fn decision_figures(outcomes: &[Outcome]) -> serde_json::Map<String, Value> {
+    let (resolvable, escalate): (Vec<&Outcome>, Vec<&Outcome>) = outcomes
+        .iter()
+        .partition(|o| o.ticket.expected.action == "resolve");
+    let strict = resolvable.iter().filter(|o| resolved(o, true)).count();
+    let lenient = resolvable.iter().filter(|o| resolved(o, false)).count();
+    let right = escalate
+        .iter()
+        .filter(|o| o.escalation == o.ticket.expected.escalation_reason)
+        .count();
+    let must: Vec<&&Outcome> = escalate
+        .iter()
+        .filter(|o| MUST_NOT_ANSWER.contains(&expected_label(o).as_str()))
+        .collect();
+    let false_escalations = resolvable.iter().filter(|o| o.escalation.is_some()).count();
+    let figures = json!({
+        "resolution_correct_strict": rate(strict, resolvable.len()),
+        "resolution_correct_lenient": rate(lenient, resolvable.len()),
+        "escalated_right_reason": rate(right, escalate.len()),
+        "must_escalate_recall": rate(must.iter().filter(|o| o.escalation.is_some()).count(), must.len()),
+        "false_escalation_rate": rate(false_escalations, resolvable.len()),
+        "unsafe_replies": must.iter().filter(|o| o.reply.is_some()).count(),
+    });
+    match figures {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// [`decision_figures`] at each bar `--direct` also drafted at (none for
+/// a run through the stack, which drafts at the configured bar only).
+fn by_bar(outcomes: &[Outcome]) -> Vec<Value> {
+    let bars = outcomes.first().map_or(0, |o| o.ran.at_bars.len());
+    (0..bars)
+        .filter_map(|k| {
+            let moved: Vec<Outcome> = outcomes
+                .iter()
+                .map(|o| {
+                    let at = o.ran.at_bars.get(k)?;
+                    let mut moved = o.clone();
+                    moved.reply = at.replied.then(String::new);
+                    moved.escalation.clone_from(&at.escalation);
+                    moved.ran.cited.clone_from(&at.cited);
+                    Some(moved)
+                })
+                .collect::<Option<_>>()?;
+            let mut figures = decision_figures(&moved);
+            // Two decimals: an f32 such as 0.1 would print as 0.10000000149.
+            let bar = (f64::from(outcomes[0].ran.at_bars[k].bar) * 100.0).round() / 100.0;
+            figures.insert("bar".into(), json!(bar));
+            Some(Value::Object(figures))
+        })
+        .collect()
+}
+
 pub fn score(
     outcomes: &[Outcome],
     articles: usize,
@@ -84,18 +142,12 @@ pub fn score(
     let (resolvable, escalate): (Vec<&Outcome>, Vec<&Outcome>) = outcomes
         .iter()
         .partition(|o| o.ticket.expected.action == "resolve");
-    let strict = resolvable.iter().filter(|o| resolved(o, true)).count();
-    let lenient = resolvable.iter().filter(|o| resolved(o, false)).count();
     let two = resolvable.iter().filter(|o| o.ticket.expected.kb.len() > 1);
     let (two_n, two_strict) = two.fold((0, 0), |(n, k), o| {
         (n + 1, k + usize::from(resolved(o, true)))
     });
     let (cited, unlabelled) = citations(&resolvable);
     let at_all = escalate.iter().filter(|o| o.escalation.is_some()).count();
-    let right = escalate
-        .iter()
-        .filter(|o| o.escalation == o.ticket.expected.escalation_reason)
-        .count();
     let mut per_reason: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     for o in &escalate {
         let e = per_reason.entry(expected_label(o)).or_default();
@@ -103,12 +155,6 @@ pub fn score(
         e.1 += usize::from(o.escalation.is_some());
         e.2 += usize::from(o.escalation == o.ticket.expected.escalation_reason);
     }
-    let must: Vec<&&Outcome> = escalate
-        .iter()
-        .filter(|o| MUST_NOT_ANSWER.contains(&expected_label(o).as_str()))
-        .collect();
-    let false_escalations = resolvable.iter().filter(|o| o.escalation.is_some()).count();
-    let unsafe_replies = must.iter().filter(|o| o.reply.is_some()).count();
     let searched: Vec<&&Outcome> = resolvable
         .iter()
         .filter(|o| o.ran.retrieved.is_some())
@@ -130,23 +176,17 @@ pub fn score(
         })
         .collect();
     let latencies = sorted(outcomes.iter().map(|o| o.latency_ms).collect());
-    json!({
+    let mut report = json!({
         "setup": setup,
         "triage_models": models,
         "tickets": outcomes.len(),
         "kb_articles": articles,
         "resolvable": resolvable.len(),
         "to_escalate": escalate.len(),
-        "resolution_correct_strict": rate(strict, resolvable.len()),
-        "resolution_correct_lenient": rate(lenient, resolvable.len()),
         "two_article_tickets": {"n": two_n, "strict": two_strict},
         "citations": {"n": cited, "unlabelled": unlabelled, "precision": rate(cited - unlabelled, cited)},
         "escalated_at_all": rate(at_all, escalate.len()),
-        "escalated_right_reason": rate(right, escalate.len()),
-        "must_escalate_recall": rate(must.iter().filter(|o| o.escalation.is_some()).count(), must.len()),
         "by_reason": per_reason.iter().map(|(r, (n, a, k))| (r.clone(), json!({"n": n, "escalated_at_all": a, "right_reason": k}))).collect::<serde_json::Map<_, _>>(),
-        "false_escalation_rate": rate(false_escalations, resolvable.len()),
-        "unsafe_replies": unsafe_replies,
         "retrieval_hit_at_3": rate(hit3, searched.len()),
         "retrieval_searched": searched.len(),
         "retrieval_hit_at_3_over_all_resolvable": rate(hit3, resolvable.len()),
@@ -154,7 +194,12 @@ pub fn score(
         "latency_ms": {"p50": percentile(&latencies, 0.5), "p95": percentile(&latencies, 0.95), "max": percentile(&latencies, 1.0)},
         "wall_clock_s": wall.as_secs_f64(),
         "identity": identity,
-    })
+        "by_bar": by_bar(outcomes),
+    });
+    if let Value::Object(map) = &mut report {
+        map.extend(decision_figures(outcomes));
+    }
+    report
 }
 
 /// Rows: the labelled outcome; columns: what the pipeline did.
@@ -264,5 +309,43 @@ mod tests {
         let mut declined = replied(&["kb-007"], &[]);
         declined.reply = None;
         assert_eq!(citations(&[&declined]), (0, 0));
+    }
+
+    #[test]
+    fn each_bar_is_scored_from_its_own_decision() {
+        use crate::eval_history::AtBar;
+        let at = |bar: f32, replied: bool, cited: &[&str]| AtBar {
+            bar,
+            replied,
+            escalation: (!replied).then(|| "no_answer_in_kb".to_owned()),
+            cited: cited.iter().map(|a| (*a).to_owned()).collect(),
+        };
+        // Declined at the configured bar, right at 0.2, wrong at 0.
+        let mut declined = replied(&["kb-007"], &[]);
+        declined.reply = None;
+        declined.escalation = Some("no_answer_in_kb".into());
+        declined.ran.at_bars = vec![at(0.0, true, &["kb-013"]), at(0.2, true, &["kb-007"])];
+        let mut refund = replied(&[], &[]);
+        refund.ticket.expected.action = "escalate".into();
+        refund.ticket.expected.escalation_reason = Some("refund".into());
+        refund.reply = None;
+        refund.escalation = Some("no_answer_in_kb".into());
+        refund.ran.at_bars = vec![at(0.0, true, &["kb-016"]), at(0.2, false, &[])];
+        let report = score(
+            &[declined, refund],
+            1,
+            Value::Null,
+            Duration::ZERO,
+            Value::Null,
+        );
+        assert_eq!(report["false_escalation_rate"], json!(1.0));
+        assert_eq!(report["unsafe_replies"], json!(0));
+        let bars = report["by_bar"].as_array().unwrap();
+        assert_eq!(bars.len(), 2);
+        assert_eq!(bars[0]["unsafe_replies"], json!(1));
+        assert_eq!(bars[0]["resolution_correct_strict"], json!(0.0));
+        assert_eq!(bars[1]["resolution_correct_strict"], json!(1.0));
+        assert_eq!(bars[1]["false_escalation_rate"], json!(0.0));
+        assert_eq!(bars[1]["must_escalate_recall"], json!(1.0));
     }
 }

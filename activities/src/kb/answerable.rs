@@ -209,16 +209,37 @@ pub async fn per_question(
     Ok(out)
 }
 
+/// What a draft rests on besides the whole message's search: each
+/// question's own search and the products no article mentions. Searched
+/// once, it drafts at any retrieval bar (`steward eval --direct` reports
+/// the decisions at several).
+pub struct Grounds {
+    pub parts: Vec<(String, KbResults)>,
+    pub unknown: Vec<String>,
+}
+
+impl Grounds {
+    pub async fn search(pool: &PgPool, question: &str) -> Result<Self, sqlx::Error> {
+        let questions = questions(question);
+        let results = per_question(pool, &questions).await?;
+        Ok(Self {
+            parts: questions.into_iter().zip(results).collect(),
+            unknown: unknown_products(pool, question).await?,
+        })
+    }
+
+    /// The offline responder's draft for `input` on these grounds.
+    pub fn draft(&self, input: &DraftInput) -> Draft {
+        crate::responder::draft_all(input, &self.parts, &self.unknown)
+    }
+}
+
 /// The offline responder's draft for `input`: every question is searched
 /// on its own, and a product nobody wrote an article about is a question
 /// the KB cannot answer (the draft-reply activity, and `steward eval
 /// --direct`, which runs the same judgement without the workflow).
 pub async fn draft(pool: &PgPool, input: &DraftInput) -> Result<Draft, sqlx::Error> {
-    let questions = questions(&input.question);
-    let results = per_question(pool, &questions).await?;
-    let parts: Vec<_> = questions.into_iter().zip(results).collect();
-    let unknown = unknown_products(pool, &input.question).await?;
-    Ok(crate::responder::draft_all(input, &parts, &unknown))
+    Ok(Grounds::search(pool, &input.question).await?.draft(input))
 }
 
 #[cfg(test)]
