@@ -108,6 +108,9 @@ fn decision_figures(outcomes: &[Outcome]) -> serde_json::Map<String, Value> {
 
 /// [`decision_figures`] at each bar `--direct` also drafted at (none for
 /// a run through the stack, which drafts at the configured bar only).
+/// Every `--direct` outcome carries all of `BARS` (a ticket that fails
+/// fails the run), so the first outcome's count is everyone's; a bar some
+/// outcome lacks is left out rather than scored on part of the tickets.
 fn by_bar(outcomes: &[Outcome]) -> Vec<Value> {
     let bars = outcomes.first().map_or(0, |o| o.ran.at_bars.len());
     (0..bars)

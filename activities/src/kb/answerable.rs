@@ -236,8 +236,8 @@ impl Grounds {
 
 /// The offline responder's draft for `input`: every question is searched
 /// on its own, and a product nobody wrote an article about is a question
-/// the KB cannot answer (the draft-reply activity, and `steward eval
-/// --direct`, which runs the same judgement without the workflow).
+/// the KB cannot answer (the draft-reply activity; `steward eval
+/// --direct` runs the same [`Grounds`] without the workflow).
 pub async fn draft(pool: &PgPool, input: &DraftInput) -> Result<Draft, sqlx::Error> {
     Ok(Grounds::search(pool, &input.question).await?.draft(input))
 }
