@@ -273,22 +273,50 @@ pub fn tansu_args(addr: &str) -> Vec<OsString> {
     .to_vec()
 }
 
+/// A free port below the kernel's ephemeral range (Linux hands out 32768
+/// and up for port 0). A port found free by a port-0 bind and released is
+/// anyone's until the server binds it, and every outgoing connection and
+/// port-0 listener (the tests' stand-ins) draws from that range; below it,
+/// only ports picked this way are handed out. Below 31000, so a dev
+/// server's UI port (its port + 1000) stays below the range too. Processes
+/// running side by side start at their own offsets.
+pub fn port_below_ephemeral() -> anyhow::Result<u16> {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    const LOW: u16 = 20_000;
+    const SPAN: u16 = 11_000;
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let offset = std::process::id() % u32::from(SPAN);
+    for _ in 0..SPAN {
+        let step = u32::from(NEXT.fetch_add(1, Ordering::Relaxed));
+        // A stride of 7, coprime with 11,000, visits every port in turn.
+        let port = LOW + ((offset + step * 7) % u32::from(SPAN)) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    anyhow::bail!("no free port in {LOW}..{}", LOW + SPAN)
+}
+
 /// A throwaway Temporal dev server (in memory, headless) and tansu broker on
 /// free ports under `state_dir`, for `steward eval`. Returns the running
 /// children (stopped when dropped with the process) and their addresses.
 pub async fn start_ephemeral(
     state_dir: &Path,
 ) -> anyhow::Result<(Vec<Supervised>, String, String)> {
-    let free_port = || -> anyhow::Result<u16> {
-        Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port())
-    };
-    let (temporal_port, kafka_port) = (free_port()?, free_port()?);
-    // Only the front-end port is ours to pick: the server chooses its HTTP,
-    // metrics and internal ports itself, and ports picked here for it could
-    // collide with the ones it picks for its internal services.
-    let mut temporal_args = temporal_args(&[("--port", temporal_port)], "error");
+    let (temporal_port, kafka_port) = (port_below_ephemeral()?, port_below_ephemeral()?);
+    // The HTTP API and metrics ports too: left to the server, they are
+    // picked at random from the ephemeral range and can be taken before it
+    // binds them (in CI a stand-in's port-0 bind took one: "failed
+    // listening for HTTP API … address already in use"). Its internal
+    // services' ports it still picks there, where ours never are.
+    let mut temporal_args = temporal_args(
+        &[
+            ("--port", temporal_port),
+            ("--http-port", port_below_ephemeral()?),
+            ("--metrics-port", port_below_ephemeral()?),
+        ],
+        "error",
+    );
     temporal_args.push("--headless".into());
     let temporal = Supervised::spawn(
         "temporal",

@@ -15,27 +15,11 @@ pub(crate) struct PrivateStack {
     temporal: Option<Supervised>,
 }
 
-/// A free port below the kernel's ephemeral range (Linux hands out 32768
-/// and up for port 0): a server stopped and started again on it cannot
-/// lose it meanwhile to a port-0 bind, nor to the HTTP and metrics ports
-/// another test's Temporal dev server picks at random from that range (one
-/// did: the restarted server's address answered HTTP 404). Below 31000, so
-/// the dev server's UI port (its port + 1000) stays below the range too.
+/// A free port below the kernel's ephemeral range, so a server stopped
+/// and started again on it cannot lose it meanwhile (in CI a restarted
+/// Temporal's port was taken and answered HTTP 404).
 fn free_port() -> u16 {
-    use std::sync::atomic::{AtomicU16, Ordering};
-    const LOW: u16 = 20_000;
-    const SPAN: u16 = 11_000;
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    // Test binaries run side by side: each starts at its own offset.
-    let offset = (std::process::id() % u32::from(SPAN)) as u16;
-    for _ in 0..SPAN {
-        let step = NEXT.fetch_add(1, Ordering::Relaxed);
-        let port = LOW + offset.wrapping_add(step.wrapping_mul(7)) % SPAN;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port in {LOW}..{}", LOW + SPAN);
+    stack::port_below_ephemeral().unwrap()
 }
 
 impl PrivateStack {
@@ -91,7 +75,14 @@ impl PrivateStack {
     /// its frontend answers health checks.
     pub(crate) async fn start_temporal(&mut self) {
         assert!(self.temporal.is_none(), "Temporal runs already");
-        let mut args = stack::temporal_args(&[("--port", self.temporal_port)], "error");
+        let mut args = stack::temporal_args(
+            &[
+                ("--port", self.temporal_port),
+                ("--http-port", free_port()),
+                ("--metrics-port", free_port()),
+            ],
+            "error",
+        );
         args.push("--headless".into());
         args.push("--db-filename".into());
         args.push(self.dir.join("temporal.db").into());
