@@ -297,6 +297,23 @@ pub fn port_below_ephemeral() -> anyhow::Result<u16> {
     anyhow::bail!("no free port in {LOW}..{}", LOW + SPAN)
 }
 
+/// [`temporal_args`] for a throwaway server (tests, `steward eval`) on
+/// `port` plus `more`, with its HTTP API and metrics ports picked by
+/// [`port_below_ephemeral`] too: left to the server, they are picked at
+/// random from the ephemeral range and can be taken before it binds them
+/// (in CI a stand-in's port-0 bind took one: "failed listening for HTTP
+/// API … address already in use"). Its internal services' ports it still
+/// picks there, where ours never are.
+pub fn throwaway_temporal_args(port: u16, more: &[(&str, u16)]) -> anyhow::Result<Vec<OsString>> {
+    let mut ports = vec![
+        ("--port", port),
+        ("--http-port", port_below_ephemeral()?),
+        ("--metrics-port", port_below_ephemeral()?),
+    ];
+    ports.extend_from_slice(more);
+    Ok(temporal_args(&ports, "error"))
+}
+
 /// A throwaway Temporal dev server (in memory, headless) and tansu broker on
 /// free ports under `state_dir`, for `steward eval`. Returns the running
 /// children (stopped when dropped with the process) and their addresses.
@@ -304,19 +321,7 @@ pub async fn start_ephemeral(
     state_dir: &Path,
 ) -> anyhow::Result<(Vec<Supervised>, String, String)> {
     let (temporal_port, kafka_port) = (port_below_ephemeral()?, port_below_ephemeral()?);
-    // The HTTP API and metrics ports too: left to the server, they are
-    // picked at random from the ephemeral range and can be taken before it
-    // binds them (in CI a stand-in's port-0 bind took one: "failed
-    // listening for HTTP API … address already in use"). Its internal
-    // services' ports it still picks there, where ours never are.
-    let mut temporal_args = temporal_args(
-        &[
-            ("--port", temporal_port),
-            ("--http-port", port_below_ephemeral()?),
-            ("--metrics-port", port_below_ephemeral()?),
-        ],
-        "error",
-    );
+    let mut temporal_args = throwaway_temporal_args(temporal_port, &[])?;
     temporal_args.push("--headless".into());
     let temporal = Supervised::spawn(
         "temporal",

@@ -50,15 +50,9 @@ async fn a_customer_submits_the_form_and_sees_the_bot_reply() {
 /// A Temporal dev server with its Web UI (the shared test server is
 /// headless), on free ports, stopped when dropped.
 fn temporal_with_ui(dir: &std::path::Path) -> (steward::stack::Supervised, String, String) {
-    let free = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
+    let free = || steward::stack::port_below_ephemeral().unwrap();
     let (port, ui_port) = (free(), free());
-    let args = steward::stack::temporal_args(&[("--port", port), ("--ui-port", ui_port)], "error");
+    let args = steward::stack::throwaway_temporal_args(port, &[("--ui-port", ui_port)]).unwrap();
     let server = steward::stack::Supervised::spawn(
         "temporal-ui",
         &steward::stack::temporal_binary(None).unwrap(),

@@ -75,14 +75,7 @@ impl PrivateStack {
     /// its frontend answers health checks.
     pub(crate) async fn start_temporal(&mut self) {
         assert!(self.temporal.is_none(), "Temporal runs already");
-        let mut args = stack::temporal_args(
-            &[
-                ("--port", self.temporal_port),
-                ("--http-port", free_port()),
-                ("--metrics-port", free_port()),
-            ],
-            "error",
-        );
+        let mut args = stack::throwaway_temporal_args(self.temporal_port, &[]).unwrap();
         args.push("--headless".into());
         args.push("--db-filename".into());
         args.push(self.dir.join("temporal.db").into());
